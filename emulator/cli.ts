@@ -1,0 +1,76 @@
+/**
+ * npm run emulator -- --port <n> [--data <dir> | --in-memory] [--no-timers]
+ *   [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--quiet]
+ */
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { startEmulator } from './server'
+
+const USAGE =
+  'usage: emulator --port <n> [--data <dir> | --in-memory] [--no-timers] [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--quiet]'
+
+function fail(message: string): never {
+  console.error(`emulator: ${message}\n${USAGE}`)
+  process.exit(2)
+}
+
+async function main(): Promise<void> {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        data: { type: 'string' },
+        'in-memory': { type: 'boolean', default: false },
+        'no-timers': { type: 'boolean', default: false },
+        project: { type: 'string' },
+        schema: { type: 'string' },
+        env: { type: 'string' },
+        'max-instances': { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }))
+  } catch (error) {
+    fail((error as Error).message)
+  }
+  if (values.help) {
+    console.log(USAGE)
+    return
+  }
+  if (values.data && values['in-memory']) fail('--data and --in-memory exclude each other')
+  const port = Number(values.port ?? process.env.PORT ?? 8900)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port ${values.port}`)
+  const maxInstances = Number(values['max-instances'] ?? 10)
+  if (!Number.isInteger(maxInstances) || maxInstances < 1) fail('--max-instances must be a positive integer')
+  const projectDir = resolve(values.project ?? process.cwd())
+  const quiet = values.quiet
+  const emulator = await startEmulator({
+    projectDir,
+    port,
+    dataDir: values['in-memory'] ? undefined : resolve(values.data ?? join(projectDir, '.data', 'emulator')),
+    schemaDir: values.schema ? resolve(values.schema) : undefined,
+    timers: !values['no-timers'],
+    envId: values.env,
+    maxInstancesPerFunction: maxInstances,
+    workerScript: join(__dirname, 'worker.js'),
+    log: quiet ? undefined : (line) => console.log(line),
+  })
+  const names = [...emulator.project.functions.keys()]
+  console.log(`functions: ${names.length ? names.join(', ') : '(none)'} · env ${emulator.project.envId}`)
+  console.log(`ready ${emulator.url}`)
+  let closing = false
+  const stop = () => {
+    if (closing) return
+    closing = true
+    void emulator.close().then(() => process.exit(0))
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+main().catch((error) => {
+  console.error(`emulator: ${(error as Error).stack ?? error}`)
+  process.exit(1)
+})

@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+export const MAX_BODY_BYTES = 16 * 1024 * 1024
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, 'request body too large'))
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req)
+  if (body.length === 0) return {}
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch {
+    throw new HttpError(400, 'the body is not valid JSON')
+  }
+}
+
+/**
+ * Reads a multipart/form-data body into its fields. Parts stay bytes: the SDK
+ * sends its protobuf as a part without a file name, so no part is decoded as text.
+ */
+export async function readForm(req: IncomingMessage): Promise<Record<string, Buffer>> {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(req.headers['content-type'] ?? '')
+  if (!boundary) throw new HttpError(400, 'multipart/form-data without a boundary')
+  const body = await readBody(req)
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`)
+  const fields: Record<string, Buffer> = {}
+  let at = body.indexOf(delimiter)
+  while (at >= 0) {
+    const start = at + delimiter.length
+    if (body.subarray(start, start + 2).toString() === '--') break
+    const next = body.indexOf(delimiter, start)
+    if (next < 0) throw new HttpError(400, 'unterminated multipart body')
+    const part = body.subarray(start + 2, next - 2) // drop the CRLF after the delimiter and before the next
+    const split = part.indexOf('\r\n\r\n')
+    if (split < 0) throw new HttpError(400, 'multipart part without headers')
+    const name = /name="([^"]*)"/i.exec(part.subarray(0, split).toString('utf8'))
+    if (name) fields[name[1]!] = part.subarray(split + 4)
+    at = next
+  }
+  return fields
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+export function sendBytes(res: ServerResponse, status: number, body: Buffer, contentType: string): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': body.length })
+  res.end(body)
+}

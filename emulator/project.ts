@@ -1,0 +1,98 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+/**
+ * What the emulator learns from a WeChat cloud project on disk: where its
+ * functions live (`project.config.json` → `cloudfunctionRoot`), each
+ * function's `config.json` (openapi permissions, timer trigger) and its
+ * deploy settings (`cloudbaserc.json` → timeout). Nothing here is specific
+ * to one project, so any WeChat cloud project can be served.
+ */
+export interface TimerTrigger {
+  name: string
+  /** 7 fields: second minute hour day month weekday year, evaluated in UTC+8. */
+  cron: string
+}
+
+export interface FunctionDefinition {
+  name: string
+  dir: string
+  bundle: string
+  openapi: string[]
+  timer?: TimerTrigger
+  timeoutMs: number
+}
+
+export interface ProjectDefinition {
+  root: string
+  appid: string
+  envId: string
+  functionsRoot: string
+  functions: Map<string, FunctionDefinition>
+}
+
+const DEFAULT_TIMEOUT_S = 3
+const MAX_TIMEOUT_S = 900
+
+function readJson(path: string): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`)
+  }
+}
+
+function parseFunctionConfig(path: string): { openapi: string[]; timer?: TimerTrigger } {
+  const config = readJson(path) ?? {}
+  const permissions = (config.permissions ?? {}) as Record<string, unknown>
+  const openapi = Array.isArray(permissions.openapi) ? permissions.openapi.filter((x): x is string => typeof x === 'string') : []
+  const triggers = Array.isArray(config.triggers) ? (config.triggers as Array<Record<string, unknown>>) : []
+  const timers = triggers.filter((t) => t?.type === 'timer')
+  if (timers.length > 1) throw new Error(`${path}: a function has at most one trigger`)
+  const timer = timers[0]
+  if (!timer) return { openapi }
+  const name = timer.name
+  const cron = timer.config
+  if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,59}$/.test(name)) {
+    throw new Error(`${path}: a trigger name starts with a letter and has at most 60 characters`)
+  }
+  if (typeof cron !== 'string' || cron.trim().split(/\s+/).length !== 7) {
+    throw new Error(`${path}: a timer's config is a 7-field cron expression`)
+  }
+  return { openapi, timer: { name, cron: cron.trim() } }
+}
+
+/** Per-function timeouts from the deploy configuration, in seconds. */
+function deployTimeouts(root: string): Map<string, number> {
+  const rc = readJson(join(root, 'cloudbaserc.json'))
+  const out = new Map<string, number>()
+  const functions = Array.isArray(rc?.functions) ? (rc!.functions as Array<Record<string, unknown>>) : []
+  for (const fn of functions) {
+    if (typeof fn?.name === 'string' && typeof fn.timeout === 'number') out.set(fn.name, fn.timeout)
+  }
+  return out
+}
+
+export function loadProject(rootDir: string, overrides: { envId?: string } = {}): ProjectDefinition {
+  const root = resolve(rootDir)
+  const projectConfig = readJson(join(root, 'project.config.json'))
+  if (!projectConfig) throw new Error(`${root} has no project.config.json`)
+  const functionsRoot = resolve(root, String(projectConfig.cloudfunctionRoot ?? 'cloudfunctions'))
+  const rc = readJson(join(root, 'cloudbaserc.json'))
+  const envId = overrides.envId ?? (typeof rc?.envId === 'string' && rc.envId ? rc.envId : 'local')
+  const appid = typeof projectConfig.appid === 'string' ? projectConfig.appid : 'wx0000000000000000'
+  const timeouts = deployTimeouts(root)
+  const functions = new Map<string, FunctionDefinition>()
+  if (existsSync(functionsRoot)) {
+    for (const name of readdirSync(functionsRoot).sort()) {
+      const dir = join(functionsRoot, name)
+      if (!statSync(dir).isDirectory()) continue
+      if (!existsSync(join(dir, 'package.json')) && !existsSync(join(dir, 'index.js'))) continue
+      const { openapi, timer } = parseFunctionConfig(join(dir, 'config.json'))
+      const timeoutS = Math.min(timeouts.get(name) ?? DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S)
+      functions.set(name, { name, dir, bundle: join(dir, 'index.js'), openapi, timer, timeoutMs: timeoutS * 1000 })
+    }
+  }
+  return { root, appid, envId, functionsRoot, functions }
+}

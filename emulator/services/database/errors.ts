@@ -1,0 +1,38 @@
+/**
+ * Errors in the shape the CloudBase database service replies with:
+ * `{ code: "DATABASE_…", message }`. wx-server-sdk maps `code` to an errCode
+ * (DATABASE_REQUEST_FAILED → -502001, DATABASE_INVALID_OPERRATOR → -502002,
+ * DATABASE_COLLECTION_NOT_EXIST → -502005) and builds its errMsg from `message`.
+ */
+export type DatabaseErrorCode =
+  | 'DATABASE_REQUEST_FAILED'
+  | 'DATABASE_INVALID_OPERRATOR' // sic: the service's own spelling
+  | 'DATABASE_COLLECTION_NOT_EXIST'
+  | 'DATABASE_COLLECTION_ALREADY_EXIST'
+  | 'DATABASE_TRANSACTION_CONFLICT'
+  | 'DATABASE_TRANSACTION_FAIL'
+  | 'INVALID_PARAM'
+
+export class DatabaseError extends Error {
+  constructor(
+    readonly code: DatabaseErrorCode,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'DatabaseError'
+  }
+}
+
+export const invalidParam = (message: string) => new DatabaseError('INVALID_PARAM', message)
+export const requestFailed = (message: string) => new DatabaseError('DATABASE_REQUEST_FAILED', message)
+export const unsupported = (what: string) =>
+  new DatabaseError('DATABASE_INVALID_OPERRATOR', `${what} is not supported by the local emulator`)
+export const collectionNotExist = (name: string) =>
+  new DatabaseError('DATABASE_COLLECTION_NOT_EXIST', `Db or Table not exist: ${name}`)
+export const transactionConflict = (detail: string) =>
+  new DatabaseError('DATABASE_TRANSACTION_CONFLICT', `database transaction conflict: ${detail}`)
+export const duplicateKey = (collection: string, index: string, key: string) =>
+  new DatabaseError(
+    'DATABASE_REQUEST_FAILED',
+    `E11000 duplicate key error collection: ${collection} index: ${index} dup key: ${key}`,
+  )

@@ -1,0 +1,454 @@
+import { randomBytes } from 'node:crypto'
+import { Query, aggregate as runPipeline, find as findIn, update as applyUpdate } from 'mingo'
+import type { Stats } from '../../stats'
+import {
+  DatabaseError,
+  collectionNotExist,
+  invalidParam,
+  requestFailed,
+  transactionConflict,
+  unsupported,
+} from './errors'
+import { planQuery, type Plan, type SortSpec } from './planner'
+import type { CollectionDeclaration } from './schema'
+import type { Store } from './store'
+import { isPlainObject, type Doc } from './values'
+
+export const DEFAULT_LIMIT = 100
+export const MAX_LIMIT = 1000
+/** MongoDB ends a transaction left open for 60 s; so does the emulator. */
+const TRANSACTION_LIFETIME_MS = 60_000
+
+export interface FindOptions {
+  sort?: SortSpec
+  skip?: number
+  limit?: number
+  projection?: Record<string, unknown>
+}
+
+export interface ModifyOptions {
+  multi: boolean
+  /** true: `data` holds update operators; false: `data` replaces the document (`doc().set()`). */
+  merge: boolean
+  upsert: boolean
+}
+
+interface Transaction {
+  id: string
+  startSeq: number
+  lastUsed: number
+  /** Buffered writes: a document, or null for a removal. */
+  writes: Map<string, { collection: string; id: string; doc: Doc | null }>
+  /** The sequence number each touched document had when first read (0: absent). */
+  observed: Map<string, number>
+}
+
+const docKey = (collection: string, id: string) => `${collection}\u0000${id}`
+
+export function newDocumentId(): string {
+  return randomBytes(16).toString('hex')
+}
+
+function compileFilter(filter: Record<string, unknown>): Query {
+  try {
+    return new Query(filter, {})
+  } catch (error) {
+    throw new DatabaseError('DATABASE_INVALID_OPERRATOR', `invalid query: ${(error as Error).message}`)
+  }
+}
+
+function checkId(id: unknown): string {
+  if (typeof id !== 'string' || id === '') throw unsupported(`an _id that is not a non-empty string (${JSON.stringify(id)})`)
+  return id
+}
+
+function checkFieldNames(value: unknown, path = ''): void {
+  if (Array.isArray(value)) return value.forEach((item, i) => checkFieldNames(item, `${path}${i}.`))
+  if (!isPlainObject(value)) return
+  for (const [key, item] of Object.entries(value)) {
+    if (key.startsWith('$')) throw invalidParam(`field names may not start with '$': ${path}${key}`)
+    if (key.includes('.')) throw invalidParam(`field names may not contain '.': ${path}${key}`)
+    checkFieldNames(item, `${path}${key}.`)
+  }
+}
+
+/** `{ a: { b: 1 } }` as `{ "a.b": 1 }`: a merge update sets leaves and keeps their siblings. */
+function flattenForMerge(value: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}) {
+  for (const [key, item] of Object.entries(value)) {
+    if (isPlainObject(item) && Object.keys(item).length > 0) flattenForMerge(item, `${prefix}${key}.`, out)
+    else out[`${prefix}${key}`] = item
+  }
+  return out
+}
+
+/** Splits an update into Mongo operators; plain fields of a merge become `$set` of their leaves. */
+function normaliseUpdate(data: Record<string, unknown>): { operators: Record<string, Record<string, unknown>>; onInsert: Record<string, unknown> } {
+  const operators: Record<string, Record<string, unknown>> = {}
+  let onInsert: Record<string, unknown> = {}
+  const plain: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(data)) {
+    if (!key.startsWith('$')) {
+      plain[key] = value
+      continue
+    }
+    if (!isPlainObject(value)) throw invalidParam(`${key} needs an object of fields`)
+    if (key === '$setOnInsert') onInsert = value
+    else operators[key] = { ...(operators[key] ?? {}), ...value }
+  }
+  if (Object.keys(plain).length > 0) operators.$set = { ...flattenForMerge(plain), ...(operators.$set ?? {}) }
+  for (const [op, fields] of Object.entries(operators)) {
+    for (const field of Object.keys(fields)) {
+      if (field === '_id' || field.startsWith('_id.')) throw invalidParam('不能更新_id的值 (the _id of a document cannot change)')
+      if (op === '$unset' || op === '$set') continue
+    }
+  }
+  return { operators, onInsert }
+}
+
+/** Equality fields of a filter, the seed of a document that an upsert inserts. */
+function seedFromFilter(filter: Record<string, unknown>): Doc {
+  const seed: Doc = {}
+  for (const [field, condition] of Object.entries(filter)) {
+    if (field.startsWith('$') || field.includes('.')) continue
+    if (isPlainObject(condition)) {
+      if ('$eq' in condition) seed[field] = condition.$eq
+      continue
+    }
+    seed[field] = condition
+  }
+  return seed
+}
+
+/**
+ * The database service's semantics over the store: Mongo query, update and
+ * aggregation meaning (through mingo), CloudBase's limits, indexes used to
+ * read little, and transactions isolated optimistically: a transaction that
+ * touches a document changed since it began fails with a conflict.
+ */
+export class DatabaseGateway {
+  private readonly transactions = new Map<string, Transaction>()
+
+  constructor(
+    private readonly store: Store,
+    private readonly stats: Stats,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates the declared collections and makes their indexes exactly the declared ones. */
+  applyDeclarations(declarations: CollectionDeclaration[]): void {
+    for (const declaration of declarations) {
+      this.store.addCollection(declaration.collection)
+      this.store.syncIndexes(declaration.collection, declaration.indexes)
+    }
+  }
+
+  addCollection(name: string): void {
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw invalidParam(`invalid collection name: ${String(name)}`)
+    if (!this.store.addCollection(name)) {
+      throw new DatabaseError('DATABASE_COLLECTION_ALREADY_EXIST', `Table exist: ${name}`)
+    }
+  }
+
+  private requireCollection(name: unknown): string {
+    if (typeof name !== 'string' || name === '') throw invalidParam('collectionName is required')
+    if (!this.store.hasCollection(name)) throw collectionNotExist(name)
+    return name
+  }
+
+  // ---- reads -------------------------------------------------------------
+
+  find(collectionName: unknown, filter: Record<string, unknown>, options: FindOptions, transactionId?: string): Doc[] {
+    const collection = this.requireCollection(collectionName)
+    const limit = Math.min(options.limit && options.limit > 0 ? options.limit : DEFAULT_LIMIT, MAX_LIMIT)
+    const skip = Math.max(0, options.skip ?? 0)
+    const sort = options.sort ?? []
+    if (transactionId) {
+      const tx = this.transaction(transactionId)
+      const id = this.singleDocumentId(filter, 'a query in a transaction')
+      const doc = this.readInTransaction(tx, collection, id)
+      return doc ? this.project([doc], options.projection) : []
+    }
+    const query = compileFilter(filter)
+    const { docs, ordered } = this.select(collection, query, filter, sort, skip + limit)
+    const sorted = ordered || sort.length === 0 ? docs : (findIn(docs, {}).sort(Object.fromEntries(sort)).all() as Doc[])
+    return this.project(sorted.slice(skip, skip + limit), options.projection)
+  }
+
+  count(collectionName: unknown, filter: Record<string, unknown>): number {
+    const collection = this.requireCollection(collectionName)
+    return this.select(collection, compileFilter(filter), filter, [], undefined).docs.length
+  }
+
+  /**
+   * Reads the matching documents by the cheapest plan, counting each
+   * document loaded. With `enough`, an ordered read stops after that many.
+   */
+  private select(
+    collection: string,
+    query: Query,
+    filter: Record<string, unknown>,
+    sort: SortSpec,
+    enough: number | undefined,
+  ): { docs: Doc[]; ordered: boolean } {
+    const plan = planQuery(filter, sort, this.store.indexesOf(collection), enough !== undefined)
+    const stopAt = plan.ordered && enough !== undefined ? enough : Number.POSITIVE_INFINITY
+    const docs: Doc[] = []
+    let examined = 0
+    const consider = (doc: Doc | undefined): boolean => {
+      if (!doc) return true
+      examined += 1
+      if (query.test(doc)) docs.push(doc)
+      return docs.length < stopAt
+    }
+    try {
+      if (plan.kind === 'scan') {
+        for (const { doc } of this.store.scan(collection)) if (!consider(doc)) break
+      } else {
+        const seen = new Set<string>()
+        for (const id of this.candidateIds(collection, plan)) {
+          if (seen.has(id)) continue
+          seen.add(id)
+          if (!consider(this.store.get(collection, id)?.doc)) break
+        }
+      }
+    } finally {
+      this.stats.countExamined(examined)
+    }
+    return { docs, ordered: plan.ordered }
+  }
+
+  private *candidateIds(collection: string, plan: Exclude<Plan, { kind: 'scan' }>): Iterable<string> {
+    if (plan.kind === 'ids') return yield* plan.ids
+    if (plan.kind === 'idRange') return yield* this.store.idRange(collection, plan.from, plan.to, plan.descending)
+    const ranges = plan.descending ? [...plan.ranges].reverse() : plan.ranges
+    for (const [from, to] of ranges) yield* this.store.keyRange(collection, plan.index.name, from, to, plan.descending)
+  }
+
+  private project(docs: Doc[], projection: Record<string, unknown> | undefined): Doc[] {
+    if (!projection || Object.keys(projection).length === 0) return docs
+    try {
+      return findIn(docs, {}, projection).all() as Doc[]
+    } catch (error) {
+      throw invalidParam(`invalid projection: ${(error as Error).message}`)
+    }
+  }
+
+  aggregate(collectionName: unknown, pipeline: Array<Record<string, unknown>>): Doc[] {
+    const collection = this.requireCollection(collectionName)
+    if (pipeline.length === 0) throw invalidParam('aggregate needs at least one stage')
+    const [first, ...rest] = pipeline
+    // A leading $match reads through the planner, as MongoDB uses an index for it.
+    const leadingMatch = first && Object.keys(first).length === 1 && isPlainObject(first.$match) ? first.$match : undefined
+    const filter = leadingMatch ?? {}
+    const input = this.select(collection, compileFilter(filter), filter, [], undefined).docs
+    try {
+      return runPipeline(input, leadingMatch ? rest : pipeline, {
+        collectionResolver: (name: string) => {
+          const other = this.requireCollection(name)
+          return this.select(other, compileFilter({}), {}, [], undefined).docs
+        },
+      }) as Doc[]
+    } catch (error) {
+      if (error instanceof DatabaseError) throw error
+      throw new DatabaseError('DATABASE_INVALID_OPERRATOR', `invalid aggregation: ${(error as Error).message}`)
+    }
+  }
+
+  // ---- writes ------------------------------------------------------------
+
+  insert(collectionName: unknown, docs: unknown[], transactionId?: string): string[] {
+    const collection = this.requireCollection(collectionName)
+    if (!Array.isArray(docs) || docs.length === 0) throw invalidParam('data must be a non-empty array of documents')
+    const prepared = docs.map((raw) => {
+      if (!isPlainObject(raw)) throw invalidParam('each document must be an object')
+      const doc: Doc = { ...raw }
+      doc._id = doc._id === undefined ? newDocumentId() : checkId(doc._id)
+      checkFieldNames(doc)
+      return doc
+    })
+    const duplicate = (id: string) => requestFailed(`E11000 duplicate key error collection: ${collection} index: _id_ dup key: { _id: "${id}" }`)
+    if (transactionId) {
+      const tx = this.transaction(transactionId)
+      for (const doc of prepared) {
+        const id = doc._id as string
+        if (this.readInTransaction(tx, collection, id)) throw duplicate(id)
+        tx.writes.set(docKey(collection, id), { collection, id, doc })
+      }
+      return prepared.map((doc) => doc._id as string)
+    }
+    this.store.atomically(() => {
+      for (const doc of prepared) {
+        const id = doc._id as string
+        if (this.store.get(collection, id)) throw duplicate(id)
+        this.store.put(collection, id, doc)
+      }
+    })
+    return prepared.map((doc) => doc._id as string)
+  }
+
+  modify(
+    collectionName: unknown,
+    filter: Record<string, unknown>,
+    data: Record<string, unknown>,
+    options: ModifyOptions,
+    transactionId?: string,
+  ): { updated: number; upsertId?: string; doc?: Doc | null } {
+    const collection = this.requireCollection(collectionName)
+    if (!isPlainObject(data)) throw invalidParam('data must be an object')
+    const change = this.changeFunction(data, options.merge)
+    if (transactionId) {
+      const tx = this.transaction(transactionId)
+      const id = this.singleDocumentId(filter, 'an update in a transaction')
+      const current = this.readInTransaction(tx, collection, id)
+      if (current && !compileFilter(filter).test(current)) return { updated: 0 }
+      if (!current && !options.upsert) return { updated: 0 }
+      const next = change(current ?? { ...seedFromFilter(filter), _id: id })
+      tx.writes.set(docKey(collection, id), { collection, id, doc: next.doc })
+      return current ? { updated: next.changed ? 1 : 0, doc: next.doc } : { updated: 0, upsertId: id, doc: next.doc }
+    }
+    const query = compileFilter(filter)
+    return this.store.atomically(() => {
+      const matches = this.select(collection, query, filter, [], options.multi ? undefined : 1).docs
+      const targets = options.multi ? matches : matches.slice(0, 1)
+      let updated = 0
+      let last: Doc | null = null
+      for (const current of targets) {
+        const next = change(current)
+        last = next.doc
+        if (!next.changed) continue
+        this.store.put(collection, current._id as string, next.doc)
+        updated += 1
+      }
+      if (targets.length === 0 && options.upsert) {
+        const seed = seedFromFilter(filter)
+        const id = seed._id === undefined ? newDocumentId() : checkId(seed._id)
+        const inserted = change({ ...seed, _id: id }, true).doc
+        this.store.put(collection, id, inserted)
+        return { updated: 0, upsertId: id, doc: inserted }
+      }
+      return { updated, doc: last }
+    })
+  }
+
+  /** Builds the function that turns a document into its updated form. */
+  private changeFunction(data: Record<string, unknown>, merge: boolean) {
+    if (!merge) {
+      if (Object.keys(data).some((key) => key.startsWith('$'))) throw invalidParam('a replacement document cannot hold update operators')
+      checkFieldNames(data)
+      return (current: Doc) => {
+        const doc: Doc = { ...data, _id: current._id }
+        if ('_id' in data && data._id !== current._id) throw invalidParam('不能更新_id的值 (the _id of a document cannot change)')
+        return { doc, changed: JSON.stringify(doc) !== JSON.stringify(current) }
+      }
+    }
+    const { operators, onInsert } = normaliseUpdate(data)
+    return (current: Doc, inserting = false) => {
+      const doc = structuredClone(current)
+      let changed = false
+      try {
+        if (Object.keys(operators).length > 0) changed = applyUpdate(doc, operators as never).length > 0
+        if (inserting && Object.keys(onInsert).length > 0) changed = applyUpdate(doc, { $set: onInsert }).length > 0 || changed
+      } catch (error) {
+        throw new DatabaseError('DATABASE_INVALID_OPERRATOR', `invalid update: ${(error as Error).message}`)
+      }
+      if (doc._id !== current._id) throw invalidParam('不能更新_id的值 (the _id of a document cannot change)')
+      return { doc, changed }
+    }
+  }
+
+  remove(collectionName: unknown, filter: Record<string, unknown>, multi: boolean, transactionId?: string): number {
+    const collection = this.requireCollection(collectionName)
+    if (transactionId) {
+      const tx = this.transaction(transactionId)
+      const id = this.singleDocumentId(filter, 'a removal in a transaction')
+      const current = this.readInTransaction(tx, collection, id)
+      if (!current) return 0
+      tx.writes.set(docKey(collection, id), { collection, id, doc: null })
+      return 1
+    }
+    const query = compileFilter(filter)
+    return this.store.atomically(() => {
+      const matches = this.select(collection, query, filter, [], multi ? undefined : 1).docs
+      const targets = multi ? matches : matches.slice(0, 1)
+      for (const doc of targets) this.store.put(collection, doc._id as string, null)
+      return targets.length
+    })
+  }
+
+  // ---- transactions ------------------------------------------------------
+
+  startTransaction(): string {
+    this.expireTransactions()
+    const id = `tx-${newDocumentId()}`
+    this.transactions.set(id, {
+      id,
+      startSeq: this.store.currentSeq,
+      lastUsed: this.now(),
+      writes: new Map(),
+      observed: new Map(),
+    })
+    return id
+  }
+
+  commitTransaction(transactionId: unknown): void {
+    const tx = this.transaction(transactionId)
+    this.transactions.delete(tx.id)
+    this.store.atomically(() => {
+      for (const [key, seq] of tx.observed) {
+        const [collection, id] = key.split('\u0000') as [string, string]
+        if ((this.store.get(collection, id)?.seq ?? 0) !== seq) {
+          throw transactionConflict(`document ${id} in ${collection} changed outside the transaction`)
+        }
+      }
+      for (const { collection, id, doc } of tx.writes.values()) this.store.put(collection, id, doc)
+    })
+  }
+
+  abortTransaction(transactionId: unknown): void {
+    this.transaction(transactionId)
+    this.transactions.delete(transactionId as string)
+  }
+
+  private transaction(transactionId: unknown): Transaction {
+    this.expireTransactions()
+    const tx = typeof transactionId === 'string' ? this.transactions.get(transactionId) : undefined
+    if (!tx) throw new DatabaseError('DATABASE_TRANSACTION_FAIL', `transaction ${String(transactionId)} is not active`)
+    tx.lastUsed = this.now()
+    return tx
+  }
+
+  private expireTransactions(): void {
+    const now = this.now()
+    for (const [id, tx] of this.transactions) {
+      if (now - tx.lastUsed > TRANSACTION_LIFETIME_MS) this.transactions.delete(id)
+    }
+  }
+
+  /** Reads a document as the transaction sees it: its own writes first, then the store as of its start. */
+  private readInTransaction(tx: Transaction, collection: string, id: string): Doc | null {
+    const key = docKey(collection, id)
+    const buffered = tx.writes.get(key)
+    if (buffered) return buffered.doc
+    const stored = this.store.get(collection, id)
+    const seq = stored?.seq ?? 0
+    const seen = tx.observed.get(key)
+    if (seen === undefined) {
+      if (seq > tx.startSeq) {
+        this.transactions.delete(tx.id)
+        throw transactionConflict(`document ${id} in ${collection} changed after the transaction began`)
+      }
+      tx.observed.set(key, seq)
+    } else if (seen !== seq) {
+      this.transactions.delete(tx.id)
+      throw transactionConflict(`document ${id} in ${collection} changed outside the transaction`)
+    }
+    return stored?.doc ?? null
+  }
+
+  /** Transactions allow single-document operations only, as on the real service. */
+  private singleDocumentId(filter: Record<string, unknown>, what: string): string {
+    const keys = Object.keys(filter)
+    if (keys.length === 1 && keys[0] === '_id' && typeof filter._id === 'string') return filter._id
+    throw unsupported(`${what} that is not addressed to one document by _id`)
+  }
+}

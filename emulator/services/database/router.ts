@@ -1,0 +1,172 @@
+import { EJSON } from 'bson'
+import { DatabaseError, invalidParam, unsupported } from './errors'
+import type { DatabaseGateway } from './gateway'
+import type { SortSpec } from './planner'
+import { decodeEjson, decodeLegacy, encodeDoc, isPlainObject, toLegacyJson, type Doc } from './values'
+
+type Params = Record<string, unknown>
+type Reply = Record<string, unknown>
+
+function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (value === undefined) return {}
+  if (!isPlainObject(value)) throw invalidParam(`${what} must be an object`)
+  return value
+}
+
+function asCount(value: unknown, what: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw invalidParam(`${what} must be a non-negative integer`)
+  return n
+}
+
+function sortSpec(order: unknown): SortSpec {
+  if (order === undefined) return []
+  // Current dialect: { field: 1 | -1 }; older dialect: [{ field, direction: 'asc' | 'desc' }].
+  if (Array.isArray(order)) {
+    return order.map((entry) => {
+      const { field, direction } = entry as { field?: unknown; direction?: unknown }
+      if (typeof field !== 'string') throw invalidParam('order needs a field')
+      return [field, direction === 'desc' ? -1 : 1]
+    })
+  }
+  return Object.entries(asObject(order, 'order')).map(([field, direction]) => {
+    if (direction !== 1 && direction !== -1) throw invalidParam(`order of ${field} must be 1 or -1`)
+    return [field, direction]
+  })
+}
+
+const bool = (value: unknown, fallback: boolean) => (value === undefined ? fallback : value === true || value === 'true')
+
+/**
+ * The database actions of `POST /admin`, in both dialects: the current one
+ * of @cloudbase/database 1.4 (wx-server-sdk; EJSON strings) and the older
+ * one of 0.9 (tcb-admin-node; plain JSON with `{ $date }`).
+ */
+export function databaseActions(gateway: DatabaseGateway, now: () => number) {
+  const ejson = (value: unknown, what: string) => decodeEjson(value, what, now())
+  const legacy = (value: unknown) => decodeLegacy(typeof value === 'string' ? JSON.parse(value) : value, now())
+  const list = (docs: Doc[]) => docs.map(encodeDoc)
+  const legacyList = (docs: Doc[]) => docs.map(toLegacyJson)
+
+  const actions: Record<string, (p: Params) => Reply> = {
+    // ---- current dialect (wx-server-sdk 4 / @cloudbase/database 1.4) ----
+    'database.addCollection': (p) => {
+      gateway.addCollection(p.collectionName as string)
+      return {}
+    },
+    'database.insertDocument': (p) => {
+      if (!Array.isArray(p.data)) throw invalidParam('data must be an array')
+      const docs = p.data.map((item) => ejson(item, 'data'))
+      return { data: { insertedIds: gateway.insert(p.collectionName, docs, p.transactionId as string | undefined) } }
+    },
+    'database.getDocument': (p) => {
+      const docs = gateway.find(
+        p.collectionName,
+        asObject(ejson(p.query, 'query'), 'query'),
+        {
+          sort: sortSpec(ejson(p.order, 'order')),
+          skip: asCount(p.offset, 'offset'),
+          limit: asCount(p.limit, 'limit'),
+          projection: asObject(ejson(p.projection, 'projection'), 'projection'),
+        },
+        p.transactionId as string | undefined,
+      )
+      return { data: { list: list(docs) } }
+    },
+    'database.calculateDocument': (p) => ({
+      data: { total: gateway.count(p.collectionName, asObject(ejson(p.query, 'query'), 'query')) },
+    }),
+    'database.modifyDocument': (p) => {
+      const result = gateway.modify(
+        p.collectionName,
+        asObject(ejson(p.query, 'query'), 'query'),
+        asObject(ejson(p.data, 'data'), 'data'),
+        { multi: bool(p.multi, false), merge: bool(p.merge, true), upsert: bool(p.upsert, false) },
+        p.transactionId as string | undefined,
+      )
+      return { data: { updated: result.updated, upsert_id: result.upsertId } }
+    },
+    'database.modifyAndReturnDoc': (p) => {
+      if (p.transactionId) throw unsupported('updateAndReturn in a transaction')
+      const result = gateway.modify(
+        p.collectionName,
+        asObject(ejson(p.query, 'query'), 'query'),
+        asObject(ejson(p.data, 'data'), 'data'),
+        { multi: false, merge: true, upsert: false },
+      )
+      return { data: { updated: result.updated, doc: result.doc ? encodeDoc(result.doc) : undefined } }
+    },
+    'database.removeDocument': (p) => ({
+      data: {
+        deleted: gateway.remove(
+          p.collectionName,
+          asObject(ejson(p.query, 'query'), 'query'),
+          bool(p.multi, false),
+          p.transactionId as string | undefined,
+        ),
+      },
+    }),
+    'database.aggregateDocuments': (p) => {
+      if (!Array.isArray(p.stages)) throw invalidParam('stages must be an array')
+      const pipeline = p.stages.map((stage) => {
+        const { stageKey, stageValue } = (stage ?? {}) as { stageKey?: unknown; stageValue?: unknown }
+        if (typeof stageKey !== 'string' || typeof stageValue !== 'string') throw invalidParam('each stage needs stageKey and stageValue')
+        return { [stageKey]: ejson(stageValue, stageKey) }
+      })
+      return { data: { list: list(gateway.aggregate(p.collectionName, pipeline)) } }
+    },
+    'database.startTransaction': () => ({ transactionId: gateway.startTransaction() }),
+    'database.commitTransaction': (p) => {
+      gateway.commitTransaction(p.transactionId)
+      return {}
+    },
+    'database.abortTransaction': (p) => {
+      gateway.abortTransaction(p.transactionId)
+      return {}
+    },
+
+    // ---- older dialect (tcb-admin-node 1.23 / @cloudbase/database 0.9) ----
+    'database.addDocument': (p) => {
+      const [id] = gateway.insert(p.collectionName, [legacy(p.data)])
+      return { data: { _id: id } }
+    },
+    'database.queryDocument': (p) => {
+      const docs = gateway.find(p.collectionName, asObject(legacy(p.query), 'query'), {
+        sort: sortSpec(p.order),
+        skip: asCount(p.offset, 'offset'),
+        limit: asCount(p.limit, 'limit'),
+        projection: asObject(p.projection, 'projection'),
+      })
+      return { data: { list: legacyList(docs) } }
+    },
+    'database.countDocument': (p) => ({
+      data: { total: gateway.count(p.collectionName, asObject(legacy(p.query), 'query')) },
+    }),
+    'database.updateDocument': (p) => {
+      const result = gateway.modify(p.collectionName, asObject(legacy(p.query), 'query'), asObject(legacy(p.data), 'data'), {
+        multi: bool(p.multi, false),
+        merge: bool(p.merge, true),
+        upsert: bool(p.upsert, false),
+      })
+      return { data: { updated: result.updated, upsert_id: result.upsertId } }
+    },
+    'database.deleteDocument': (p) => ({
+      data: { deleted: gateway.remove(p.collectionName, asObject(legacy(p.query), 'query'), bool(p.multi, false)) },
+    }),
+    'database.aggregate': (p) => {
+      if (!Array.isArray(p.stages)) throw invalidParam('stages must be an array')
+      const pipeline = p.stages.map((stage) => {
+        const { stageKey, stageValue } = (stage ?? {}) as { stageKey?: unknown; stageValue?: unknown }
+        const value = typeof stageValue === 'string' ? EJSON.parse(stageValue) : stageValue
+        return { [String(stageKey)]: legacy(value) }
+      })
+      return { data: { list: legacyList(gateway.aggregate(p.collectionName, pipeline)) } }
+    },
+  }
+  return actions
+}
+
+export function isDatabaseError(error: unknown): error is DatabaseError {
+  return error instanceof DatabaseError
+}

@@ -1,0 +1,250 @@
+import Database from 'better-sqlite3'
+import type { IndexDeclaration } from './schema'
+import { encodeComponent, describeKey } from './keys'
+import { decodeDoc, encodeDoc, getPath, type Doc } from './values'
+import { DatabaseError, duplicateKey } from './errors'
+
+export interface StoredDoc {
+  id: string
+  doc: Doc
+  /** The store-wide write sequence number of this document's last change. */
+  seq: number
+}
+
+export interface IndexState extends IndexDeclaration {
+  /** True once any indexed value has been an array: range bounds then cannot be intersected. */
+  multikey: boolean
+}
+
+/**
+ * The one embedded store under every service: documents, index entries and
+ * collections in SQLite. Writes are synchronous, so each gateway operation runs
+ * to completion without interleaving, and `atomically` makes it all-or-nothing.
+ */
+export class Store {
+  private readonly db: Database.Database
+  private readonly indexes = new Map<string, IndexState[]>()
+  private seq: number
+  private readonly statements
+
+  constructor(path: string) {
+    this.db = new Database(path)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS collections (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS documents (
+        collection TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, seq INTEGER NOT NULL,
+        PRIMARY KEY (collection, id)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS index_specs (
+        collection TEXT NOT NULL, name TEXT NOT NULL, spec TEXT NOT NULL, multikey INTEGER NOT NULL,
+        PRIMARY KEY (collection, name)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS index_keys (
+        collection TEXT NOT NULL, idx TEXT NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL,
+        PRIMARY KEY (collection, idx, key, id)) WITHOUT ROWID;
+    `)
+    this.statements = {
+      hasCollection: this.db.prepare('SELECT 1 FROM collections WHERE name = ?').pluck(),
+      addCollection: this.db.prepare('INSERT OR IGNORE INTO collections (name, created_at) VALUES (?, ?)'),
+      listCollections: this.db.prepare('SELECT name FROM collections ORDER BY name').pluck(),
+      getDoc: this.db.prepare('SELECT body, seq FROM documents WHERE collection = ? AND id = ?'),
+      putDoc: this.db.prepare('INSERT OR REPLACE INTO documents (collection, id, body, seq) VALUES (?, ?, ?, ?)'),
+      deleteDoc: this.db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?'),
+      countDocs: this.db.prepare('SELECT COUNT(*) FROM documents WHERE collection = ?').pluck(),
+      idsAsc: this.db.prepare('SELECT id FROM documents WHERE collection = ? AND id >= ? AND id < ? ORDER BY id').pluck(),
+      idsDesc: this.db
+        .prepare('SELECT id FROM documents WHERE collection = ? AND id >= ? AND id < ? ORDER BY id DESC')
+        .pluck(),
+      allAsc: this.db.prepare('SELECT id, body, seq FROM documents WHERE collection = ? ORDER BY id'),
+      keysAsc: this.db
+        .prepare('SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ? ORDER BY key, id')
+        .pluck(),
+      keysDesc: this.db
+        .prepare(
+          'SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ? ORDER BY key DESC, id DESC',
+        )
+        .pluck(),
+      keyOwner: this.db
+        .prepare('SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key = ? AND id <> ? LIMIT 1')
+        .pluck(),
+      addKey: this.db.prepare('INSERT OR IGNORE INTO index_keys (collection, idx, key, id) VALUES (?, ?, ?, ?)'),
+      deleteKey: this.db.prepare('DELETE FROM index_keys WHERE collection = ? AND idx = ? AND key = ? AND id = ?'),
+      specs: this.db.prepare('SELECT collection, name, spec, multikey FROM index_specs'),
+      putSpec: this.db.prepare(
+        'INSERT OR REPLACE INTO index_specs (collection, name, spec, multikey) VALUES (?, ?, ?, ?)',
+      ),
+      deleteSpec: this.db.prepare('DELETE FROM index_specs WHERE collection = ? AND name = ?'),
+      deleteIndexKeys: this.db.prepare('DELETE FROM index_keys WHERE collection = ? AND idx = ?'),
+      maxSeq: this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM documents').pluck(),
+    }
+    this.seq = this.statements.maxSeq.get() as number
+    for (const row of this.statements.specs.all() as Array<Record<string, unknown>>) {
+      const spec = JSON.parse(row.spec as string) as IndexDeclaration
+      this.indexesOf(row.collection as string).push({ ...spec, multikey: row.multikey === 1 })
+    }
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  /** Runs `work` as one SQLite transaction: every write in it lands, or none does. */
+  atomically<T>(work: () => T): T {
+    return this.db.transaction(work)()
+  }
+
+  get currentSeq(): number {
+    return this.seq
+  }
+
+  hasCollection(name: string): boolean {
+    return this.statements.hasCollection.get(name) === 1
+  }
+
+  /** Returns false when the collection already existed. */
+  addCollection(name: string): boolean {
+    return this.statements.addCollection.run(name, Date.now()).changes === 1
+  }
+
+  listCollections(): string[] {
+    return this.statements.listCollections.all() as string[]
+  }
+
+  countDocuments(collection: string): number {
+    return this.statements.countDocs.get(collection) as number
+  }
+
+  indexesOf(collection: string): IndexState[] {
+    let list = this.indexes.get(collection)
+    if (!list) {
+      list = []
+      this.indexes.set(collection, list)
+    }
+    return list
+  }
+
+  /**
+   * Makes the collection's secondary indexes exactly the declared ones,
+   * building entries for documents already stored. A declared unique index
+   * that existing documents violate fails loudly.
+   */
+  syncIndexes(collection: string, declared: IndexDeclaration[]): void {
+    this.atomically(() => {
+      const current = this.indexesOf(collection)
+      const wanted = new Map(declared.map((d) => [d.name, d]))
+      for (const existing of [...current]) {
+        const next = wanted.get(existing.name)
+        if (next && JSON.stringify(next) === JSON.stringify(stripState(existing))) continue
+        this.statements.deleteIndexKeys.run(collection, existing.name)
+        this.statements.deleteSpec.run(collection, existing.name)
+        current.splice(current.indexOf(existing), 1)
+      }
+      for (const declaration of declared) {
+        if (current.some((index) => index.name === declaration.name)) continue
+        const index: IndexState = { ...declaration, multikey: false }
+        current.push(index)
+        for (const row of this.statements.allAsc.iterate(collection) as Iterable<Record<string, unknown>>) {
+          this.addEntries(collection, index, row.id as string, decodeDoc(row.body as string))
+        }
+        this.statements.putSpec.run(collection, index.name, JSON.stringify(declaration), index.multikey ? 1 : 0)
+      }
+    })
+  }
+
+  get(collection: string, id: string): StoredDoc | undefined {
+    const row = this.statements.getDoc.get(collection, id) as { body: string; seq: number } | undefined
+    return row ? { id, doc: decodeDoc(row.body), seq: row.seq } : undefined
+  }
+
+  /** Document ids in `[from, to)` by id order (the implicit `_id` index). */
+  idRange(collection: string, from: string, to: string, descending: boolean): Iterable<string> {
+    const statement = descending ? this.statements.idsDesc : this.statements.idsAsc
+    return statement.iterate(collection, from, to) as Iterable<string>
+  }
+
+  /** Document ids whose key in `index` lies in `[from, to)`, in key order. */
+  keyRange(collection: string, index: string, from: Buffer, to: Buffer, descending: boolean): Iterable<string> {
+    const statement = descending ? this.statements.keysDesc : this.statements.keysAsc
+    return statement.iterate(collection, index, from, to) as Iterable<string>
+  }
+
+  scan(collection: string): Iterable<StoredDoc> {
+    const rows = this.statements.allAsc.iterate(collection) as Iterable<{ id: string; body: string; seq: number }>
+    return (function* () {
+      for (const row of rows) yield { id: row.id, doc: decodeDoc(row.body), seq: row.seq }
+    })()
+  }
+
+  /**
+   * Writes (or with `doc === null` deletes) one document and its index entries.
+   * Call inside `atomically` when several writes must land together.
+   */
+  put(collection: string, id: string, doc: Doc | null): void {
+    const previous = this.get(collection, id)
+    const indexes = this.indexesOf(collection)
+    for (const index of indexes) {
+      if (previous) this.removeEntries(collection, index, id, previous.doc)
+    }
+    if (doc === null) {
+      this.statements.deleteDoc.run(collection, id)
+      return
+    }
+    for (const index of indexes) this.addEntries(collection, index, id, doc)
+    this.seq += 1
+    this.statements.putDoc.run(collection, id, encodeDoc(doc), this.seq)
+  }
+
+  private addEntries(collection: string, index: IndexState, id: string, doc: Doc): void {
+    const { keys, multikey } = indexKeys(index, doc)
+    if (multikey && !index.multikey) {
+      index.multikey = true
+      this.statements.putSpec.run(collection, index.name, JSON.stringify(stripState(index)), 1)
+    }
+    for (const key of keys) {
+      if (index.unique) {
+        const owner = this.statements.keyOwner.get(collection, index.name, key.bytes, id)
+        if (owner !== undefined) throw duplicateKey(collection, index.name, key.text)
+      }
+      this.statements.addKey.run(collection, index.name, key.bytes, id)
+    }
+  }
+
+  private removeEntries(collection: string, index: IndexState, id: string, doc: Doc): void {
+    for (const key of indexKeys(index, doc).keys) this.statements.deleteKey.run(collection, index.name, key.bytes, id)
+  }
+}
+
+function stripState(index: IndexState): IndexDeclaration {
+  return { name: index.name, keys: index.keys, unique: index.unique }
+}
+
+/**
+ * The keys a document contributes to an index. An array value contributes one
+ * key per element (a multikey index); two arrays in one compound key are
+ * refused, as MongoDB refuses to index parallel arrays.
+ */
+export function indexKeys(index: IndexDeclaration, doc: Doc): { keys: Array<{ bytes: Buffer; text: string }>; multikey: boolean } {
+  let combos: unknown[][] = [[]]
+  let arrays = 0
+  for (const { field } of index.keys) {
+    const value = getPath(doc, field)
+    let values: unknown[]
+    if (Array.isArray(value)) {
+      arrays += 1
+      if (arrays > 1) {
+        throw new DatabaseError('DATABASE_REQUEST_FAILED', `cannot index parallel arrays in index ${index.name}`)
+      }
+      values = value.length === 0 ? [undefined] : [...new Set(value)]
+    } else {
+      values = [value]
+    }
+    combos = combos.flatMap((combo) => values.map((v) => [...combo, v]))
+  }
+  return {
+    keys: combos.map((combo) => ({
+      bytes: Buffer.concat(combo.map(encodeComponent)),
+      text: describeKey(combo),
+    })),
+    multikey: arrays > 0,
+  }
+}

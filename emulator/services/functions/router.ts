@@ -1,0 +1,117 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { HttpError, readJson, sendJson } from '../../http'
+import { isPlainObject } from '../database/values'
+import { InvocationError, type Caller, type FunctionsRuntime } from './runtime'
+import { runTimer } from './timers'
+
+type Route = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
+
+const OPENID = /^[A-Za-z0-9_-]{1,64}$/
+
+function parseUser(user: unknown): { openid: string; unionid?: string } | undefined {
+  if (user === undefined || user === null) return undefined
+  if (!isPlainObject(user)) throw new HttpError(400, '"user" must be an object { openid, unionid? }')
+  const { openid, unionid } = user
+  if (typeof openid !== 'string' || !OPENID.test(openid)) throw new HttpError(400, '"user.openid" must be 1 to 64 letters, digits, "_" or "-"')
+  if (unionid !== undefined && (typeof unionid !== 'string' || !OPENID.test(unionid))) {
+    throw new HttpError(400, '"user.unionid" must be 1 to 64 letters, digits, "_" or "-"')
+  }
+  return { openid, unionid: unionid as string | undefined }
+}
+
+function failure(res: ServerResponse, error: unknown, api: string): void {
+  if (!(error instanceof InvocationError)) throw error
+  sendJson(res, error.errCode === -501000 ? 404 : 500, {
+    errCode: error.errCode,
+    errMsg: `${api}:fail ${error.errCode} ${error.message}`,
+    requestID: error.requestId,
+  })
+}
+
+/**
+ * The control API's function routes: a call as `wx.cloud.callFunction` makes
+ * it (with a user) or as a server makes it (without), and a timer run.
+ */
+export function functionRoutes(runtime: FunctionsRuntime): Array<[string, RegExp, Route]> {
+  const call: Route = async (req, res, [name]) => {
+    const body = await readJson(req)
+    if (!isPlainObject(body)) throw new HttpError(400, 'the body must be an object { data, user? }')
+    const user = parseUser(body.user)
+    const data = body.data
+    let event: unknown = data ?? {}
+    let caller: Caller = { source: 'scf' }
+    if (user) {
+      caller = { source: 'wx_client', ...user }
+      // The platform adds userInfo to the event of a mini-program call.
+      const userInfo = { appId: runtime.project.appid, openId: user.openid }
+      event = isPlainObject(data) ? { ...data, userInfo } : data === undefined ? { userInfo } : data
+    }
+    try {
+      const { result, requestId } = await runtime.invoke(name!, event, caller)
+      sendJson(res, 200, { result, requestID: requestId, errMsg: 'cloud.callFunction:ok' })
+    } catch (error) {
+      failure(res, error, 'cloud.callFunction')
+    }
+  }
+
+  const trigger: Route = async (req, res, [name]) => {
+    const body = await readJson(req)
+    if (!isPlainObject(body)) throw new HttpError(400, 'the body must be an object { time? }')
+    const definition = runtime.project.functions.get(name!)
+    if (!definition) throw new HttpError(404, `function ${name} not found`)
+    if (!definition.timer) throw new HttpError(400, `function ${name} has no timer trigger in its config.json`)
+    const time = body.time === undefined ? new Date() : new Date(String(body.time))
+    if (Number.isNaN(time.getTime())) throw new HttpError(400, '"time" must be an ISO 8601 date')
+    try {
+      const { result } = await runTimer(runtime, definition, time)
+      sendJson(res, 200, { result })
+    } catch (error) {
+      failure(res, error, 'trigger')
+    }
+  }
+
+  const logs: Route = async (_req, res, _params, url) => {
+    sendJson(res, 200, {
+      data: runtime.recentLogs({
+        function: url.searchParams.get('function') ?? undefined,
+        requestId: url.searchParams.get('requestId') ?? undefined,
+      }),
+    })
+  }
+
+  return [
+    ['POST', /^\/_emulator\/functions\/([^/]+)\/call$/, call],
+    ['POST', /^\/_emulator\/functions\/([^/]+)\/trigger$/, trigger],
+    ['GET', /^\/_emulator\/logs$/, logs],
+  ]
+}
+
+/**
+ * `functions.invokeFunction` from an SDK. Called from inside a function, the
+ * callee inherits the caller's user and its SOURCE gains `,scf`, as on the platform.
+ */
+export async function invokeFromSdk(runtime: FunctionsRuntime, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const name = params.function_name
+  if (typeof name !== 'string' || !name) return { code: 'INVALID_PARAM', message: 'function_name is required' }
+  let event: unknown = {}
+  const raw = params.request_data
+  if (typeof raw === 'string' && raw !== '') {
+    try {
+      event = JSON.parse(raw)
+    } catch {
+      return { code: 'INVALID_PARAM', message: 'request_data is not JSON' }
+    }
+  }
+  const parent = runtime.callerOf(params.wxCloudApiToken)
+  const caller: Caller = parent
+    ? { source: `${parent.caller.source},scf`, openid: parent.caller.openid, unionid: parent.caller.unionid }
+    : { source: 'scf' }
+  try {
+    const { result } = await runtime.invoke(name, event, caller)
+    return { data: { response_data: JSON.stringify(result) } }
+  } catch (error) {
+    if (!(error instanceof InvocationError)) throw error
+    const code = error.errCode === -501000 ? 'FUNCTIONS_REQUEST_FAIL' : 'FUNCTIONS_EXECUTE_FAIL'
+    return { code, message: error.message }
+  }
+}

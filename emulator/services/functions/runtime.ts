@@ -1,0 +1,303 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import { statSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
+import type { FunctionDefinition, ProjectDefinition } from '../../project'
+import type { InstanceMessage, InvokeMessage, LogLevel } from './messages'
+
+/** Who a call comes from, as the platform knows it. */
+export interface Caller {
+  /** TCB_SOURCE: wx_client, wx_trigger, scf, or a comma chain such as `wx_client,scf`. */
+  source: string
+  openid?: string
+  unionid?: string
+  /** Present for timer runs. */
+  trigger?: string
+}
+
+export interface Invocation {
+  requestId: string
+  /** The function's return value after a JSON round trip, as the platform replies it. */
+  result: unknown
+}
+
+export class InvocationError extends Error {
+  constructor(
+    readonly errCode: number,
+    message: string,
+    readonly requestId: string,
+  ) {
+    super(message)
+  }
+}
+
+export const ERR_FUNCTION_NOT_FOUND = -501000
+export const ERR_FUNCTION_EXECUTE_FAIL = -504002
+
+export interface LogEntry {
+  time: string
+  function: string
+  requestId: string
+  level: LogLevel
+  message: string
+}
+
+interface Instance {
+  worker: Worker
+  version: string
+  busy: boolean
+  /** Set when the bundle changed while this instance was busy: retire it after the call. */
+  stale: boolean
+  settle?: (message: InstanceMessage & { type: 'result' }) => void
+  fail?: (error: Error) => void
+}
+
+interface Pool {
+  definition: FunctionDefinition
+  instances: Instance[]
+  waiting: Array<() => void>
+}
+
+export interface RuntimeOptions {
+  project: ProjectDefinition
+  /** Path of the built worker script. */
+  workerScript: string
+  /** The `/admin` URL the functions' SDK is pointed at. */
+  adminUrl: () => string
+  maxInstancesPerFunction: number
+  onLog?: (entry: LogEntry) => void
+}
+
+const LOG_KEEP = 2000
+
+/**
+ * Runs the project's function bundles: warm instances reused, a new one when
+ * all are busy (up to a cap, then calls wait), one invocation per instance at
+ * a time, the function's timeout enforced by ending the instance, and a
+ * rebuilt bundle picked up by the next call.
+ */
+export class FunctionsRuntime {
+  private readonly pools = new Map<string, Pool>()
+  private readonly tokens = new Map<string, { function: string; caller: Caller }>()
+  private readonly logs: LogEntry[] = []
+  private closed = false
+
+  constructor(private readonly options: RuntimeOptions) {}
+
+  get project(): ProjectDefinition {
+    return this.options.project
+  }
+
+  has(name: string): boolean {
+    return this.options.project.functions.has(name)
+  }
+
+  /** The function and caller behind an API token that a running invocation sent. */
+  callerOf(token: unknown): { function: string; caller: Caller } | undefined {
+    return typeof token === 'string' ? this.tokens.get(token) : undefined
+  }
+
+  recentLogs(filter: { function?: string; requestId?: string }): LogEntry[] {
+    return this.logs.filter(
+      (entry) =>
+        (!filter.function || entry.function === filter.function) && (!filter.requestId || entry.requestId === filter.requestId),
+    )
+  }
+
+  async invoke(name: string, event: unknown, caller: Caller): Promise<Invocation> {
+    const requestId = randomUUID()
+    const definition = this.options.project.functions.get(name)
+    if (!definition) {
+      throw new InvocationError(ERR_FUNCTION_NOT_FOUND, `[ResourceNotFound.Function] function ${name} not found`, requestId)
+    }
+    const pool = this.poolOf(definition)
+    const instance = await this.acquire(pool)
+    const token = randomBytes(24).toString('hex')
+    this.tokens.set(token, { function: name, caller })
+    try {
+      const message: InvokeMessage = {
+        type: 'invoke',
+        requestId,
+        event,
+        context: {
+          request_id: requestId,
+          function_name: name,
+          function_version: '$LATEST',
+          namespace: this.options.project.envId,
+          memory_limit_in_mb: 256,
+          time_limit_in_ms: definition.timeoutMs,
+        },
+        env: this.invocationEnv(definition, caller, token),
+      }
+      const reply = await this.run(pool, instance, message)
+      if (!reply.ok) {
+        throw new InvocationError(ERR_FUNCTION_EXECUTE_FAIL, `Error: ${reply.message}${reply.stack ? `\n${reply.stack}` : ''}`, requestId)
+      }
+      return { requestId, result: JSON.parse(reply.json) }
+    } finally {
+      this.tokens.delete(token)
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const all = [...this.pools.values()].flatMap((pool) => pool.instances)
+    await Promise.all(all.map((instance) => instance.worker.terminate()))
+    this.pools.clear()
+  }
+
+  /** Instances per function, busy and idle: for tests and the stats route. */
+  instanceCounts(): Record<string, { busy: number; idle: number }> {
+    const out: Record<string, { busy: number; idle: number }> = {}
+    for (const [name, pool] of this.pools) {
+      const busy = pool.instances.filter((i) => i.busy).length
+      out[name] = { busy, idle: pool.instances.length - busy }
+    }
+    return out
+  }
+
+  private invocationEnv(definition: FunctionDefinition, caller: Caller, token: string): Record<string, string> {
+    const { appid, envId } = this.options.project
+    const context: Record<string, string> = { WX_APPID: appid }
+    if (caller.openid) context.WX_OPENID = caller.openid
+    if (caller.unionid) context.WX_UNIONID = caller.unionid
+    const env: Record<string, string> = {
+      ...context,
+      WX_CONTEXT_KEYS: Object.keys(context).join(','),
+      WX_API_TOKEN: token,
+      TCB_SOURCE: caller.source,
+      TCB_ENV: envId,
+      SCF_NAMESPACE: envId,
+      SCF_FUNCTIONNAME: definition.name,
+      TCB_CONTEXT_CNFG: JSON.stringify({ URL: this.options.adminUrl() }),
+    }
+    if (caller.trigger) {
+      env.TRIGGER_SRC = 'timer'
+      env.WX_TRIGGER_API_TOKEN_V0 = token
+    }
+    return env
+  }
+
+  private poolOf(definition: FunctionDefinition): Pool {
+    let pool = this.pools.get(definition.name)
+    if (!pool) {
+      pool = { definition, instances: [], waiting: [] }
+      this.pools.set(definition.name, pool)
+    }
+    return pool
+  }
+
+  private bundleVersion(definition: FunctionDefinition): string {
+    try {
+      const stat = statSync(definition.bundle)
+      return `${stat.mtimeMs}:${stat.size}`
+    } catch {
+      throw new InvocationError(
+        ERR_FUNCTION_EXECUTE_FAIL,
+        `function ${definition.name} has no bundle at ${definition.bundle}: build it first`,
+        '',
+      )
+    }
+  }
+
+  private async acquire(pool: Pool): Promise<Instance> {
+    for (;;) {
+      if (this.closed) throw new InvocationError(ERR_FUNCTION_EXECUTE_FAIL, 'the emulator is shutting down', '')
+      const version = this.bundleVersion(pool.definition)
+      for (const instance of [...pool.instances]) {
+        if (instance.version === version) continue
+        if (instance.busy) instance.stale = true
+        else this.retire(pool, instance)
+      }
+      const idle = pool.instances.find((instance) => !instance.busy && !instance.stale)
+      if (idle) {
+        idle.busy = true
+        return idle
+      }
+      if (pool.instances.length < this.options.maxInstancesPerFunction) {
+        const instance = this.spawn(pool.definition, version)
+        instance.busy = true
+        pool.instances.push(instance)
+        return instance
+      }
+      await new Promise<void>((resolve) => pool.waiting.push(resolve))
+    }
+  }
+
+  private release(pool: Pool, instance: Instance): void {
+    instance.busy = false
+    instance.settle = undefined
+    instance.fail = undefined
+    if (instance.stale) this.retire(pool, instance)
+    pool.waiting.shift()?.()
+  }
+
+  private retire(pool: Pool, instance: Instance): void {
+    const at = pool.instances.indexOf(instance)
+    if (at >= 0) pool.instances.splice(at, 1)
+    void instance.worker.terminate()
+  }
+
+  private spawn(definition: FunctionDefinition, version: string): Instance {
+    const base: Record<string, string> = {}
+    for (const [key, value] of Object.entries(process.env)) if (value !== undefined) base[key] = value
+    const worker = new Worker(this.options.workerScript, {
+      workerData: { bundle: definition.bundle },
+      env: {
+        ...base,
+        // Dummy credentials: the SDK refuses to send a request without them.
+        TENCENTCLOUD_SECRETID: 'local-emulator',
+        TENCENTCLOUD_SECRETKEY: 'local-emulator',
+        // Skips the SDK's metadata-server probe (about 30 ms per request).
+        TENCENTCLOUD: 'true',
+      },
+      stdout: false,
+      stderr: false,
+    })
+    const instance: Instance = { worker, version, busy: false, stale: false }
+    worker.on('message', (message: InstanceMessage) => {
+      if (message.type === 'log') {
+        this.record({ time: new Date().toISOString(), function: definition.name, requestId: message.requestId, level: message.level, message: message.message })
+      } else {
+        instance.settle?.(message)
+      }
+    })
+    worker.on('error', (error) => instance.fail?.(error))
+    worker.on('exit', (code) => instance.fail?.(new Error(`the function instance exited with code ${code}`)))
+    worker.unref()
+    return instance
+  }
+
+  private run(pool: Pool, instance: Instance, message: InvokeMessage): Promise<InstanceMessage & { type: 'result' }> {
+    const { timeoutMs, name } = pool.definition
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // The platform ends an instance that overruns; so does the emulator.
+        instance.fail = undefined
+        this.retire(pool, instance)
+        pool.waiting.shift()?.()
+        reject(new InvocationError(ERR_FUNCTION_EXECUTE_FAIL, `Invoking task timed out after ${timeoutMs / 1000} seconds`, message.requestId))
+      }, timeoutMs)
+      instance.settle = (reply) => {
+        if (reply.requestId !== message.requestId) return
+        clearTimeout(timer)
+        this.release(pool, instance)
+        resolve(reply)
+      }
+      instance.fail = (error) => {
+        clearTimeout(timer)
+        instance.settle = undefined
+        instance.fail = undefined
+        this.retire(pool, instance)
+        pool.waiting.shift()?.()
+        reject(new InvocationError(ERR_FUNCTION_EXECUTE_FAIL, `${name} crashed: ${error.message}`, message.requestId))
+      }
+      instance.worker.postMessage(message)
+    })
+  }
+
+  private record(entry: LogEntry): void {
+    this.logs.push(entry)
+    if (this.logs.length > LOG_KEEP) this.logs.splice(0, this.logs.length - LOG_KEEP)
+    this.options.onLog?.(entry)
+  }
+}

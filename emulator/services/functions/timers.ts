@@ -1,0 +1,58 @@
+import { Cron } from 'croner'
+import type { FunctionDefinition } from '../../project'
+import type { FunctionsRuntime, Invocation } from './runtime'
+
+/** The platform retries a failed timer run twice. */
+export const TIMER_RETRIES = 2
+const RETRY_DELAY_MS = 1000
+
+/** The event a timer trigger passes to the function. */
+export function timerEvent(triggerName: string, time: Date) {
+  return { Type: 'timer', TriggerName: triggerName, Time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'), Message: '' }
+}
+
+/** Runs a function's timer once, as the platform does: a server-side call with SOURCE wx_trigger. */
+export function runTimer(runtime: FunctionsRuntime, definition: FunctionDefinition, time: Date): Promise<Invocation> {
+  const trigger = definition.timer?.name ?? 'timer'
+  return runtime.invoke(definition.name, timerEvent(trigger, time), { source: 'wx_trigger', trigger })
+}
+
+/**
+ * Fires each function's timer trigger on its 7-field cron in UTC+8 while the
+ * emulator runs, retrying a failed run twice.
+ */
+export class TimerScheduler {
+  private readonly jobs: Cron[] = []
+
+  constructor(
+    private readonly runtime: FunctionsRuntime,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(): void {
+    for (const definition of this.runtime.project.functions.values()) {
+      if (!definition.timer) continue
+      const job = new Cron(definition.timer.cron, { timezone: 'Asia/Shanghai', mode: '7-part', protect: false }, () => {
+        void this.fire(definition, new Date())
+      })
+      this.jobs.push(job)
+    }
+  }
+
+  stop(): void {
+    for (const job of this.jobs) job.stop()
+    this.jobs.length = 0
+  }
+
+  private async fire(definition: FunctionDefinition, time: Date): Promise<void> {
+    for (let attempt = 0; attempt <= TIMER_RETRIES; attempt++) {
+      try {
+        await runTimer(this.runtime, definition, time)
+        return
+      } catch (error) {
+        this.log(`timer ${definition.name}/${definition.timer!.name} failed (attempt ${attempt + 1}): ${(error as Error).message.split('\n')[0]}`)
+        if (attempt < TIMER_RETRIES) await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS))
+      }
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * One function instance: a worker thread that loads the function's bundle
+ * unchanged and runs one invocation at a time, as the platform's instances do.
+ * A worker has its own copy of process.env, so the per-invocation context that
+ * wx-server-sdk reads there never leaks between instances.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { format } from 'node:util'
+import type { InstanceMessage, InvokeMessage, LogLevel } from './messages'
+
+const port = parentPort!
+const { bundle } = workerData as { bundle: string }
+let current = ''
+let invocationKeys: string[] = []
+
+const send = (message: InstanceMessage) => port.postMessage(message)
+
+for (const level of ['log', 'info', 'warn', 'error', 'debug'] as LogLevel[]) {
+  console[level] = (...args: unknown[]) => send({ type: 'log', requestId: current, level, message: format(...args) })
+}
+process.on('unhandledRejection', (reason) => {
+  send({ type: 'log', requestId: current, level: 'error', message: `Unhandled rejection: ${format(reason)}` })
+})
+
+type Handler = (event: unknown, context: unknown) => unknown
+let handler: Handler | undefined
+
+function load(): Handler {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exported = require(bundle) as { main?: Handler }
+  if (typeof exported.main !== 'function') throw new Error(`${bundle} does not export main`)
+  return exported.main
+}
+
+port.on('message', async (message: InvokeMessage) => {
+  current = message.requestId
+  for (const key of invocationKeys) delete process.env[key]
+  Object.assign(process.env, message.env)
+  invocationKeys = Object.keys(message.env)
+  try {
+    handler ??= load()
+    const value = await handler(message.event, message.context)
+    send({ type: 'result', requestId: message.requestId, ok: true, json: JSON.stringify(value ?? null) })
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(format(error))
+    send({ type: 'result', requestId: message.requestId, ok: false, message: err.message, stack: err.stack })
+  }
+})
