@@ -8,7 +8,6 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 const root = resolve(__dirname, '..')
-const functionsRoot = join(root, 'cloudfunctions')
 
 /** Matches the platform's oldest Node runtime we deploy to (Nodejs16.13). */
 export const FUNCTION_BUILD: BuildOptions = {
@@ -21,16 +20,17 @@ export const FUNCTION_BUILD: BuildOptions = {
   logLevel: 'warning',
 }
 
-export function functionNames(): string[] {
+/** Functions are the folders of a cloudfunctions root that hold an `index.ts`. */
+export function functionNames(functionsRoot = join(root, 'cloudfunctions')): string[] {
   return readdirSync(functionsRoot, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(functionsRoot, entry.name, 'index.ts')))
     .map((entry) => entry.name)
     .sort()
 }
 
-async function buildFunctions(): Promise<void> {
+export async function buildFunctions(functionsRoot = join(root, 'cloudfunctions')): Promise<void> {
   await Promise.all(
-    functionNames().map((name) =>
+    functionNames(functionsRoot).map((name) =>
       build({
         ...FUNCTION_BUILD,
         entryPoints: [join(functionsRoot, name, 'index.ts')],
@@ -40,7 +40,7 @@ async function buildFunctions(): Promise<void> {
   )
 }
 
-async function buildEmulator(): Promise<void> {
+export async function buildEmulator(): Promise<void> {
   await build({
     entryPoints: {
       cli: join(root, 'emulator/cli.ts'),

@@ -32,9 +32,13 @@ function sortableDouble(value: number): Buffer {
   return buffer
 }
 
-/** Escapes 0x00 so that a 0x00 0x00 terminator sorts before any continuation. */
+/**
+ * Text as UTF-16 code units, big-endian, so that keys order strings as the
+ * query engine (mingo, like JavaScript) compares them; 0x00 is escaped so
+ * that a 0x00 0x00 terminator sorts before any continuation.
+ */
 function terminatedText(text: string): Buffer {
-  const raw = Buffer.from(text, 'utf8')
+  const raw = Buffer.from(text, 'utf16le').swap16()
   const parts: number[] = []
   for (const byte of raw) {
     if (byte === 0) parts.push(0, 0xff)

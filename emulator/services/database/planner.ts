@@ -144,7 +144,8 @@ function idCandidate(constraints: Map<string, FieldConstraint>, sort: SortSpec):
     return { plan: { kind: 'ids', ids, ordered: sortedById }, score: Number.POSITIVE_INFINITY }
   }
   if (c?.tag === TAG.string && (c.lo || c.hi)) {
-    // Text order in SQLite is byte order of UTF-8, the order MongoDB gives strings.
+    // SQLite orders text by UTF-8 bytes; that differs from the query engine's UTF-16 order
+    // only between astral characters and U+E000–U+FFFF, which document ids do not mix.
     const from = c.lo ? (c.lo.inclusive ? (c.lo.value as string) : `${c.lo.value as string}\u0000`) : ''
     const to = c.hi ? (c.hi.inclusive ? `${c.hi.value as string}\u0000` : (c.hi.value as string)) : '\u{10FFFF}'
     return { plan: { kind: 'idRange', from, to, descending, ordered: sortedById }, score: 1 }

@@ -157,23 +157,22 @@ export class FunctionsRuntime {
 
   private invocationEnv(definition: FunctionDefinition, caller: Caller, token: string): Record<string, string> {
     const { appid, envId } = this.options.project
-    const context: Record<string, string> = { WX_APPID: appid }
+    // The SDK reads only the variables that WX_CONTEXT_KEYS lists, the API token among them
+    // (getWXContext leaves the token out of what it returns).
+    const context: Record<string, string> = { WX_APPID: appid, WX_API_TOKEN: token }
     if (caller.openid) context.WX_OPENID = caller.openid
     if (caller.unionid) context.WX_UNIONID = caller.unionid
+    if (caller.trigger) context.WX_TRIGGER_API_TOKEN_V0 = token
     const env: Record<string, string> = {
       ...context,
       WX_CONTEXT_KEYS: Object.keys(context).join(','),
-      WX_API_TOKEN: token,
       TCB_SOURCE: caller.source,
       TCB_ENV: envId,
       SCF_NAMESPACE: envId,
       SCF_FUNCTIONNAME: definition.name,
       TCB_CONTEXT_CNFG: JSON.stringify({ URL: this.options.adminUrl() }),
     }
-    if (caller.trigger) {
-      env.TRIGGER_SRC = 'timer'
-      env.WX_TRIGGER_API_TOKEN_V0 = token
-    }
+    if (caller.trigger) env.TRIGGER_SRC = 'timer'
     return env
   }
 

@@ -1,0 +1,424 @@
+/**
+ * Fidelity of the database service: every call form of wx-server-sdk's
+ * database, run by a bundled function (the fixture project's `probe`) against
+ * the emulator, through the control API.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { FIXTURE_PROJECT, startEmulator, type RunningEmulator } from '../../../test/support/emulator'
+
+let emulator: RunningEmulator
+let n = 0
+
+beforeAll(async () => {
+  emulator = await startEmulator({ project: FIXTURE_PROJECT })
+})
+afterAll(() => emulator.stop())
+
+const cmd = (name: string, ...args: unknown[]) => ({ $cmd: name, args })
+const date = (iso: string) => ({ $date: iso })
+
+/** Runs a method chain on a collection inside the probe function; resolves with `{ ok }` or `{ error }`. */
+async function run(collection: string, ...calls: unknown[][]): Promise<any> {
+  return emulator.result('probe', { op: 'chain', collection, calls })
+}
+async function ok(collection: string, ...calls: unknown[][]): Promise<any> {
+  const reply = await run(collection, ...calls)
+  if (!('ok' in reply)) throw new Error(`expected success, got ${JSON.stringify(reply)}`)
+  return reply.ok
+}
+
+/** A fresh collection per test, created through the SDK (collections must exist, as on the service). */
+async function fresh(docs: Array<Record<string, unknown>> = []): Promise<string> {
+  const name = `c${Date.now().toString(36)}${n++}`
+  expect(await emulator.result('probe', { op: 'createCollection', name })).toHaveProperty('ok')
+  if (docs.length) await ok(name, ['add', { data: docs }])
+  return name
+}
+
+const ids = (reply: { data: Array<{ _id: string }> }) => reply.data.map((d) => d._id)
+
+describe('add', () => {
+  it('adds one document and returns its generated _id', async () => {
+    const c = await fresh()
+    const added = await ok(c, ['add', { data: { name: 'a', n: 1 } }])
+    expect(added._id).toMatch(/^[0-9a-f]{32}$/)
+    const got = await ok(c, ['doc', added._id], ['get'])
+    expect(got.data).toEqual({ _id: added._id, name: 'a', n: 1 })
+  })
+
+  it('adds many documents at once, keeping given ids', async () => {
+    const c = await fresh()
+    const added = await ok(c, ['add', { data: [{ _id: 'x1', v: 1 }, { _id: 'x2', v: 2 }, { v: 3 }] }])
+    expect(added._ids.slice(0, 2)).toEqual(['x1', 'x2'])
+    expect(added._ids).toHaveLength(3)
+    expect((await ok(c, ['count'])).total).toBe(3)
+  })
+
+  it('refuses a duplicate _id with the SDK error, writing nothing', async () => {
+    const c = await fresh([{ _id: 'dup', v: 1 }])
+    const reply = await run(c, ['add', { data: { _id: 'dup', v: 2 } }])
+    expect(reply.error.errCode).toBe(-502001)
+    expect(reply.error.errMsg).toMatch(/duplicate key/)
+    expect((await ok(c, ['doc', 'dup'], ['get'])).data.v).toBe(1)
+  })
+
+  it('refuses to write into a collection that does not exist', async () => {
+    const reply = await run('neverCreated', ['add', { data: { v: 1 } }])
+    expect(reply.error.errCode).toBe(-502005)
+  })
+
+  it('keeps Dates as Dates', async () => {
+    const c = await fresh()
+    await ok(c, ['add', { data: { _id: 'd', at: date('2026-01-02T03:04:05.678Z') } }])
+    expect((await ok(c, ['doc', 'd'], ['get'])).data.at).toEqual(date('2026-01-02T03:04:05.678Z'))
+  })
+})
+
+describe('doc()', () => {
+  it('get of a missing document fails with the SDK own not-found error', async () => {
+    const c = await fresh()
+    const reply = await run(c, ['doc', 'missing'], ['get'])
+    expect(reply.error.errMsg).toMatch(/document with _id missing does not exist/)
+  })
+
+  it('set creates, then replaces the whole document', async () => {
+    const c = await fresh()
+    const created = await ok(c, ['doc', 's1'], ['set', { data: { a: 1, b: { c: 2 } } }])
+    expect(created.stats).toEqual({ updated: 0, created: 1 })
+    const replaced = await ok(c, ['doc', 's1'], ['set', { data: { z: 9 } }])
+    expect(replaced.stats.updated).toBe(1)
+    expect((await ok(c, ['doc', 's1'], ['get'])).data).toEqual({ _id: 's1', z: 9 })
+  })
+
+  it('update merges nested fields and reports what changed', async () => {
+    const c = await fresh([{ _id: 'u1', a: 1, b: { c: 2, d: 3 } }])
+    const updated = await ok(c, ['doc', 'u1'], ['update', { data: { a: 5, b: { c: 7 } } }])
+    expect(updated.stats.updated).toBe(1)
+    expect((await ok(c, ['doc', 'u1'], ['get'])).data).toEqual({ _id: 'u1', a: 5, b: { c: 7, d: 3 } })
+    expect((await ok(c, ['doc', 'nobody'], ['update', { data: { a: 1 } }])).stats.updated).toBe(0)
+  })
+
+  it('remove deletes one document', async () => {
+    const c = await fresh([{ _id: 'r1' }, { _id: 'r2' }])
+    expect((await ok(c, ['doc', 'r1'], ['remove'])).stats.removed).toBe(1)
+    expect(ids(await ok(c, ['get']))).toEqual(['r2'])
+  })
+
+  it('field() projects a single document', async () => {
+    const c = await fresh([{ _id: 'p', a: 1, b: 2 }])
+    expect((await ok(c, ['doc', 'p'], ['field', { a: true }], ['get'])).data).toEqual({ _id: 'p', a: 1 })
+  })
+})
+
+describe('where() with every query command', () => {
+  let c: string
+  beforeAll(async () => {
+    c = await fresh([
+      { _id: 'a', n: 1, s: 'apple', tags: ['red', 'fruit'], o: { x: 1, y: 'p' } },
+      { _id: 'b', n: 2, s: 'banana', tags: ['yellow', 'fruit'], o: { x: 2 } },
+      { _id: 'c', n: 3, s: 'cherry', tags: ['red'], extra: true },
+      { _id: 'd', n: 4, s: 'Date', o: { x: 3, y: 'q' } },
+    ])
+  })
+  const where = async (condition: unknown) => ids(await ok(c, ['where', condition], ['orderBy', '_id', 'asc'], ['get']))
+
+  it.each([
+    ['eq (literal)', { n: 2 }, ['b']],
+    ['eq', { n: cmd('eq', 3) }, ['c']],
+    ['neq', { n: cmd('neq', 3) }, ['a', 'b', 'd']],
+    ['gt', { n: cmd('gt', 2) }, ['c', 'd']],
+    ['gte', { n: cmd('gte', 2) }, ['b', 'c', 'd']],
+    ['lt', { n: cmd('lt', 2) }, ['a']],
+    ['lte', { n: cmd('lte', 2) }, ['a', 'b']],
+    ['in', { s: cmd('in', ['apple', 'Date']) }, ['a', 'd']],
+    ['nin', { s: cmd('nin', ['apple', 'Date']) }, ['b', 'c']],
+    ['and of commands', { n: { $cmd: 'gt', args: [1], then: [['and', cmd('lt', 4)]] } }, ['b', 'c']],
+    ['and', cmd('and', [{ n: cmd('gte', 2) }, { tags: 'red' }]), ['c']],
+    ['or', cmd('or', [{ n: 1 }, { s: 'Date' }]), ['a', 'd']],
+    ['exists true', { extra: cmd('exists', true) }, ['c']],
+    ['exists false', { o: cmd('exists', false) }, ['c']],
+    ['nested path', { 'o.x': cmd('gte', 2) }, ['b', 'd']],
+    ['nested object', { o: { y: 'q' } }, ['d']],
+    ['array element', { tags: 'fruit' }, ['a', 'b']],
+    ['RegExp', { s: { $regexp: '^[ab]' } }, ['a', 'b']],
+    ['RegExp with flags', { s: { $regexp: '^d', flags: 'i' } }, ['d']],
+    ['db.RegExp', { s: { $dbRegExp: { regexp: 'an', options: 'i' } } }, ['b']],
+  ])('%s', async (_name, condition, expected) => {
+    expect(await where(condition)).toEqual(expected)
+  })
+
+  it('count() counts what where() matches', async () => {
+    expect((await ok(c, ['where', { tags: 'red' }], ['count'])).total).toBe(2)
+  })
+})
+
+describe('orderBy, skip, limit, field', () => {
+  let c: string
+  beforeAll(async () => {
+    c = await fresh(Array.from({ length: 150 }, (_, i) => ({ _id: `k${String(i).padStart(3, '0')}`, g: i % 3, v: i })))
+  })
+
+  it('orders on two fields', async () => {
+    const reply = await ok(c, ['orderBy', 'g', 'desc'], ['orderBy', 'v', 'asc'], ['limit', 4], ['get'])
+    expect(reply.data.map((d: any) => [d.g, d.v])).toEqual([[2, 2], [2, 5], [2, 8], [2, 11]])
+  })
+
+  it('returns 100 documents by default', async () => {
+    expect((await ok(c, ['get'])).data).toHaveLength(100)
+  })
+
+  it('skips and limits', async () => {
+    const reply = await ok(c, ['orderBy', 'v', 'asc'], ['skip', 140], ['limit', 5], ['get'])
+    expect(reply.data.map((d: any) => d.v)).toEqual([140, 141, 142, 143, 144])
+  })
+
+  it('caps limit at 1000', async () => {
+    const big = await fresh()
+    await ok(big, ['add', { data: Array.from({ length: 1100 }, (_, i) => ({ i })) }])
+    expect((await ok(big, ['limit', 5000], ['get'])).data).toHaveLength(1000)
+    expect((await ok(big, ['count'])).total).toBe(1100)
+  })
+
+  it('projects fields, including or excluding', async () => {
+    const included = await ok(c, ['where', { v: 7 }], ['field', { v: true }], ['get'])
+    expect(included.data).toEqual([{ _id: 'k007', v: 7 }])
+    const excluded = await ok(c, ['where', { v: 7 }], ['field', { v: false }], ['get'])
+    expect(excluded.data).toEqual([{ _id: 'k007', g: 1 }])
+  })
+})
+
+describe('update commands', () => {
+  let c: string
+  beforeEach(async () => {
+    c = await fresh([{ _id: 'x', n: 10, arr: [1, 2, 3, 2], tags: ['a'], o: { keep: 1, drop: 2 }, gone: true }])
+  })
+  const apply = async (data: unknown) => {
+    const updated = await ok(c, ['doc', 'x'], ['update', { data }])
+    expect(updated.stats.updated).toBe(1)
+    return (await ok(c, ['doc', 'x'], ['get'])).data
+  }
+
+  it.each([
+    ['set', { o: cmd('set', { only: 1 }) }, { o: { only: 1 } }],
+    ['remove', { gone: cmd('remove') }, { gone: undefined }],
+    ['inc', { n: cmd('inc', 5) }, { n: 15 }],
+    ['mul', { n: cmd('mul', 3) }, { n: 30 }],
+    ['min', { n: cmd('min', 4) }, { n: 4 }],
+    ['max', { n: cmd('max', 40) }, { n: 40 }],
+    ['push', { tags: cmd('push', ['b', 'c']) }, { tags: ['a', 'b', 'c'] }],
+    ['push with position', { tags: cmd('push', { each: ['z'], position: 0 }) }, { tags: ['z', 'a'] }],
+    ['pop', { arr: cmd('pop') }, { arr: [1, 2, 3] }],
+    ['shift', { arr: cmd('shift') }, { arr: [2, 3, 2] }],
+    ['unshift', { tags: cmd('unshift', ['0']) }, { tags: ['0', 'a'] }],
+    ['pull', { arr: cmd('pull', 2) }, { arr: [1, 3] }],
+    ['pull with a condition', { arr: cmd('pull', cmd('gte', 2)) }, { arr: [1] }],
+    ['pullAll', { arr: cmd('pullAll', [1, 3]) }, { arr: [2, 2] }],
+    ['addToSet', { tags: cmd('addToSet', 'b') }, { tags: ['a', 'b'] }],
+    ['addToSet $each', { tags: cmd('addToSet', { $each: ['a', 'b', 'c'] }) }, { tags: ['a', 'b', 'c'] }],
+    ['rename', { n: cmd('rename', 'm') }, { n: undefined, m: 10 }],
+    ['nested field', { 'o.keep': 5 }, { o: { keep: 5, drop: 2 } }],
+  ])('%s', async (_name, data, expected) => {
+    const doc = await apply(data)
+    for (const [field, value] of Object.entries(expected)) expect(doc[field]).toEqual(value)
+  })
+
+  it('reports no change when the update changes nothing', async () => {
+    expect((await ok(c, ['doc', 'x'], ['update', { data: { tags: cmd('addToSet', 'a') } }])).stats.updated).toBe(0)
+  })
+
+  it('serverDate becomes the server time, with its offset', async () => {
+    const before = Date.now()
+    const doc = await apply({ at: { $serverDate: {} }, later: { $serverDate: { offset: 60_000 } } })
+    const at = Date.parse(doc.at.$date)
+    expect(at).toBeGreaterThanOrEqual(before - 5)
+    expect(at).toBeLessThanOrEqual(Date.now() + 5)
+    expect(Date.parse(doc.later.$date) - at).toBe(60_000)
+  })
+
+  it('where().update() updates every match and reports the count', async () => {
+    const many = await fresh([{ g: 1 }, { g: 1 }, { g: 2 }])
+    expect((await ok(many, ['where', { g: 1 }], ['update', { data: { seen: true } }])).stats.updated).toBe(2)
+    expect((await ok(many, ['where', { seen: true }], ['count'])).total).toBe(2)
+  })
+
+  it('a conditional update wins only when its condition still holds', async () => {
+    const first = await ok(c, ['where', { _id: 'x', n: cmd('gt', 0) }], ['update', { data: { n: cmd('inc', -10) } }])
+    const second = await ok(c, ['where', { _id: 'x', n: cmd('gt', 0) }], ['update', { data: { n: cmd('inc', -10) } }])
+    expect([first.stats.updated, second.stats.updated]).toEqual([1, 0])
+  })
+
+  it('refuses to change _id', async () => {
+    const reply = await run(c, ['where', { _id: 'x' }], ['update', { data: { _id: 'y' } }])
+    expect(reply.error).toBeDefined()
+    expect((await ok(c, ['doc', 'x'], ['get'])).data._id).toBe('x')
+  })
+
+  it('where().remove() removes every match', async () => {
+    const many = await fresh([{ g: 1 }, { g: 1 }, { g: 2 }])
+    expect((await ok(many, ['where', { g: 1 }], ['remove'])).stats.removed).toBe(2)
+    expect((await ok(many, ['count'])).total).toBe(1)
+  })
+})
+
+describe('aggregate', () => {
+  it('matches, groups, sorts and limits', async () => {
+    const c = await fresh([
+      { city: 'sh', amount: 10 },
+      { city: 'bj', amount: 5 },
+      { city: 'sh', amount: 7 },
+      { city: 'gz', amount: 1 },
+      { city: 'bj', amount: 20 },
+    ])
+    const reply = await emulator.result('probe', {
+      op: 'aggregate',
+      collection: c,
+      stages: [
+        ['match', { amount: cmd('gt', 1) }],
+        ['group', { _id: '$city', total: { $agg: 'sum', args: ['$amount'] }, count: { $agg: 'sum', args: [1] } }],
+        ['sort', { total: -1 }],
+        ['limit', 2],
+      ],
+    })
+    expect(reply.ok.list).toEqual([
+      { _id: 'bj', total: 25, count: 2 },
+      { _id: 'sh', total: 17, count: 2 },
+    ])
+  })
+})
+
+describe('transactions', () => {
+  it('startTransaction commits writes that read their own writes', async () => {
+    const c = await fresh([{ _id: 'acct', balance: 10 }])
+    const steps = await emulator.result('probe', {
+      op: 'startTransaction',
+      steps: [
+        { collection: c, id: 'acct', method: 'update', data: { balance: cmd('inc', -3) } },
+        { collection: c, id: 'acct', method: 'get' },
+        { collection: c, method: 'add', data: { _id: 'log1', delta: -3 } },
+      ],
+    })
+    expect(steps.ok[1].data.balance).toBe(7)
+    expect((await ok(c, ['doc', 'acct'], ['get'])).data.balance).toBe(7)
+    expect((await ok(c, ['doc', 'log1'], ['get'])).data.delta).toBe(-3)
+  })
+
+  it('keeps uncommitted writes invisible and rolls them back', async () => {
+    const c = await fresh([{ _id: 'acct', balance: 10 }])
+    const steps = await emulator.result('probe', {
+      op: 'startTransaction',
+      steps: [
+        { collection: c, id: 'acct', method: 'update', data: { balance: 0 } },
+        { tx: false, collection: c, id: 'acct', method: 'get' },
+      ],
+      end: 'rollback',
+    })
+    expect(steps.ok[1].data.balance).toBe(10)
+    expect((await ok(c, ['doc', 'acct'], ['get'])).data.balance).toBe(10)
+  })
+
+  it('fails the commit when another write changed the same document', async () => {
+    const c = await fresh([{ _id: 'acct', balance: 10 }])
+    const steps = await emulator.result('probe', {
+      op: 'startTransaction',
+      steps: [
+        { collection: c, id: 'acct', method: 'get' },
+        { collection: c, id: 'acct', method: 'update', data: { balance: cmd('inc', -1) } },
+        { tx: false, collection: c, id: 'acct', method: 'update', data: { balance: 100 } },
+      ],
+    })
+    expect(steps.ok[3].error.errMsg).toMatch(/conflict/i)
+    expect((await ok(c, ['doc', 'acct'], ['get'])).data.balance).toBe(100)
+  })
+
+  it('runTransaction commits, and rolls back when the callback throws or rolls back', async () => {
+    const c = await fresh([{ _id: 'acct', balance: 10 }])
+    const step = { collection: c, id: 'acct', method: 'update', data: { balance: cmd('inc', -4) } }
+    const committed = await emulator.result('probe', { op: 'runTransaction', steps: [step] })
+    expect(committed.ok.attempts).toBe(1)
+    const thrown = await emulator.result('probe', { op: 'runTransaction', steps: [step], fail: 'throw' })
+    expect(thrown.error.errMsg).toMatch(/the callback gave up/)
+    const rolled = await emulator.result('probe', { op: 'runTransaction', steps: [step], fail: 'rollback' })
+    expect(rolled.error.errMsg).toMatch(/custom reason/)
+    expect((await ok(c, ['doc', 'acct'], ['get'])).data.balance).toBe(6)
+  })
+
+  it('refuses a multi-document query inside a transaction', async () => {
+    const c = await fresh([{ _id: 'a' }])
+    const steps = await emulator.result('probe', {
+      op: 'startTransaction',
+      steps: [{ collection: c, id: undefined, method: 'get' }],
+      end: 'rollback',
+    })
+    expect(steps.ok[0].error).toBeDefined()
+  })
+})
+
+describe('indexes', () => {
+  it('enforces a declared unique index, writing nothing on a violation', async () => {
+    await ok('items', ['add', { data: { _id: 'i1', sku: 'SKU-1', status: 'new' } }])
+    const reply = await run('items', ['add', { data: { _id: 'i2', sku: 'SKU-1' } }])
+    expect(reply.error.errCode).toBe(-502001)
+    expect(reply.error.errMsg).toMatch(/duplicate key.*bySku/)
+    expect((await run('items', ['doc', 'i2'], ['get'])).error).toBeDefined()
+    const update = await run('items', ['add', { data: { _id: 'i3', sku: 'SKU-3' } }])
+    expect(update.ok).toBeDefined()
+    expect((await run('items', ['doc', 'i3'], ['update', { data: { sku: 'SKU-1' } }])).error.errCode).toBe(-502001)
+  })
+
+  it('answers an indexed query by examining only what it returns', async () => {
+    const docs = Array.from({ length: 300 }, (_, i) => ({
+      sku: `bulk-${i}`,
+      status: i % 3 === 0 ? 'due' : 'done',
+      due: { $date: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString() },
+    }))
+    await ok('items', ['add', { data: docs }])
+    await emulator.request('DELETE', '/_emulator/stats')
+    const page = await ok(
+      'items',
+      ['where', { status: 'due', due: cmd('lte', date('2026-01-02T00:00:00.000Z')) }],
+      ['orderBy', 'due', 'asc'],
+      ['limit', 10],
+      ['get'],
+    )
+    expect(page.data).toHaveLength(10)
+    const stats = (await emulator.request('GET', '/_emulator/stats')).body
+    expect(stats.documentsExamined).toBe(10)
+    expect(stats.requests.byAction['database.getDocument']).toBe(1)
+
+    await emulator.request('DELETE', '/_emulator/stats')
+    const count = await ok('items', ['where', { status: 'due', sku: cmd('neq', 'x') }], ['count'])
+    expect(count.total).toBe(100)
+    expect((await emulator.request('GET', '/_emulator/stats')).body.documentsExamined).toBe(100)
+
+    await emulator.request('DELETE', '/_emulator/stats')
+    await ok('items', ['where', { note: 'unindexed' }], ['get'])
+    expect((await emulator.request('GET', '/_emulator/stats')).body.documentsExamined).toBeGreaterThanOrEqual(300)
+  })
+
+  it('pages by _id range without reading skipped documents', async () => {
+    const c = await fresh(Array.from({ length: 50 }, (_, i) => ({ _id: `p${String(i).padStart(2, '0')}` })))
+    await emulator.request('DELETE', '/_emulator/stats')
+    const page = await ok(c, ['where', { _id: cmd('gt', 'p39') }], ['orderBy', '_id', 'asc'], ['limit', 5], ['get'])
+    expect(ids(page)).toEqual(['p40', 'p41', 'p42', 'p43', 'p44'])
+    expect((await emulator.request('GET', '/_emulator/stats')).body.documentsExamined).toBe(5)
+  })
+})
+
+describe('unsupported operations fail loudly', () => {
+  it('an unknown query operator is an error, not an empty result', async () => {
+    const c = await fresh([{ a: 1 }])
+    const reply = await run(c, ['where', { a: { $nosuch: 1 } }], ['get'])
+    expect(reply.error).toBeDefined()
+  })
+
+  it('an unknown action is an error', async () => {
+    const reply = await emulator.request('POST', '/admin', { action: 'database.frobnicate', collectionName: 'docs' })
+    expect(reply.body.code).toBe('INVALID_ACTION')
+  })
+
+  it('a geo query is an error', async () => {
+    const c = await fresh([{ a: 1 }])
+    const reply = await run(c, ['where', { loc: { $geoNear: { x: 1 } } }], ['get'])
+    expect(reply.error).toBeDefined()
+  })
+})

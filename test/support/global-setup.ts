@@ -1,0 +1,9 @@
+import { join } from 'node:path'
+import { buildEmulator, buildFunctions } from '../../scripts/build'
+
+export const FIXTURE_PROJECT = join(__dirname, '../fixtures/probe-project')
+
+/** Every test drives bundles, as deployed: build the project's and the fixture project's functions first. */
+export default async function setup(): Promise<void> {
+  await Promise.all([buildEmulator(), buildFunctions(), buildFunctions(join(FIXTURE_PROJECT, 'cloudfunctions'))])
+}
