@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { Query, aggregate as runPipeline, find as findIn, update as applyUpdate } from 'mingo'
+import { Query, aggregate as runPipeline, find as findIn } from 'mingo'
 import type { Stats } from '../../stats'
 import {
   DatabaseError,
@@ -9,6 +9,7 @@ import {
   transactionConflict,
   unsupported,
 } from './errors'
+import { applyUpdate, compileMatcher, type Matcher } from './fastpath'
 import { planQuery, type Plan, type SortSpec } from './planner'
 import type { CollectionDeclaration } from './schema'
 import type { Store } from './store'
@@ -49,12 +50,14 @@ export function newDocumentId(): string {
   return randomBytes(16).toString('hex')
 }
 
-function compileFilter(filter: Record<string, unknown>): Query {
-  try {
-    return new Query(filter, {})
-  } catch (error) {
-    throw new DatabaseError('DATABASE_INVALID_OPERRATOR', `invalid query: ${(error as Error).message}`)
-  }
+function compileFilter(filter: Record<string, unknown>): Matcher {
+  return compileMatcher(filter, () => {
+    try {
+      return new Query(filter, {})
+    } catch (error) {
+      throw new DatabaseError('DATABASE_INVALID_OPERRATOR', `invalid query: ${(error as Error).message}`)
+    }
+  })
 }
 
 function checkId(id: unknown): string {
@@ -96,10 +99,9 @@ function normaliseUpdate(data: Record<string, unknown>): { operators: Record<str
     else operators[key] = { ...(operators[key] ?? {}), ...value }
   }
   if (Object.keys(plain).length > 0) operators.$set = { ...flattenForMerge(plain), ...(operators.$set ?? {}) }
-  for (const [op, fields] of Object.entries(operators)) {
+  for (const fields of Object.values(operators)) {
     for (const field of Object.keys(fields)) {
       if (field === '_id' || field.startsWith('_id.')) throw invalidParam('不能更新_id的值 (the _id of a document cannot change)')
-      if (op === '$unset' || op === '$set') continue
     }
   }
   return { operators, onInsert }
@@ -185,7 +187,7 @@ export class DatabaseGateway {
    */
   private select(
     collection: string,
-    query: Query,
+    query: Matcher,
     filter: Record<string, unknown>,
     sort: SortSpec,
     enough: number | undefined,
@@ -346,8 +348,8 @@ export class DatabaseGateway {
       const doc = structuredClone(current)
       let changed = false
       try {
-        if (Object.keys(operators).length > 0) changed = applyUpdate(doc, operators as never).length > 0
-        if (inserting && Object.keys(onInsert).length > 0) changed = applyUpdate(doc, { $set: onInsert }).length > 0 || changed
+        if (Object.keys(operators).length > 0) changed = applyUpdate(doc, operators)
+        if (inserting && Object.keys(onInsert).length > 0) changed = applyUpdate(doc, { $set: onInsert }) || changed
       } catch (error) {
         throw new DatabaseError('DATABASE_INVALID_OPERRATOR', `invalid update: ${(error as Error).message}`)
       }

@@ -1,0 +1,69 @@
+/**
+ * npm run bench:emulator — the emulator's own speed, from one run:
+ *  - database requests per second that one warm function instance gets
+ *    (alternating doc().get() and doc().update(), sequential, then 8 in flight);
+ *  - the warm overhead of one control-API call (a function that does nothing).
+ * Prints a table and, last, one JSON line.
+ */
+import { join } from 'node:path'
+import { buildFunctions } from '../scripts/build'
+import { FIXTURE_PROJECT, startEmulator } from './launcher'
+
+const REQUESTS = 4000
+const CALLS = 300
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+async function main(): Promise<void> {
+  await buildFunctions(join(FIXTURE_PROJECT, 'cloudfunctions'))
+  const emulator = await startEmulator({ project: FIXTURE_PROJECT })
+  try {
+    const loop = async (concurrency: number) => {
+      // One warm-up run, then the measured one, on the same instance.
+      await emulator.result('probe', { op: 'loop', collection: 'docs', count: 200, concurrency })
+      const { ok } = await emulator.result('probe', { op: 'loop', collection: 'docs', count: REQUESTS, concurrency })
+      return (ok.requests / ok.elapsedMs) * 1000
+    }
+    const sequential = await loop(1)
+    const parallel = await loop(8)
+
+    for (let i = 0; i < 20; i++) await emulator.result('slow', {})
+    const latencies: number[] = []
+    for (let i = 0; i < CALLS; i++) {
+      const started = process.hrtime.bigint()
+      await emulator.result('slow', {})
+      latencies.push(Number(process.hrtime.bigint() - started) / 1e6)
+    }
+    const overhead = median(latencies)
+    const p95 = [...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.95)]!
+
+    const rows: Array<[string, string, string]> = [
+      ['db requests/s, one warm instance, sequential', sequential.toFixed(0), '>= 2000'],
+      ['db requests/s, one warm instance, 8 in flight', parallel.toFixed(0), ''],
+      ['control-API call overhead, median (ms)', overhead.toFixed(2), '<= 5'],
+      ['control-API call overhead, p95 (ms)', p95.toFixed(2), ''],
+    ]
+    const width = Math.max(...rows.map((r) => r[0].length))
+    console.log(`${'measure'.padEnd(width)}  ${'value'.padStart(8)}  goal`)
+    for (const [name, value, goal] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(8)}  ${goal}`)
+    console.log(
+      JSON.stringify({
+        db_requests_per_s: Math.round(sequential),
+        db_requests_per_s_8_in_flight: Math.round(parallel),
+        control_call_overhead_median_ms: Number(overhead.toFixed(3)),
+        control_call_overhead_p95_ms: Number(p95.toFixed(3)),
+      }),
+    )
+  } finally {
+    await emulator.stop()
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join, resolve } from 'node:path'
+
+/**
+ * Starts the emulator as its own process and drives it over HTTP only: what
+ * tests, benchmarks and tools use, so that they meet the emulator as a user does.
+ */
+export const ROOT = resolve(__dirname, '..')
+export const FIXTURE_PROJECT = join(ROOT, 'test/fixtures/probe-project')
+
+export interface User {
+  openid: string
+  unionid?: string
+}
+
+export interface CallReply {
+  status: number
+  body: Record<string, unknown>
+}
+
+/** A running emulator process, driven only through its HTTP routes. */
+export interface RunningEmulator {
+  url: string
+  output: string[]
+  call(name: string, data?: unknown, user?: User): Promise<CallReply>
+  /** Calls and returns the function's result, failing the test when the call fails. */
+  result<T = any>(name: string, data?: unknown, user?: User): Promise<T>
+  trigger(name: string, time?: string): Promise<CallReply>
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>
+  stop(): Promise<void>
+}
+
+export interface EmulatorOptions {
+  project?: string
+  /** A data folder; without it the emulator keeps everything in memory. */
+  data?: string
+  args?: string[]
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const args = [
+    join(ROOT, 'build/emulator/cli.js'),
+    '--port',
+    '0',
+    '--project',
+    options.project ?? ROOT,
+    ...(options.data ? ['--data', options.data] : ['--in-memory']),
+    ...(options.args ?? ['--no-timers']),
+  ]
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const output: string[] = []
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`emulator did not start:\n${output.join('\n')}`)), 20_000)
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line) continue
+        output.push(line)
+        const ready = /ready (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
+        if (ready) {
+          clearTimeout(timer)
+          resolveUrl(ready[1]!)
+        }
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`emulator exited with ${code}:\n${output.join('\n')}`))
+    })
+  })
+  return emulatorClient(url, child, output)
+}
+
+function emulatorClient(url: string, child: ChildProcess, output: string[]): RunningEmulator {
+  const request = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await response.text()
+    return { status: response.status, body: text ? JSON.parse(text) : undefined }
+  }
+  const call = async (name: string, data?: unknown, user?: User) =>
+    request('POST', `/_emulator/functions/${encodeURIComponent(name)}/call`, { data, user }) as Promise<CallReply>
+  return {
+    url,
+    output,
+    call,
+    request,
+    async result(name, data, user) {
+      const reply = await call(name, data, user)
+      if (reply.status !== 200) throw new Error(`${name} failed (${reply.status}): ${JSON.stringify(reply.body)}`)
+      return reply.body.result as never
+    },
+    trigger: (name, time) => request('POST', `/_emulator/functions/${encodeURIComponent(name)}/trigger`, time ? { time } : {}),
+    stop: () =>
+      new Promise<void>((resolveStop) => {
+        if (child.exitCode !== null) return resolveStop()
+        child.once('exit', () => resolveStop())
+        child.kill('SIGTERM')
+      }),
+  }
+}
