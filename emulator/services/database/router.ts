@@ -161,7 +161,8 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
         const value = typeof stageValue === 'string' ? EJSON.parse(stageValue) : stageValue
         return { [String(stageKey)]: legacy(value) }
       })
-      return { data: { list: legacyList(gateway.aggregate(p.collectionName, pipeline)) } }
+      // This dialect wants the list as one JSON string of EJSON strings.
+      return { data: { list: JSON.stringify(list(gateway.aggregate(p.collectionName, pipeline))) } }
     },
   }
   return actions

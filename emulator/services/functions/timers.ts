@@ -11,6 +11,22 @@ export function timerEvent(triggerName: string, time: Date) {
   return { Type: 'timer', TriggerName: triggerName, Time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'), Message: '' }
 }
 
+/** WeChat evaluates timer crons in UTC+8, seconds first, year last; day and weekday combine as OR. */
+export function cronJob(cron: string, run?: () => void): Cron {
+  const options = { timezone: 'Asia/Shanghai', mode: '7-part' as const, domAndDow: false, protect: false }
+  return run ? new Cron(cron, options, run) : new Cron(cron, { ...options, paused: true })
+}
+
+/** The next time a cron fires after `from`. */
+export function nextFireTime(cron: string, from: Date): Date | null {
+  const job = cronJob(cron)
+  try {
+    return job.nextRun(from)
+  } finally {
+    job.stop()
+  }
+}
+
 /** Runs a function's timer once, as the platform does: a server-side call with SOURCE wx_trigger. */
 export function runTimer(runtime: FunctionsRuntime, definition: FunctionDefinition, time: Date): Promise<Invocation> {
   const trigger = definition.timer?.name ?? 'timer'
@@ -32,7 +48,7 @@ export class TimerScheduler {
   start(): void {
     for (const definition of this.runtime.project.functions.values()) {
       if (!definition.timer) continue
-      const job = new Cron(definition.timer.cron, { timezone: 'Asia/Shanghai', mode: '7-part', protect: false }, () => {
+      const job = cronJob(definition.timer.cron, () => {
         void this.fire(definition, new Date())
       })
       this.jobs.push(job)
