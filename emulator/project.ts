@@ -29,6 +29,21 @@ export interface ProjectDefinition {
   envId: string
   functionsRoot: string
   functions: Map<string, FunctionDefinition>
+  /** The template registry file (`templates.json` unless emulator.config.json says otherwise). */
+  templatesPath: string
+  /** The mini-program's app.json, whose pages a message may link to. */
+  appJsonPath: string
+  /** The function WeChat pushes subscription events to, if any. */
+  messagePushReceiver?: string
+}
+
+/**
+ * Optional `emulator.config.json` at the project root:
+ *   { "templates": "templates.json", "messagePushReceiver": "<function name>" }
+ */
+interface EmulatorConfig {
+  templates?: string
+  messagePushReceiver?: string
 }
 
 const DEFAULT_TIMEOUT_S = 3
@@ -94,5 +109,19 @@ export function loadProject(rootDir: string, overrides: { envId?: string } = {})
       functions.set(name, { name, dir, bundle: join(dir, 'index.js'), openapi, timer, timeoutMs: timeoutS * 1000 })
     }
   }
-  return { root, appid, envId, functionsRoot, functions }
+  const emulatorConfig = (readJson(join(root, 'emulator.config.json')) ?? {}) as EmulatorConfig
+  const receiver = emulatorConfig.messagePushReceiver
+  if (receiver !== undefined && !functions.has(receiver)) {
+    throw new Error(`emulator.config.json: messagePushReceiver ${receiver} is not a function of ${functionsRoot}`)
+  }
+  return {
+    root,
+    appid,
+    envId,
+    functionsRoot,
+    functions,
+    templatesPath: resolve(root, emulatorConfig.templates ?? 'templates.json'),
+    appJsonPath: resolve(root, String(projectConfig.miniprogramRoot ?? 'miniprogram'), 'app.json'),
+    messagePushReceiver: receiver,
+  }
 }

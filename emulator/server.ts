@@ -15,6 +15,13 @@ import { FunctionsRuntime } from './services/functions/runtime'
 import { TimerScheduler } from './services/functions/timers'
 import { functionRoutes, invokeFromSdk } from './services/functions/router'
 import { OpenApiRouter } from './services/openapi/router'
+import type { WechatEvent } from './services/wechat/events'
+import { Faults } from './services/wechat/faults'
+import { WechatGateway } from './services/wechat/gateway'
+import { templateManagement } from './services/wechat/management'
+import { loadRegistry } from './services/wechat/registry'
+import { wechatRoutes, type EventRecord } from './services/wechat/router'
+import { WechatStore } from './services/wechat/store'
 
 export interface EmulatorOptions {
   projectDir: string
@@ -72,6 +79,31 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   })
   const timers = new TimerScheduler(runtime, log)
 
+  // WeChat's side: quota, rules, messages, faults and the events it pushes.
+  const events: EventRecord[] = []
+  const pushEvent = (event: WechatEvent) => {
+    const receiver = project.messagePushReceiver ?? null
+    const record: EventRecord = { event, receiver, outcome: receiver ? 'pending' : 'no receiver' }
+    events.push(record)
+    if (!receiver) return
+    // Pushed as WeChat pushes it: not a user's call, so no OPENID in the context.
+    runtime.invoke(receiver, event, { source: 'wx_unknown' }).then(
+      () => (record.outcome = 'delivered'),
+      (error: Error) => {
+        record.outcome = 'failed'
+        record.error = error.message
+        log(`message push to ${receiver} failed: ${error.message.split('\n')[0]}`)
+      },
+    )
+  }
+  const wechatStore = new WechatStore(store.connection)
+  const faults = new Faults()
+  const wechat = new WechatGateway(wechatStore, faults, { appJsonPath: project.appJsonPath, appid: project.appid, emit: pushEvent })
+  wechat.installRegistry(loadRegistry(project.templatesPath))
+  const management = templateManagement(wechatStore)
+  for (const [api, handler] of Object.entries(management)) openapi.register(api, (data) => handler(data))
+  openapi.register('subscribeMessage.send', (data) => wechat.send(data))
+
   const admin: Route = async (req, res) => {
     const requestId = randomUUID()
     const isForm = (req.headers['content-type'] ?? '').startsWith('multipart/form-data')
@@ -123,7 +155,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const routes: Array<[string, RegExp, Route]> = [
     ['POST', /^\/admin$/, admin],
-    ...functionRoutes(runtime),
+    ...functionRoutes(runtime, (openid) => wechat.meetUser(openid)),
+    ...wechatRoutes(wechat, faults, management, events),
     ['GET', /^\/_emulator\/db\/([^/]+)$/, dbBrowse],
     ['GET', /^\/_emulator\/stats$/, controlStats],
     ['DELETE', /^\/_emulator\/stats$/, controlStats],

@@ -88,6 +88,11 @@ export class Store {
     this.db.close()
   }
 
+  /** The SQLite connection, for services that keep their own tables beside the documents. */
+  get connection(): Database.Database {
+    return this.db
+  }
+
   /** Runs `work` as one SQLite transaction: every write in it lands, or none does. */
   atomically<T>(work: () => T): T {
     return this.db.transaction(work)()

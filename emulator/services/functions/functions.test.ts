@@ -134,8 +134,8 @@ describe('wx.openApi plumbing', () => {
   })
 
   it('answers a clear error for a permitted API that the emulator does not serve', async () => {
-    const reply = await emulator.result('probe', { op: 'openapi', api: 'subscribeMessage.send', data: { touser: 'o1', templateId: 't' } })
-    expect(reply.error.errMsg).toMatch(/openapi.subscribeMessage.send is not served by the local emulator/)
+    const reply = await emulator.result('probe', { op: 'openapi', api: 'customerServiceMessage.send', data: { touser: 'o1', msgtype: 'text' } })
+    expect(reply.error.errMsg).toMatch(/openapi.customerServiceMessage.send is not served by the local emulator/)
   })
 })
 

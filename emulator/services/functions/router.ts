@@ -32,7 +32,7 @@ function failure(res: ServerResponse, error: unknown, api: string): void {
  * The control API's function routes: a call as `wx.cloud.callFunction` makes
  * it (with a user) or as a server makes it (without), and a timer run.
  */
-export function functionRoutes(runtime: FunctionsRuntime): Array<[string, RegExp, Route]> {
+export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: string) => void): Array<[string, RegExp, Route]> {
   const call: Route = async (req, res, [name]) => {
     const body = await readJson(req)
     if (!isPlainObject(body)) throw new HttpError(400, 'the body must be an object { data, user? }')
@@ -41,6 +41,7 @@ export function functionRoutes(runtime: FunctionsRuntime): Array<[string, RegExp
     let event: unknown = data ?? {}
     let caller: Caller = { source: 'scf' }
     if (user) {
+      onUser(user.openid)
       caller = { source: 'wx_client', ...user }
       // The platform adds userInfo to the event of a mini-program call.
       const userInfo = { appId: runtime.project.appid, openId: user.openid }

@@ -2,7 +2,19 @@ import type { Caller } from '../functions/runtime'
 import { decodeCommApiData, encodeCommOpenApiResp } from './protobuf'
 
 /** The cloud call reached the API, which answered with this JSON (errcode 0 or a WeChat error). */
-export type OpenApiHandler = (data: Record<string, unknown>, call: { function: string; caller: Caller; appid: string }) => Promise<Record<string, unknown>> | Record<string, unknown>
+export type OpenApiHandler = (
+  data: Record<string, unknown>,
+  call: { function: string; caller: Caller; appid: string },
+) => Promise<Record<string, unknown> | 'hang'> | Record<string, unknown>
+
+/** A reply that never comes: the caller's own timeout decides. */
+const NEVER = new Promise<never>(() => {})
+
+/** WeChat writes a msgid as a bare 19-digit number; it is held as a string until written. */
+function replyJson(reply: Record<string, unknown>): string {
+  const json = JSON.stringify(reply)
+  return typeof reply.msgid === 'string' && /^\d+$/.test(reply.msgid) ? json.replace(`"msgid":"${reply.msgid}"`, `"msgid":${reply.msgid}`) : json
+}
 
 /** The function has no permission for this API (config.json permissions.openapi). */
 export const ERR_OPENAPI_NO_PERMISSION = -604101
@@ -50,9 +62,10 @@ export class OpenApiRouter {
       }
     }
     const reply = await handler(call.data, { function: caller.function, caller: caller.caller, appid: call.appid })
+    if (reply === 'hang') return NEVER
     return {
       kind: 'protobuf',
-      body: encodeCommOpenApiResp({ respData: Buffer.from(JSON.stringify(reply)), contentType: 'application/json' }),
+      body: encodeCommOpenApiResp({ respData: Buffer.from(replyJson(reply)), contentType: 'application/json' }),
     }
   }
 }

@@ -1,0 +1,93 @@
+import { SYSTEM_BUSY } from './errors'
+
+/**
+ * Faults injected into subscribeMessage.send, for reliability tests:
+ * an error answered at some rate, latency with jitter, a hang that never
+ * answers, and a daily limit past which sends answer 45009. A seed makes
+ * every draw repeatable.
+ */
+export interface FaultSettings {
+  errcode?: number
+  rate?: number
+  latencyMs?: number
+  jitterMs?: number
+  hang?: boolean
+  dailyLimit?: number
+  seed?: number
+}
+
+export type FaultDecision =
+  | { kind: 'pass'; delayMs: number }
+  | { kind: 'error'; errcode: number; delayMs: number }
+  | { kind: 'hang'; deliver: boolean; delayMs: number }
+
+/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function parseFaults(body: unknown): FaultSettings {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('faults must be an object')
+  const input = body as Record<string, unknown>
+  const known = new Set(['errcode', 'rate', 'latencyMs', 'jitterMs', 'hang', 'dailyLimit', 'seed'])
+  for (const key of Object.keys(input)) if (!known.has(key)) throw new Error(`unknown fault setting ${key}`)
+  const number = (key: string, min: number, max: number, integer = false) => {
+    const value = input[key]
+    if (value === undefined) return undefined
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+      throw new Error(`${key} must be a number from ${min} to ${max}${integer ? ' (whole)' : ''}`)
+    }
+    return value
+  }
+  if (input.hang !== undefined && typeof input.hang !== 'boolean') throw new Error('hang must be a boolean')
+  return {
+    errcode: number('errcode', -2147483648, 2147483647, true),
+    rate: number('rate', 0, 1),
+    latencyMs: number('latencyMs', 0, 600_000),
+    jitterMs: number('jitterMs', 0, 600_000),
+    hang: input.hang as boolean | undefined,
+    dailyLimit: number('dailyLimit', 0, 1e9, true),
+    seed: number('seed', 0, 2 ** 32 - 1, true),
+  }
+}
+
+export class Faults {
+  private settings: FaultSettings = {}
+  private random: () => number = Math.random
+
+  set(settings: FaultSettings): void {
+    this.settings = settings
+    this.random = settings.seed === undefined ? Math.random : prng(settings.seed)
+  }
+
+  clear(): void {
+    this.set({})
+  }
+
+  current(): FaultSettings {
+    return { ...this.settings }
+  }
+
+  get dailyLimit(): number | undefined {
+    return this.settings.dailyLimit
+  }
+
+  /** Draws this send's fate. An errcode without a rate always fires; a rate without an errcode answers -1. */
+  decide(): FaultDecision {
+    const { errcode, rate, latencyMs = 0, jitterMs = 0, hang } = this.settings
+    const delayMs = latencyMs + (jitterMs > 0 ? this.random() * jitterMs : 0)
+    if (hang) return { kind: 'hang', deliver: this.random() < 0.5, delayMs }
+    if (errcode !== undefined || rate !== undefined) {
+      const fires = this.random() < (rate ?? 1)
+      if (fires) return { kind: 'error', errcode: errcode ?? SYSTEM_BUSY, delayMs }
+    }
+    return { kind: 'pass', delayMs }
+  }
+}

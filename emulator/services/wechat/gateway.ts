@@ -1,0 +1,275 @@
+import { existsSync, readFileSync } from 'node:fs'
+import {
+  CONCURRENT_SEND,
+  DAILY_LIMIT,
+  INVALID_DATA,
+  INVALID_OPENID,
+  INVALID_PAGE,
+  INVALID_TEMPLATE_ID,
+  NO_SUBSCRIPTION,
+  POPUP_EMPTY,
+  POPUP_MAIN_SWITCH_OFF,
+  POPUP_MIXED_KINDS,
+  POPUP_TOO_MANY,
+  POPUP_UNKNOWN_TEMPLATE,
+  TEMPLATE_BANNED,
+  fail,
+  ok,
+  type WechatReply,
+} from './errors'
+import type { WechatEvent } from './events'
+import { popupEvent, changeEvent, sentEvent } from './events'
+import type { Faults } from './faults'
+import type { TemplateSpec } from './registry'
+import { checkKeywordValue } from './rules'
+import type { DeliveredMessage, Grant, GrantStatus, PrivateTemplate, WechatStore } from './store'
+
+export type PopupChoice = 'accept' | 'reject' | 'ban'
+export type PopupResult = PopupChoice | 'filter'
+
+export type SubscribeOutcome =
+  | { ok: true; reply: Record<string, string> }
+  | { ok: false; errCode: number; errMsg: string }
+
+const MINIPROGRAM_STATES = new Set(['developer', 'trial', 'formal'])
+const LANGS = new Set(['zh_CN', 'en_US', 'zh_HK', 'zh_TW'])
+const MAX_PER_POPUP = 5
+const BEIJING_OFFSET_MS = 8 * 3600_000
+/** Real msgids have 19 digits, past what a JSON number holds exactly (wx-server-sdk reads them as BigNumber). */
+const MSGID_BASE = 2_271_263_164_479_225_000n
+
+/** Page paths of the mini-program's app.json, read on every check so an edit is seen at once. */
+export function appPages(appJsonPath: string): Set<string> {
+  if (!existsSync(appJsonPath)) return new Set()
+  const app = JSON.parse(readFileSync(appJsonPath, 'utf8')) as { pages?: unknown; subpackages?: unknown; subPackages?: unknown }
+  const pages = new Set<string>(Array.isArray(app.pages) ? app.pages.filter((p): p is string => typeof p === 'string') : [])
+  const packages = (app.subpackages ?? app.subPackages) as Array<{ root?: string; pages?: string[] }> | undefined
+  for (const pkg of packages ?? []) {
+    for (const page of pkg.pages ?? []) pages.add(`${(pkg.root ?? '').replace(/\/$/, '')}/${page}`)
+  }
+  return pages
+}
+
+/** The start of today in UTC+8, where WeChat's day turns. */
+function startOfBeijingDay(now: number): number {
+  return Math.floor((now + BEIJING_OFFSET_MS) / 86_400_000) * 86_400_000 - BEIJING_OFFSET_MS
+}
+
+/**
+ * WeChat's side, as the judge of every test: the popup's answers, the true
+ * quota per user and template, the send rules with their error codes, the
+ * delivered messages, and the events WeChat pushes.
+ */
+export class WechatGateway {
+  private readonly inFlight = new Set<string>()
+  private msgSeq: number
+
+  constructor(
+    private readonly store: WechatStore,
+    private readonly faults: Faults,
+    private readonly options: { appJsonPath: string; appid: string; emit: (event: WechatEvent) => void; now?: () => number },
+  ) {
+    this.msgSeq = store.lastMessageSeq()
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now()
+  }
+
+  /** Makes the registry's templates private templates of the account (a deleted one stays deleted). */
+  installRegistry(templates: TemplateSpec[]): void {
+    for (const template of templates) {
+      if (!this.store.knowsTemplate(template.id)) this.store.addTemplate({ ...template, origin: 'registry' })
+    }
+  }
+
+  /** An openid becomes one of this app's when its user first appears. */
+  meetUser(openid: string): void {
+    this.store.addUser(openid)
+  }
+
+  // ---- the user's side -----------------------------------------------------
+
+  /** The popup of `wx.requestSubscribeMessage`, answered with the user's choices. */
+  subscribe(openid: string, choices: Record<string, PopupChoice>, keep: boolean): SubscribeOutcome {
+    const ids = Object.keys(choices)
+    const failure = (errCode: number, why: string): SubscribeOutcome => ({
+      ok: false,
+      errCode,
+      errMsg: `requestSubscribeMessage:fail ${why}`,
+    })
+    if (ids.length === 0) return failure(POPUP_EMPTY, 'TmplIds can not be empty')
+    if (ids.length > MAX_PER_POPUP) return failure(POPUP_TOO_MANY, 'Templates count out of max bounds')
+    const templates = ids.map((id) => this.store.template(id))
+    const unknown = ids.find((_, i) => !templates[i])
+    if (unknown) return failure(POPUP_UNKNOWN_TEMPLATE, `No template data return, verify the template id exist: ${unknown}`)
+    if (new Set(templates.map((t) => t!.kind)).size > 1) return failure(POPUP_MIXED_KINDS, 'Templates type must be same')
+    this.meetUser(openid)
+    const settings = this.store.settings(openid)
+    if (!settings.mainSwitch) return failure(POPUP_MAIN_SWITCH_OFF, 'The main switch is switched off')
+
+    const reply: Record<string, string> = { errMsg: 'requestSubscribeMessage:ok' }
+    const titles = new Set<string>()
+    const prompted: Array<{ TemplateId: string; SubscribeStatusString: string; PopupScene: string }> = []
+    for (const template of templates as PrivateTemplate[]) {
+      // A template whose title repeats another's in the same call is filtered out.
+      if (titles.has(template.title)) {
+        reply[template.id] = 'filter'
+        continue
+      }
+      titles.add(template.title)
+      // "Always keep this choice" suppresses the popup: the kept answer is given again.
+      const kept = settings.itemSettings[template.id] as PopupChoice | undefined
+      const choice = kept ?? choices[template.id]!
+      this.applyChoice(openid, template, choice)
+      reply[template.id] = choice
+      if (kept) continue
+      if (keep) settings.itemSettings[template.id] = choice
+      if (choice !== 'ban') prompted.push({ TemplateId: template.id, SubscribeStatusString: choice, PopupScene: '0' })
+    }
+    if (keep) this.store.putSettings(openid, settings)
+    if (prompted.length > 0) this.options.emit(popupEvent(openid, prompted, this.now()))
+    return { ok: true, reply }
+  }
+
+  private applyChoice(openid: string, template: PrivateTemplate, choice: PopupChoice): void {
+    const grant = this.store.grant(openid, template.id)
+    let next: Grant
+    if (template.kind === 'one-time') {
+      next = { available: grant.available + (choice === 'accept' ? 1 : 0), status: choice }
+    } else {
+      next = { available: choice === 'accept' ? 1 : 0, status: choice }
+    }
+    this.store.putGrant(openid, template.id, next)
+  }
+
+  /** The user turns a template off from a message card's menu: WeChat pushes the change. */
+  rejectFromCard(openid: string, templateId: string): Grant {
+    const next: Grant = { available: 0, status: 'reject' }
+    this.store.putGrant(openid, templateId, next)
+    this.options.emit(changeEvent(openid, [{ TemplateId: templateId, SubscribeStatusString: 'reject' }], this.now()))
+    return next
+  }
+
+  setMainSwitch(openid: string, on: boolean): void {
+    this.meetUser(openid)
+    const settings = this.store.settings(openid)
+    this.store.putSettings(openid, { ...settings, mainSwitch: on })
+  }
+
+  /** What `wx.getSetting({ withSubscriptions: true })` gives the user. */
+  settings(openid: string) {
+    const { mainSwitch, itemSettings } = this.store.settings(openid)
+    return {
+      errMsg: 'getSetting:ok',
+      authSetting: {},
+      subscriptionsSetting: { mainSwitch, ...(Object.keys(itemSettings).length ? { itemSettings } : {}) },
+    }
+  }
+
+  quota(openid: string, templateId: string): { available: number; kind: 'one-time' | 'long-term'; status: GrantStatus } | undefined {
+    const template = this.store.template(templateId)
+    if (!template) return undefined
+    const grant = this.store.grant(openid, templateId)
+    return { available: grant.available, kind: template.kind, status: grant.status }
+  }
+
+  messages(touser?: string): DeliveredMessage[] {
+    return this.store.messages(touser)
+  }
+
+  /** WeChat reports that a delivered message failed after all (subscribe_msg_sent_event). */
+  failDelivered(msgid: string, errorCode: number, errorStatus: string): DeliveredMessage | undefined {
+    const message = this.store.message(msgid)
+    if (!message) return undefined
+    message.failed = { errorCode, errorStatus }
+    this.store.putMessage(message)
+    this.options.emit(
+      sentEvent(message.touser, [{ TemplateId: message.template_id, MsgID: msgid, ErrorCode: errorCode, ErrorStatus: errorStatus }], this.now()),
+    )
+    return message
+  }
+
+  // ---- subscribeMessage.send -----------------------------------------------
+
+  /**
+   * Applies WeChat's rules to one send. Faults come first and, when they
+   * answer with an error, spend nothing; a send to a user while another send
+   * to that user is in flight answers 43108.
+   */
+  async send(request: Record<string, unknown>): Promise<WechatReply | 'hang'> {
+    const touser = typeof request.touser === 'string' ? request.touser : ''
+    if (touser && this.inFlight.has(touser)) return fail(CONCURRENT_SEND, 'concurrent send to the same user, retry later')
+    const fate = this.faults.decide()
+    if (touser) this.inFlight.add(touser)
+    try {
+      if (fate.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fate.delayMs))
+    } finally {
+      if (touser) this.inFlight.delete(touser)
+    }
+    if (fate.kind === 'error') return fail(fate.errcode, `fault injected: errcode ${fate.errcode}`)
+    if (fate.kind === 'hang') {
+      // The caller's timeout fires; the message may or may not have gone out.
+      if (fate.deliver) this.deliver(request)
+      return 'hang'
+    }
+    return this.deliver(request)
+  }
+
+  private deliver(request: Record<string, unknown>): WechatReply {
+    const limit = this.faults.dailyLimit
+    if (limit !== undefined && this.store.deliveredSince(startOfBeijingDay(this.now())) >= limit) {
+      return fail(DAILY_LIMIT, 'reach max api daily quota limit')
+    }
+    const { template_id: templateId, touser, page, data } = request
+    const template = typeof templateId === 'string' ? this.store.template(templateId) : undefined
+    if (!template) return fail(INVALID_TEMPLATE_ID, `invalid template_id`)
+    if (typeof touser !== 'string' || !this.store.isUser(touser)) return fail(INVALID_OPENID, 'invalid openid')
+    const dataProblem = this.checkData(template, data)
+    if (dataProblem) return fail(INVALID_DATA, dataProblem)
+    if (page !== undefined && page !== '') {
+      const path = typeof page === 'string' ? page.replace(/^\//, '').split('?')[0]! : ''
+      if (!appPages(this.options.appJsonPath).has(path)) return fail(INVALID_PAGE, 'invalid page')
+    }
+    const state = request.miniprogram_state ?? 'formal'
+    if (typeof state !== 'string' || !MINIPROGRAM_STATES.has(state)) return fail(INVALID_DATA, 'argument invalid! miniprogram_state invalid')
+    const lang = request.lang ?? 'zh_CN'
+    if (typeof lang !== 'string' || !LANGS.has(lang)) return fail(INVALID_DATA, 'argument invalid! lang invalid')
+
+    const grant = this.store.grant(touser, template.id)
+    if (grant.status === 'ban') return fail(TEMPLATE_BANNED, 'the template is banned for this user')
+    const allowed = template.kind === 'one-time' ? grant.available > 0 : grant.status === 'accept'
+    if (!allowed) return fail(NO_SUBSCRIPTION, 'user refuse to accept the msg')
+    if (template.kind === 'one-time') this.store.putGrant(touser, template.id, { ...grant, available: grant.available - 1 })
+
+    this.msgSeq += 1
+    const msgid = String(MSGID_BASE + BigInt(this.msgSeq))
+    this.store.addMessage({
+      touser,
+      template_id: template.id,
+      page: typeof page === 'string' && page !== '' ? page : null,
+      data: data as DeliveredMessage['data'],
+      miniprogram_state: state,
+      lang,
+      msgid,
+      sentAt: new Date(this.now()).toISOString(),
+    })
+    return ok({ msgid })
+  }
+
+  /** 47003 with the field named, as WeChat words it; undefined when the data fits the template. */
+  private checkData(template: PrivateTemplate, data: unknown): string | undefined {
+    if (!data || typeof data !== 'object' || Array.isArray(data)) return 'argument invalid! data invalid'
+    const entries = data as Record<string, unknown>
+    for (const keyword of template.keywords) {
+      const entry = entries[keyword.key]
+      if (entry === undefined) return `argument invalid! data.${keyword.key}.value is empty`
+      const value = (entry as { value?: unknown } | null)?.value
+      if (value === undefined || value === '') return `argument invalid! data.${keyword.key}.value is empty`
+      if (checkKeywordValue(keyword.type, value, keyword.enumValues)) return `argument invalid! data.${keyword.key}.value invalid`
+    }
+    const extra = Object.keys(entries).find((key) => !template.keywords.some((k) => k.key === key))
+    if (extra) return `argument invalid! data.${extra} is not a keyword of the template`
+    return undefined
+  }
+}

@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { HttpError, readJson, sendJson } from '../../http'
+import { isPlainObject } from '../database/values'
+import type { WechatEvent } from './events'
+import { parseFaults, type Faults } from './faults'
+import type { PopupChoice, WechatGateway } from './gateway'
+import type { templateManagement } from './management'
+
+type Route = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
+
+const CHOICES = new Set(['accept', 'reject', 'ban'])
+
+export interface EventRecord {
+  event: WechatEvent
+  receiver: string | null
+  outcome: 'delivered' | 'failed' | 'no receiver' | 'pending'
+  error?: string
+}
+
+function requireText(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '') throw new HttpError(400, `"${name}" must be a non-empty string`)
+  return value
+}
+
+/**
+ * The user's side and the oracle: the popup, settings, a card's reject,
+ * faults, and what WeChat knows (messages, quota, templates, events).
+ */
+export function wechatRoutes(
+  gateway: WechatGateway,
+  faults: Faults,
+  management: ReturnType<typeof templateManagement>,
+  events: EventRecord[],
+): Array<[string, RegExp, Route]> {
+  const body = async (req: IncomingMessage) => {
+    const parsed = await readJson(req)
+    if (!isPlainObject(parsed)) throw new HttpError(400, 'the body must be a JSON object')
+    return parsed
+  }
+
+  const subscribe: Route = async (req, res) => {
+    const { openid, choices, keep } = await body(req)
+    requireText(openid, 'openid')
+    if (!isPlainObject(choices)) throw new HttpError(400, '"choices" must be an object { "<templateId>": "accept" | "reject" | "ban" }')
+    for (const [id, choice] of Object.entries(choices)) {
+      if (!CHOICES.has(choice as string)) throw new HttpError(400, `choice for ${id} must be accept, reject or ban`)
+    }
+    if (keep !== undefined && typeof keep !== 'boolean') throw new HttpError(400, '"keep" must be a boolean')
+    const outcome = gateway.subscribe(openid as string, choices as Record<string, PopupChoice>, keep === true)
+    if (outcome.ok) sendJson(res, 200, outcome.reply)
+    else sendJson(res, 400, { errCode: outcome.errCode, errMsg: outcome.errMsg })
+  }
+
+  const messages: Route = async (_req, res, _p, url) => {
+    sendJson(res, 200, { data: gateway.messages(url.searchParams.get('touser') ?? undefined) })
+  }
+
+  const quota: Route = async (_req, res, _p, url) => {
+    const openid = requireText(url.searchParams.get('openid'), 'openid')
+    const templateId = requireText(url.searchParams.get('templateId'), 'templateId')
+    const found = gateway.quota(openid, templateId)
+    if (!found) throw new HttpError(404, `template ${templateId} is not a template of this account`)
+    sendJson(res, 200, found)
+  }
+
+  const settings: Route = async (req, res, _p, url) => {
+    if (req.method === 'PUT') {
+      const { openid, mainSwitch } = await body(req)
+      if (typeof mainSwitch !== 'boolean') throw new HttpError(400, '"mainSwitch" must be a boolean')
+      gateway.setMainSwitch(requireText(openid, 'openid'), mainSwitch)
+      return sendJson(res, 200, gateway.settings(openid as string))
+    }
+    sendJson(res, 200, gateway.settings(requireText(url.searchParams.get('openid'), 'openid')))
+  }
+
+  const rejectFromCard: Route = async (req, res) => {
+    const { openid, templateId } = await body(req)
+    const id = requireText(templateId, 'templateId')
+    if (!gateway.quota(requireText(openid, 'openid'), id)) throw new HttpError(404, `template ${id} is not a template of this account`)
+    sendJson(res, 200, gateway.rejectFromCard(openid as string, id))
+  }
+
+  const failMessage: Route = async (req, res, [msgid]) => {
+    const { errorCode = 10002, errorStatus = 'fail' } = await body(req)
+    if (typeof errorCode !== 'number' || typeof errorStatus !== 'string') throw new HttpError(400, '"errorCode" is a number and "errorStatus" a string')
+    const message = gateway.failDelivered(msgid!, errorCode, errorStatus)
+    if (!message) throw new HttpError(404, `no delivered message ${msgid}`)
+    sendJson(res, 200, message)
+  }
+
+  const faultRoute: Route = async (req, res) => {
+    if (req.method === 'PUT') {
+      try {
+        faults.set(parseFaults(await readJson(req)))
+      } catch (error) {
+        if (error instanceof HttpError) throw error
+        throw new HttpError(400, (error as Error).message)
+      }
+    } else if (req.method === 'DELETE') {
+      faults.clear()
+    }
+    sendJson(res, 200, faults.current())
+  }
+
+  return [
+    ['POST', /^\/_emulator\/wechat\/subscribe$/, subscribe],
+    ['GET', /^\/_emulator\/wechat\/messages$/, messages],
+    ['POST', /^\/_emulator\/wechat\/messages\/([^/]+)\/fail$/, failMessage],
+    ['GET', /^\/_emulator\/wechat\/quota$/, quota],
+    ['GET', /^\/_emulator\/wechat\/templates$/, async (_req, res) => sendJson(res, 200, management['subscribeMessage.getTemplateList']!({}))],
+    ['GET', /^\/_emulator\/wechat\/settings$/, settings],
+    ['PUT', /^\/_emulator\/wechat\/settings$/, settings],
+    ['POST', /^\/_emulator\/wechat\/reject$/, rejectFromCard],
+    ['GET', /^\/_emulator\/wechat\/faults$/, faultRoute],
+    ['PUT', /^\/_emulator\/wechat\/faults$/, faultRoute],
+    ['DELETE', /^\/_emulator\/wechat\/faults$/, faultRoute],
+    ['GET', /^\/_emulator\/wechat\/events$/, async (_req, res) => sendJson(res, 200, { data: events })],
+  ]
+}

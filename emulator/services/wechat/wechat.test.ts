@@ -1,0 +1,396 @@
+/**
+ * The emulator's WeChat, judged through its own routes and through cloud
+ * calls made by bundled functions with the real SDK.
+ */
+import fc from 'fast-check'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { FIXTURE_PROJECT, startEmulator, type RunningEmulator } from '../../../test/support/emulator'
+
+let emulator: RunningEmulator
+let userSeq = 0
+
+beforeAll(async () => {
+  emulator = await startEmulator({ project: FIXTURE_PROJECT })
+})
+afterAll(() => emulator.stop())
+beforeEach(async () => {
+  await emulator.request('DELETE', '/_emulator/wechat/faults')
+})
+
+const ORDER = 'ONE_TIME_ORDER'
+const CLASS = 'LONG_TERM_CLASS'
+const orderData = { thing1: { value: '保温杯' }, character_string2: { value: 'SO-1' }, enum3: { value: '已发货' } }
+const classData = { thing1: { value: '初二数学' }, time2: { value: '19:00' } }
+
+const newUser = () => `oWx${Date.now().toString(36)}${userSeq++}`
+const subscribe = (openid: string, choices: Record<string, string>, keep?: boolean) =>
+  emulator.request('POST', '/_emulator/wechat/subscribe', { openid, choices, ...(keep === undefined ? {} : { keep }) })
+const send = async (data: Record<string, unknown>): Promise<any> =>
+  emulator.result('probe', { op: 'openapi', api: 'subscribeMessage.send', data })
+const quota = async (openid: string, templateId: string) =>
+  (await emulator.request('GET', `/_emulator/wechat/quota?openid=${openid}&templateId=${templateId}`)).body
+const messages = async (touser: string) => (await emulator.request('GET', `/_emulator/wechat/messages?touser=${touser}`)).body.data
+
+describe('the done-when scenario', () => {
+  it('one accept, two server sends: one message delivered and one 43101', async () => {
+    const openid = newUser()
+    expect((await subscribe(openid, { [ORDER]: 'accept' })).body).toEqual({ errMsg: 'requestSubscribeMessage:ok', [ORDER]: 'accept' })
+    const first = await send({ touser: openid, templateId: ORDER, data: orderData })
+    const second = await send({ touser: openid, templateId: ORDER, data: orderData })
+    expect(first.ok).toMatchObject({ errCode: 0, errMsg: 'openapi.subscribeMessage.send:ok', msgid: expect.stringMatching(/^\d{19}$/) })
+    expect(second.error.errCode).toBe(43101)
+    const delivered = await messages(openid)
+    expect(delivered).toEqual([
+      {
+        touser: openid,
+        template_id: ORDER,
+        page: null,
+        data: orderData,
+        miniprogram_state: 'formal',
+        lang: 'zh_CN',
+        msgid: first.ok.msgid,
+        sentAt: expect.any(String),
+      },
+    ])
+    expect(await quota(openid, ORDER)).toEqual({ available: 0, kind: 'one-time', status: 'accept' })
+  })
+})
+
+describe('the popup', () => {
+  it.each([
+    ['empty', {}, 10001],
+    ['an unknown id', { NOPE: 'accept' }, 20001],
+    ['one-time and long-term mixed', { [ORDER]: 'accept', [CLASS]: 'accept' }, 20002],
+    ['more than 5', { ONE_TIME_ORDER: 'accept', ONE_TIME_A: 'accept', ONE_TIME_B: 'accept', ONE_TIME_C: 'accept', ONE_TIME_D: 'accept', ONE_TIME_ORDER_TWIN: 'accept' }, 20003],
+  ])('fails for %s', async (_name, choices, errCode) => {
+    const openid = newUser()
+    const reply = await subscribe(openid, choices as Record<string, string>)
+    expect(reply.status).toBe(400)
+    expect(reply.body.errCode).toBe(errCode)
+    expect(reply.body.errMsg).toMatch(/^requestSubscribeMessage:fail /)
+    expect(await quota(openid, ORDER)).toMatchObject({ available: 0, status: 'none' })
+  })
+
+  it('fails with 20004 when the main switch is off, and works again when it is on', async () => {
+    const openid = newUser()
+    await emulator.request('PUT', '/_emulator/wechat/settings', { openid, mainSwitch: false })
+    expect((await subscribe(openid, { [ORDER]: 'accept' })).body.errCode).toBe(20004)
+    expect((await emulator.request('GET', `/_emulator/wechat/settings?openid=${openid}`)).body.subscriptionsSetting.mainSwitch).toBe(false)
+    await emulator.request('PUT', '/_emulator/wechat/settings', { openid, mainSwitch: true })
+    expect((await subscribe(openid, { [ORDER]: 'accept' })).status).toBe(200)
+  })
+
+  it('filters a template whose title repeats another in the same call', async () => {
+    const openid = newUser()
+    const reply = await subscribe(openid, { ONE_TIME_ORDER: 'accept', ONE_TIME_ORDER_TWIN: 'accept', ONE_TIME_A: 'reject' })
+    expect(reply.body).toEqual({ errMsg: 'requestSubscribeMessage:ok', ONE_TIME_ORDER: 'accept', ONE_TIME_ORDER_TWIN: 'filter', ONE_TIME_A: 'reject' })
+    expect((await quota(openid, 'ONE_TIME_ORDER_TWIN')).available).toBe(0)
+    expect(await quota(openid, 'ONE_TIME_A')).toEqual({ available: 0, kind: 'one-time', status: 'reject' })
+  })
+
+  it('refuses a choice that is not accept, reject or ban', async () => {
+    expect((await subscribe(newUser(), { [ORDER]: 'maybe' })).status).toBe(400)
+  })
+
+  it('keeps "always keep this choice": reported by getSetting, and given again without asking', async () => {
+    const openid = newUser()
+    await subscribe(openid, { [ORDER]: 'accept' }, true)
+    const settings = (await emulator.request('GET', `/_emulator/wechat/settings?openid=${openid}`)).body
+    expect(settings).toEqual({ errMsg: 'getSetting:ok', authSetting: {}, subscriptionsSetting: { mainSwitch: true, itemSettings: { [ORDER]: 'accept' } } })
+    const again = await subscribe(openid, { [ORDER]: 'reject' })
+    expect(again.body[ORDER]).toBe('accept')
+    expect((await quota(openid, ORDER)).available).toBe(2)
+  })
+})
+
+describe('quota', () => {
+  it('adds one send per one-time accept, and a reject keeps what was granted', async () => {
+    const openid = newUser()
+    for (let i = 0; i < 3; i++) await subscribe(openid, { [ORDER]: 'accept' })
+    await subscribe(openid, { [ORDER]: 'reject' })
+    expect(await quota(openid, ORDER)).toEqual({ available: 3, kind: 'one-time', status: 'reject' })
+    for (let i = 0; i < 3; i++) expect((await send({ touser: openid, templateId: ORDER, data: orderData })).ok).toBeDefined()
+    expect((await send({ touser: openid, templateId: ORDER, data: orderData })).error.errCode).toBe(43101)
+  })
+
+  it('lets a long-term accept send many times, until a reject', async () => {
+    const openid = newUser()
+    await subscribe(openid, { [CLASS]: 'accept' })
+    for (let i = 0; i < 4; i++) expect((await send({ touser: openid, templateId: CLASS, data: classData })).ok).toBeDefined()
+    expect(await quota(openid, CLASS)).toEqual({ available: 1, kind: 'long-term', status: 'accept' })
+    await subscribe(openid, { [CLASS]: 'reject' })
+    expect((await send({ touser: openid, templateId: CLASS, data: classData })).error.errCode).toBe(43101)
+    expect((await messages(openid)).length).toBe(4)
+  })
+
+  it('answers 43107 for a banned template', async () => {
+    const openid = newUser()
+    await subscribe(openid, { [ORDER]: 'accept' })
+    await subscribe(openid, { [ORDER]: 'ban' })
+    expect((await send({ touser: openid, templateId: ORDER, data: orderData })).error.errCode).toBe(43107)
+  })
+
+  it('equals an independent count over random sequences of accepts, rejects and sends', async () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('popup' as const), choice: fc.constantFrom('accept', 'reject', 'accept') }),
+      fc.record({ kind: fc.constant('send' as const) }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+        const openid = newUser()
+        await emulator.call('echo', {}, { openid })
+        let expected = 0
+        let delivered = 0
+        for (const s of steps) {
+          if (s.kind === 'popup') {
+            await subscribe(openid, { ONE_TIME_A: s.choice })
+            if (s.choice === 'accept') expected += 1
+          } else {
+            const reply = await send({ touser: openid, templateId: 'ONE_TIME_A', data: { thing1: { value: '事项' }, date2: { value: '2026-12-01' } } })
+            if (expected > 0) {
+              expect(reply.ok).toBeDefined()
+              expected -= 1
+              delivered += 1
+            } else {
+              expect(reply.error.errCode).toBe(43101)
+            }
+          }
+        }
+        expect((await quota(openid, 'ONE_TIME_A')).available).toBe(expected)
+        expect((await messages(openid)).length).toBe(delivered)
+      }),
+      { numRuns: 25 },
+    )
+  })
+})
+
+describe('send rules', () => {
+  let openid: string
+  beforeAll(async () => {
+    openid = newUser()
+    await subscribe(openid, { [ORDER]: 'accept' })
+  })
+
+  it.each([
+    ['an unknown template', { templateId: 'NOPE', data: orderData }, 40037, /invalid template_id/],
+    ['a missing keyword', { data: { thing1: { value: 'x' }, character_string2: { value: 'SO' } } }, 47003, /data\.enum3\.value is empty/],
+    ['an extra keyword', { data: { ...orderData, thing9: { value: 'x' } } }, 47003, /data\.thing9/],
+    ['a thing over 20 characters', { data: { ...orderData, thing1: { value: '一二三四五六七八九十一二三四五六七八九十一' } } }, 47003, /argument invalid! data\.thing1\.value invalid/],
+    ['a value not in the enum', { data: { ...orderData, enum3: { value: '丢失' } } }, 47003, /data\.enum3\.value invalid/],
+    ['a character_string with Chinese', { data: { ...orderData, character_string2: { value: '订单1' } } }, 47003, /data\.character_string2\.value invalid/],
+    ['a value that is not a string', { data: { ...orderData, thing1: { value: 5 } } }, 47003, /data\.thing1\.value invalid/],
+    ['a page not in app.json', { data: orderData, page: 'pages/nowhere/index' }, 41030, /invalid page/],
+    ['an invalid miniprogram_state', { data: orderData, miniprogramState: 'beta' }, 47003, /miniprogram_state/],
+    ['an invalid lang', { data: orderData, lang: 'fr_FR' }, 47003, /lang/],
+  ])('refuses %s', async (_name, request, errCode, errMsg) => {
+    const reply = await send({ touser: openid, templateId: ORDER, ...request })
+    expect(reply.error.errCode).toBe(errCode)
+    expect(reply.error.errMsg).toMatch(errMsg)
+    expect((await quota(openid, ORDER)).available).toBe(1)
+  })
+
+  it('refuses an openid the app never issued with 40003', async () => {
+    expect((await send({ touser: 'oNeverSeen', templateId: ORDER, data: orderData })).error.errCode).toBe(40003)
+  })
+
+  it('counts an openid that called a function as one of the app', async () => {
+    const caller = newUser()
+    await emulator.call('echo', {}, { openid: caller })
+    expect((await send({ touser: caller, templateId: ORDER, data: orderData })).error.errCode).toBe(43101)
+  })
+
+  it('delivers with a page, query included, state and lang', async () => {
+    const user = newUser()
+    await subscribe(user, { [ORDER]: 'accept' })
+    const reply = await send({ touser: user, templateId: ORDER, data: orderData, page: 'pages/order/detail?id=7', miniprogramState: 'trial', lang: 'en_US' })
+    expect(reply.ok.msgid).toMatch(/^\d{19}$/)
+    expect(await messages(user)).toEqual([expect.objectContaining({ page: 'pages/order/detail?id=7', miniprogram_state: 'trial', lang: 'en_US' })])
+  })
+
+  it('answers 43108 to a send while another to the same user is in flight', async () => {
+    const user = newUser()
+    await subscribe(user, { [ORDER]: 'accept' })
+    await subscribe(user, { [ORDER]: 'accept' })
+    await emulator.request('PUT', '/_emulator/wechat/faults', { latencyMs: 300 })
+    const replies = await Promise.all([0, 1].map(() => send({ touser: user, templateId: ORDER, data: orderData })))
+    expect(replies.map((r) => r.ok?.errCode ?? r.error.errCode).sort()).toEqual([0, 43108])
+    expect((await quota(user, ORDER)).available).toBe(1)
+  })
+})
+
+describe('faults', () => {
+  it('answers the injected error and spends no quota', async () => {
+    const user = newUser()
+    await subscribe(user, { [ORDER]: 'accept' })
+    await emulator.request('PUT', '/_emulator/wechat/faults', { errcode: -1 })
+    expect((await send({ touser: user, templateId: ORDER, data: orderData })).error.errCode).toBe(-1)
+    expect((await quota(user, ORDER)).available).toBe(1)
+    await emulator.request('DELETE', '/_emulator/wechat/faults')
+    expect((await send({ touser: user, templateId: ORDER, data: orderData })).ok).toBeDefined()
+  })
+
+  it('repeats the same draws for the same seed', async () => {
+    const outcomes = async () => {
+      const user = newUser()
+      for (let i = 0; i < 12; i++) await subscribe(user, { [ORDER]: 'accept' })
+      await emulator.request('PUT', '/_emulator/wechat/faults', { errcode: 45009, rate: 0.5, seed: 42 })
+      const codes: number[] = []
+      for (let i = 0; i < 12; i++) {
+        const reply = await send({ touser: user, templateId: ORDER, data: orderData })
+        codes.push(reply.ok ? 0 : reply.error.errCode)
+      }
+      return codes
+    }
+    const first = await outcomes()
+    expect(first).toContain(0)
+    expect(first).toContain(45009)
+    expect(await outcomes()).toEqual(first)
+  })
+
+  it('refuses bad fault settings', async () => {
+    expect((await emulator.request('PUT', '/_emulator/wechat/faults', { rate: 2 })).status).toBe(400)
+    expect((await emulator.request('PUT', '/_emulator/wechat/faults', { nonsense: 1 })).status).toBe(400)
+  })
+
+  it('answers 45009 past the daily limit', async () => {
+    const user = newUser()
+    for (let i = 0; i < 3; i++) await subscribe(user, { [ORDER]: 'accept' })
+    const today = (await emulator.request('GET', '/_emulator/wechat/messages')).body.data.length
+    await emulator.request('PUT', '/_emulator/wechat/faults', { dailyLimit: today + 1 })
+    expect((await send({ touser: user, templateId: ORDER, data: orderData })).ok).toBeDefined()
+    expect((await send({ touser: user, templateId: ORDER, data: orderData })).error.errCode).toBe(45009)
+    expect((await quota(user, ORDER)).available).toBe(2)
+  })
+
+  it('hangs: the caller times out, and the outcome at the oracle follows the seed', async () => {
+    const delivered: boolean[] = []
+    for (const seed of [1, 7, 2, 8]) {
+      const user = newUser()
+      await subscribe(user, { [ORDER]: 'accept' })
+      await emulator.request('PUT', '/_emulator/wechat/faults', { hang: true, seed })
+      const started = Date.now()
+      const reply = await emulator.call('sender', { touser: user, templateId: ORDER, data: orderData })
+      expect(reply.status).toBe(500)
+      expect(reply.body.errMsg).toMatch(/timed out after 2 seconds/)
+      expect(Date.now() - started).toBeLessThan(4000)
+      delivered.push((await messages(user)).length === 1)
+      expect((await quota(user, ORDER)).available).toBe(delivered.at(-1) ? 0 : 1)
+    }
+    expect(delivered).toContain(true)
+    expect(delivered).toContain(false)
+  }, 30_000)
+})
+
+describe('template management cloud calls', () => {
+  const manage = async (method: string, data?: Record<string, unknown>): Promise<any> => emulator.result('manager', { method, data })
+
+  it('lists the registry templates with their content, kind and enum values', async () => {
+    const reply = await manage('getTemplateList')
+    const order = reply.ok.data.find((t: { priTmplId: string }) => t.priTmplId === ORDER)
+    expect(order).toMatchObject({ title: '订单提醒', type: 2, content: expect.stringContaining('{{thing1.DATA}}') })
+    expect(order.keywordEnumValueList).toEqual([{ keywordCode: 'enum3.DATA', enumValueList: ['已发货', '已签收'] }])
+    expect(reply.ok.data.find((t: { priTmplId: string }) => t.priTmplId === CLASS).type).toBe(3)
+    expect((await emulator.request('GET', '/_emulator/wechat/templates')).body.data).toHaveLength(reply.ok.data.length)
+  })
+
+  it('browses the public library', async () => {
+    expect((await manage('getCategory')).ok.data).toContainEqual({ id: 612, name: '电商平台' })
+    const titles = await manage('getPubTemplateTitleList', { ids: '612,8', start: 0, limit: 2 })
+    expect(titles.ok.count).toBe(5)
+    expect(titles.ok.data).toHaveLength(2)
+    expect((await manage('getPubTemplateTitleList', { ids: '612', start: 0, limit: 31 })).error.errCode).toBe(200017)
+    const keywords = await manage('getPubTemplateKeyWordsById', { tid: 1168 })
+    expect(keywords.ok.data[0]).toEqual({ kid: 1, name: '订单编号', example: 'SO20261127001', rule: 'character_string' })
+    expect((await manage('getPubTemplateKeyWordsById', { tid: 1 })).error.errCode).toBe(200014)
+  })
+
+  it('adds a template that can then be subscribed to and sent, and deletes it', async () => {
+    const added = await manage('addTemplate', { tid: 1168, kidList: [1, 2, 3], sceneDesc: '发货后通知' })
+    const id = added.ok.priTmplId
+    expect(id).toMatch(/^[\w-]{43}$/)
+    const user = newUser()
+    await subscribe(user, { [id]: 'accept' })
+    const data = { character_string1: { value: 'SO9' }, thing2: { value: '杯子' }, amount3: { value: '¥9.90' } }
+    expect((await send({ touser: user, templateId: id, data })).ok).toBeDefined()
+    expect((await manage('deleteTemplate', { priTmplId: id })).ok).toBeDefined()
+    expect((await send({ touser: user, templateId: id, data })).error.errCode).toBe(40037)
+    expect((await manage('deleteTemplate', { priTmplId: id })).error.errCode).toBe(40037)
+  })
+
+  it.each([
+    ['an unknown tid', { tid: 1, kidList: [1, 2] }, 200014],
+    ['one keyword', { tid: 1168, kidList: [1] }, 200020],
+    ['six keywords', { tid: 1168, kidList: [1, 2, 3, 4, 5, 6] }, 200020],
+    ['a keyword the template lacks', { tid: 1168, kidList: [1, 9] }, 200020],
+    ['a long scene', { tid: 1168, kidList: [1, 2], sceneDesc: '一二三四五六七八九十一二三四五六' }, 200021],
+  ])('refuses to add with %s', async (_name, data, errCode) => {
+    expect((await manage('addTemplate', data)).error.errCode).toBe(errCode)
+  })
+
+  it('allows at most 25 private templates', async () => {
+    const count = (await manage('getTemplateList')).ok.data.length
+    for (let i = count; i < 25; i++) expect((await manage('addTemplate', { tid: 99, kidList: [1, 2] })).ok).toBeDefined()
+    expect((await manage('addTemplate', { tid: 99, kidList: [1, 2] })).error.errCode).toBe(200012)
+    const list = (await manage('getTemplateList')).ok.data as Array<{ priTmplId: string; title: string }>
+    for (const t of list.filter((t) => t.title === '预约成功通知')) await manage('deleteTemplate', { priTmplId: t.priTmplId })
+  })
+})
+
+describe('events', () => {
+  const pushed = async () => (await emulator.request('GET', '/_emulator/db/pushed?limit=1000')).body.data
+  const eventsFor = async (openid: string, name: string) => {
+    for (let i = 0; i < 40; i++) {
+      const found = (await pushed()).filter((p: any) => p.event.FromUserName === openid && p.event.Event === name)
+      if (found.length) return found
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    return []
+  }
+
+  it('pushes the popup answer to the receiver, List one object for one entry', async () => {
+    const openid = newUser()
+    await subscribe(openid, { ONE_TIME_A: 'accept' })
+    const [record] = await eventsFor(openid, 'subscribe_msg_popup_event')
+    expect(record.event).toEqual({
+      ToUserName: expect.stringMatching(/^gh_/),
+      FromUserName: openid,
+      CreateTime: expect.any(Number),
+      MsgType: 'event',
+      Event: 'subscribe_msg_popup_event',
+      List: { TemplateId: 'ONE_TIME_A', SubscribeStatusString: 'accept', PopupScene: '0' },
+    })
+    // Pushed by WeChat, not called by a user: no OPENID in the receiver's context.
+    expect(record.context.OPENID).toBeUndefined()
+  })
+
+  it('pushes a List array for several entries', async () => {
+    const openid = newUser()
+    await subscribe(openid, { ONE_TIME_A: 'accept', ONE_TIME_B: 'reject' })
+    const [record] = await eventsFor(openid, 'subscribe_msg_popup_event')
+    expect(record.event.List).toEqual([
+      { TemplateId: 'ONE_TIME_A', SubscribeStatusString: 'accept', PopupScene: '0' },
+      { TemplateId: 'ONE_TIME_B', SubscribeStatusString: 'reject', PopupScene: '0' },
+    ])
+  })
+
+  it('pushes a reject from a message card and zeroes the quota', async () => {
+    const openid = newUser()
+    await subscribe(openid, { [ORDER]: 'accept' })
+    expect((await emulator.request('POST', '/_emulator/wechat/reject', { openid, templateId: ORDER })).body).toEqual({ available: 0, status: 'reject' })
+    const [record] = await eventsFor(openid, 'subscribe_msg_change_event')
+    expect(record.event.List).toEqual({ TemplateId: ORDER, SubscribeStatusString: 'reject' })
+    expect((await send({ touser: openid, templateId: ORDER, data: orderData })).error.errCode).toBe(43101)
+  })
+
+  it('pushes an asynchronous send failure', async () => {
+    const openid = newUser()
+    await subscribe(openid, { [ORDER]: 'accept' })
+    const { ok } = await send({ touser: openid, templateId: ORDER, data: orderData })
+    const failed = await emulator.request('POST', `/_emulator/wechat/messages/${ok.msgid}/fail`, { errorCode: 10002, errorStatus: 'fail' })
+    expect(failed.body.failed).toEqual({ errorCode: 10002, errorStatus: 'fail' })
+    const [record] = await eventsFor(openid, 'subscribe_msg_sent_event')
+    expect(record.event.List).toEqual({ TemplateId: ORDER, MsgID: ok.msgid, ErrorCode: 10002, ErrorStatus: 'fail' })
+    const log = (await emulator.request('GET', '/_emulator/wechat/events')).body.data
+    expect(log.some((e: any) => e.event.Event === 'subscribe_msg_sent_event' && e.receiver === 'pushlog')).toBe(true)
+  })
+})
