@@ -21,6 +21,8 @@ export interface FunctionDefinition {
   openapi: string[]
   timer?: TimerTrigger
   timeoutMs: number
+  /** The function's environment variables from the deploy configuration (`envVariables`). */
+  envVariables: Record<string, string>
 }
 
 export interface ProjectDefinition {
@@ -78,13 +80,24 @@ function parseFunctionConfig(path: string): { openapi: string[]; timer?: TimerTr
   return { openapi, timer: { name, cron: cron.trim() } }
 }
 
-/** Per-function timeouts from the deploy configuration, in seconds. */
-function deployTimeouts(root: string): Map<string, number> {
+interface DeploySettings {
+  /** Seconds. */
+  timeout?: number
+  envVariables: Record<string, string>
+}
+
+/** Per-function settings from the deploy configuration: timeout and environment variables. */
+function deploySettings(root: string): Map<string, DeploySettings> {
   const rc = readJson(join(root, 'cloudbaserc.json'))
-  const out = new Map<string, number>()
+  const out = new Map<string, DeploySettings>()
   const functions = Array.isArray(rc?.functions) ? (rc!.functions as Array<Record<string, unknown>>) : []
   for (const fn of functions) {
-    if (typeof fn?.name === 'string' && typeof fn.timeout === 'number') out.set(fn.name, fn.timeout)
+    if (typeof fn?.name !== 'string') continue
+    const variables = (fn.envVariables ?? {}) as Record<string, unknown>
+    out.set(fn.name, {
+      timeout: typeof fn.timeout === 'number' ? fn.timeout : undefined,
+      envVariables: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(value)])),
+    })
   }
   return out
 }
@@ -97,7 +110,7 @@ export function loadProject(rootDir: string, overrides: { envId?: string } = {})
   const rc = readJson(join(root, 'cloudbaserc.json'))
   const envId = overrides.envId ?? (typeof rc?.envId === 'string' && rc.envId ? rc.envId : 'local')
   const appid = typeof projectConfig.appid === 'string' ? projectConfig.appid : 'wx0000000000000000'
-  const timeouts = deployTimeouts(root)
+  const deploy = deploySettings(root)
   const functions = new Map<string, FunctionDefinition>()
   if (existsSync(functionsRoot)) {
     for (const name of readdirSync(functionsRoot).sort()) {
@@ -105,8 +118,17 @@ export function loadProject(rootDir: string, overrides: { envId?: string } = {})
       if (!statSync(dir).isDirectory()) continue
       if (!existsSync(join(dir, 'package.json')) && !existsSync(join(dir, 'index.js'))) continue
       const { openapi, timer } = parseFunctionConfig(join(dir, 'config.json'))
-      const timeoutS = Math.min(timeouts.get(name) ?? DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S)
-      functions.set(name, { name, dir, bundle: join(dir, 'index.js'), openapi, timer, timeoutMs: timeoutS * 1000 })
+      const settings = deploy.get(name)
+      const timeoutS = Math.min(settings?.timeout ?? DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S)
+      functions.set(name, {
+        name,
+        dir,
+        bundle: join(dir, 'index.js'),
+        openapi,
+        timer,
+        timeoutMs: timeoutS * 1000,
+        envVariables: settings?.envVariables ?? {},
+      })
     }
   }
   const emulatorConfig = (readJson(join(root, 'emulator.config.json')) ?? {}) as EmulatorConfig

@@ -11,7 +11,8 @@ export type Doc = Record<string, unknown> & { _id?: string }
 type Command = ReturnType<typeof sdk.database>['command']
 
 export interface DocumentRef {
-  get(): Promise<{ data: Doc }>
+  /** Resolves `{ data: null }` for a missing document (the database is opened with throwOnNotFound: false). */
+  get(): Promise<{ data: Doc | null }>
   set(options: { data: Doc }): Promise<{ _id: string; stats: { updated: number; created: number } }>
   update(options: { data: Record<string, unknown> }): Promise<{ stats: { updated: number } }>
   remove(): Promise<{ stats: { removed: number } }>
@@ -33,6 +34,17 @@ export interface Query {
 export interface Collection extends Query {
   doc(id: string): DocumentRef
   add(options: { data: Doc | Doc[] }): Promise<{ _id: string; _ids?: string[] }>
+}
+
+export interface DatabaseError {
+  errCode: number
+  errMsg: string
+}
+
+/** A write refused by a unique index (the `_id` or a declared one). */
+export function isDuplicateKey(error: unknown): boolean {
+  const { errCode, errMsg } = (error ?? {}) as Partial<DatabaseError>
+  return errCode === -502001 && /duplicate key|E11000/i.test(String(errMsg))
 }
 
 export interface Transaction {
@@ -83,8 +95,63 @@ export function callerContext(): CallerContext {
   }
 }
 
+let db: Database | undefined
+
+/** The database, opened so that a missing document reads as `null` rather than an error. */
 export function database(): Database {
-  return ready().database() as unknown as Database
+  db ??= ready().database({ throwOnNotFound: false } as never) as unknown as Database
+  return db
+}
+
+/** What `subscribeMessage.send` is given, in the SDK's camelCase (it sends snake_case). */
+export interface SubscribeMessageRequest {
+  touser: string
+  templateId: string
+  data: Record<string, { value: string }>
+  page?: string
+  miniprogramState?: 'developer' | 'trial' | 'formal'
+  lang?: 'zh_CN' | 'en_US' | 'zh_HK' | 'zh_TW'
+}
+
+export type WechatOutcome =
+  | { kind: 'sent'; msgid: string }
+  | { kind: 'refused'; errcode: number; errmsg: string }
+  /** No answer in time, or a failure that says nothing of what WeChat did. */
+  | { kind: 'unknown'; reason: string }
+
+/**
+ * wx-server-sdk parses WeChat's 19-digit msgid as a BigNumber, then copies
+ * the reply into plain objects, which leaves `{ s, e, c }` (sign, exponent,
+ * base-1e14 digit groups). This gives back the decimal digits.
+ */
+export function msgidText(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number') return String(value)
+  const { s, e, c } = (value ?? {}) as { s?: number; e?: number; c?: unknown }
+  if (!Array.isArray(c) || typeof e !== 'number') return String(value)
+  const digits = String(c[0]) + c.slice(1).map((group) => String(group).padStart(14, '0')).join('')
+  return (s === -1 ? '-' : '') + (digits.length > e + 1 ? digits.slice(0, e + 1) : digits.padEnd(e + 1, '0'))
+}
+
+/** Sends one subscription message as a cloud call, and says what WeChat did, within `timeoutMs`. */
+export async function sendSubscribeMessage(request: SubscribeMessageRequest, timeoutMs: number): Promise<WechatOutcome> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<WechatOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'unknown', reason: `no answer from WeChat within ${timeoutMs} ms` }), timeoutMs)
+  })
+  const call = (ready().openapi.subscribeMessage.send(request) as Promise<{ msgid?: unknown }>).then(
+    (reply): WechatOutcome => ({ kind: 'sent', msgid: msgidText(reply.msgid) }),
+    (error: unknown): WechatOutcome => {
+      const code = errCodeOf(error)
+      const message = String((error as { errMsg?: unknown })?.errMsg ?? error)
+      // Only a code from WeChat (or the cloud call) says what happened; anything else might have sent.
+      return code === undefined ? { kind: 'unknown', reason: message } : { kind: 'refused', errcode: code, errmsg: message }
+    },
+  )
+  try {
+    return await Promise.race([call, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** Calls another cloud function and resolves with what it returned. */

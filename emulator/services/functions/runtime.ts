@@ -243,6 +243,7 @@ export class FunctionsRuntime {
       workerData: { bundle: definition.bundle },
       env: {
         ...base,
+        ...definition.envVariables,
         // Dummy credentials: the SDK refuses to send a request without them.
         TENCENTCLOUD_SECRETID: 'local-emulator',
         TENCENTCLOUD_SECRETKEY: 'local-emulator',

@@ -1,0 +1,63 @@
+/**
+ * Reads untrusted input field by field. Anything of the wrong type, too
+ * large, or not expected is refused with INVALID_ARGUMENT before any write;
+ * values shaped like database operators never get past a type check.
+ */
+import { CODES, refuse } from './replies'
+
+export type Json = Record<string, unknown>
+
+export function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype
+}
+
+const bad = (field: string, why: string): never => refuse(CODES.INVALID_ARGUMENT, `${field} ${why}`, { field })
+
+/** The event, without what the platform adds to a mini-program call (userInfo). */
+export function readEvent(event: unknown, allowed: readonly string[]): Json {
+  if (!isRecord(event)) return bad('request', 'must be an object')
+  const { userInfo: _platform, ...rest } = event
+  const unknown = Object.keys(rest).find((key) => !allowed.includes(key))
+  if (unknown !== undefined) bad(unknown, 'is not a field of this request')
+  return rest
+}
+
+export function text(input: Json, field: string, rule: { pattern?: RegExp; max: number; optional?: boolean }): string | undefined {
+  const value = input[field]
+  if (value === undefined && rule.optional) return undefined
+  if (typeof value !== 'string') return bad(field, 'must be a string')
+  if (value.length === 0 || value.length > rule.max) return bad(field, `must have 1 to ${rule.max} characters`)
+  if (rule.pattern && !rule.pattern.test(value)) return bad(field, 'has characters it may not have')
+  return value
+}
+
+export function oneOf<T extends string>(input: Json, field: string, values: readonly T[]): T | undefined {
+  const value = input[field]
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !values.includes(value as T)) return bad(field, `must be one of ${values.join(', ')}`)
+  return value as T
+}
+
+export const OPENID = /^[A-Za-z0-9_-]{1,64}$/
+export const TEMPLATE_ID = /^[A-Za-z0-9_-]{1,64}$/
+export const KEY = /^[A-Za-z0-9_.:-]{1,128}$/
+const DATA_KEY = /^[a-z_]{1,24}\d{1,3}$/
+const MAX_KEYWORDS = 20
+const MAX_VALUE = 200
+
+/** `{ key: "text" }` or `{ key: { value: "text" } }`, as strings. */
+export function messageData(input: Json, field: string): Record<string, string> {
+  const data = input[field]
+  if (!isRecord(data)) return bad(field, 'must be an object of keyword values')
+  const entries = Object.entries(data)
+  if (entries.length === 0 || entries.length > MAX_KEYWORDS) bad(field, `must have 1 to ${MAX_KEYWORDS} keywords`)
+  const out: Record<string, string> = {}
+  for (const [key, entry] of entries) {
+    if (!DATA_KEY.test(key)) bad(`${field}.${key}`, 'is not a keyword key such as thing1')
+    const value = isRecord(entry) && Object.keys(entry).length === 1 ? entry.value : entry
+    if (typeof value !== 'string') bad(`${field}.${key}`, 'must be a string or { value: string }')
+    if ((value as string).length > MAX_VALUE) bad(`${field}.${key}`, `must have at most ${MAX_VALUE} characters`)
+    out[key] = value as string
+  }
+  return out
+}

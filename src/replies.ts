@@ -1,0 +1,62 @@
+/**
+ * Every function replies `{ ok: true, … }` or `{ ok: false, code, message, … }`.
+ * The codes are a contract (listed in the README); a function throws only on a bug.
+ */
+export const CODES = {
+  /** The request is malformed: wrong types, unknown fields, too large. Nothing was written. */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** The caller may not do this. Nothing was written and WeChat was not called. */
+  FORBIDDEN: 'FORBIDDEN',
+  /** The data does not fit the template (`field` names the first bad key), or the page is not in app.json. */
+  INVALID_DATA: 'INVALID_DATA',
+  /** The user has no send left for this template. */
+  NO_QUOTA: 'NO_QUOTA',
+  /** WeChat failed for now (-1, 43108, 45009): nothing was sent and the grant was given back. Try later. */
+  RETRYABLE: 'RETRYABLE',
+  /** WeChat did not answer in time: the message may have gone out, so the grant stays spent and nothing is retried. */
+  UNKNOWN_OUTCOME: 'UNKNOWN_OUTCOME',
+  /** 40003: touser is not an openid of this app. */
+  INVALID_RECIPIENT: 'INVALID_RECIPIENT',
+  /** 40037: WeChat does not know the template. */
+  TEMPLATE_NOT_FOUND: 'TEMPLATE_NOT_FOUND',
+  /** 41030: the page is not in the released version's app.json. */
+  INVALID_PAGE: 'INVALID_PAGE',
+  /** 43107: the template or the subscription capability is banned. */
+  TEMPLATE_BANNED: 'TEMPLATE_BANNED',
+  /** 45168: WeChat found a sensitive word in the content. */
+  SENSITIVE_CONTENT: 'SENSITIVE_CONTENT',
+  /** 47003: WeChat refused the data although it passed our validation. */
+  DATA_REFUSED: 'DATA_REFUSED',
+  /** -501007: the cloud call's parameters were refused. */
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  /** -604101: the function lacks the openapi permission (config.json, applied by an upload). */
+  NO_PERMISSION: 'NO_PERMISSION',
+  /** The idempotency key was used before with a different request. */
+  IDEMPOTENCY_MISMATCH: 'IDEMPOTENCY_MISMATCH',
+  /** The first request with this idempotency key is still being processed. */
+  IN_PROGRESS: 'IN_PROGRESS',
+} as const
+
+export type Code = (typeof CODES)[keyof typeof CODES]
+
+export type Failure = { ok: false; code: Code; message: string } & Record<string, unknown>
+export type Success<T extends Record<string, unknown>> = { ok: true } & T
+
+export const success = <T extends Record<string, unknown>>(body: T): Success<T> => ({ ok: true, ...body })
+export const failure = (code: Code, message: string, extra: Record<string, unknown> = {}): Failure => ({
+  ok: false,
+  code,
+  message,
+  ...extra,
+})
+
+/** A domain rule was broken by the input: carries the reply to give. */
+export class Refusal extends Error {
+  constructor(readonly reply: Failure) {
+    super(reply.message)
+  }
+}
+
+export const refuse = (code: Code, message: string, extra: Record<string, unknown> = {}): never => {
+  throw new Refusal(failure(code, message, extra))
+}
