@@ -1,0 +1,60 @@
+/** Helpers for driving the product's functions through the emulator, as the mini-program and a server would. */
+import registry from '../../templates.json'
+import type { RunningEmulator, User } from '../../emulator/launcher'
+
+export const TEMPLATES = registry.templates
+/** One-time, self-service: appointment reminder. */
+export const APPOINTMENT = TEMPLATES[0]!.id
+/** One-time, not self-service: order shipped. */
+export const ORDER = TEMPLATES[1]!.id
+/** One-time, self-service, with an enum. */
+export const EVENT = TEMPLATES[2]!.id
+/** Long-term: class reminder. */
+export const CLASS = TEMPLATES[4]!.id
+
+/** Valid data for a template, from the registry's examples. */
+export function exampleData(templateId: string): Record<string, string> {
+  const template = TEMPLATES.find((t) => t.id === templateId)!
+  return Object.fromEntries(template.keywords.map((k) => [k.key, k.example]))
+}
+
+let userSeq = 0
+export const newOpenid = (prefix = 'oP') => `${prefix}${Date.now().toString(36)}${(userSeq++).toString(36)}`
+
+export class Product {
+  constructor(readonly emulator: RunningEmulator) {}
+
+  /** The popup answered by the user, then reported to subscribe-record as the mini-program does. */
+  async subscribe(openid: string, choices: Record<string, 'accept' | 'reject' | 'ban'>, requestId?: string) {
+    const popup = await this.emulator.request('POST', '/_emulator/wechat/subscribe', { openid, choices })
+    if (popup.status !== 200) throw new Error(`popup failed: ${JSON.stringify(popup.body)}`)
+    const reply = await this.emulator.result('subscribe-record', { results: popup.body, ...(requestId ? { requestId } : {}) }, { openid })
+    if (!reply.ok) throw new Error(`subscribe-record failed: ${JSON.stringify(reply)}`)
+    return reply
+  }
+
+  send(request: Record<string, unknown>, user?: User): Promise<any> {
+    return this.emulator.result('send', request, user)
+  }
+
+  async oracleQuota(openid: string, templateId: string): Promise<{ available: number; kind: string; status: string }> {
+    return (await this.emulator.request('GET', `/_emulator/wechat/quota?openid=${openid}&templateId=${templateId}`)).body
+  }
+
+  async ledger(openid: string, templateId: string): Promise<{ available: number; kind: string; status: string }> {
+    const reply = await this.emulator.result('subscribe-record', { action: 'status', templateIds: [templateId] }, { openid })
+    return reply.grants[templateId]
+  }
+
+  async delivered(touser?: string): Promise<any[]> {
+    return (await this.emulator.request('GET', `/_emulator/wechat/messages${touser ? `?touser=${touser}` : ''}`)).body.data
+  }
+
+  async collection(name: string): Promise<any[]> {
+    return (await this.emulator.request('GET', `/_emulator/db/${name}?limit=1000`)).body.data
+  }
+
+  faults(settings: Record<string, unknown> | null) {
+    return settings === null ? this.emulator.request('DELETE', '/_emulator/wechat/faults') : this.emulator.request('PUT', '/_emulator/wechat/faults', settings)
+  }
+}
