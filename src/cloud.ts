@@ -47,6 +47,12 @@ export function isDuplicateKey(error: unknown): boolean {
   return errCode === -502001 && /duplicate key|E11000/i.test(String(errMsg))
 }
 
+/** A transaction that lost to a concurrent write to one of its documents. */
+export function isTransactionConflict(error: unknown): boolean {
+  const { code, errMsg, message } = (error ?? {}) as { code?: unknown; errMsg?: unknown; message?: unknown }
+  return code === 'DATABASE_TRANSACTION_CONFLICT' || /transaction conflict/i.test(String(errMsg ?? message ?? ''))
+}
+
 export interface Transaction {
   collection(name: string): { doc(id: string): DocumentRef; add(options: { data: Doc }): Promise<{ _id: string }> }
   commit(): Promise<unknown>

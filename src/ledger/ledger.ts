@@ -5,7 +5,7 @@
  * one conditional update (`available > 0` → `available - 1`), so concurrent
  * sends never spend more than was granted, with no read and no lock.
  */
-import { isDuplicateKey, type Database, type Doc, type Transaction } from '../cloud'
+import { isDuplicateKey, isTransactionConflict, type Database, type Doc, type Transaction } from '../cloud'
 import type { Template, TemplateKind } from '../templates/registry'
 
 export const GRANTS = 'grants'
@@ -32,6 +32,9 @@ interface GrantDoc extends Doc {
   status: GrantStatus
   accepted: number
 }
+
+/** Concurrent reports for one user conflict; each is tried this many times. */
+const REPORT_ATTEMPTS = 6
 
 export const grantId = (openid: string, templateId: string) => `${openid}:${templateId}`
 
@@ -65,22 +68,33 @@ export class Ledger {
    * requestId) changes nothing.
    */
   async recordPopup(openid: string, outcomes: Array<{ template: Template; outcome: PopupOutcome }>, requestId: string): Promise<void> {
-    const now = this.db.serverDate()
-    try {
-      await this.db.runTransaction(async (tx: Transaction) => {
-        await tx.collection(GRANT_REPORTS).add({ data: { _id: `${openid}:${requestId}`, openid, requestId, at: now } })
-        for (const { template, outcome } of outcomes) {
-          if (outcome === 'filter') continue
-          const ref = tx.collection(GRANTS).doc(grantId(openid, template.id))
-          const current = ((await ref.get()).data as GrantDoc | null) ?? emptyGrant(openid, template)
-          const { _id, ...next } = applyOutcome(current, outcome)
-          await ref.set({ data: { ...next, updatedAt: now } })
-        }
-      })
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error
-      // The same report again: already applied, nothing to do.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.applyReport(openid, outcomes, requestId)
+        return
+      } catch (error) {
+        // The same report again: already applied, nothing to do.
+        if (isDuplicateKey(error)) return
+        // wx-server-sdk strips the conflict code from errors raised inside the callback, so
+        // runTransaction does not retry those itself: retry here, after a short random wait.
+        if (!isTransactionConflict(error) || attempt >= REPORT_ATTEMPTS) throw error
+        await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * attempt))
+      }
     }
+  }
+
+  private async applyReport(openid: string, outcomes: Array<{ template: Template; outcome: PopupOutcome }>, requestId: string) {
+    const now = this.db.serverDate()
+    await this.db.runTransaction(async (tx: Transaction) => {
+      await tx.collection(GRANT_REPORTS).add({ data: { _id: `${openid}:${requestId}`, openid, requestId, at: now } })
+      for (const { template, outcome } of outcomes) {
+        if (outcome === 'filter') continue
+        const ref = tx.collection(GRANTS).doc(grantId(openid, template.id))
+        const current = ((await ref.get()).data as GrantDoc | null) ?? emptyGrant(openid, template)
+        const { _id, ...next } = applyOutcome(current, outcome)
+        await ref.set({ data: { ...next, updatedAt: now } })
+      }
+    })
   }
 
   async views(openid: string, templates: Template[]): Promise<Record<string, GrantView>> {

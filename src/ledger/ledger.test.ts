@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startEmulator, type RunningEmulator } from '../../test/support/emulator'
+import { connectSdk } from '../../test/support/sdk'
+import { database } from '../cloud'
+import { findTemplate } from '../templates/registry'
+import { Ledger, applyOutcome, grantId } from './ledger'
+
+const oneTime = findTemplate('bK3nQ7xR2mV9pL4sT8wY1cF6hJ0dG5aE3uZ7iO2kN9r')!
+const longTerm = findTemplate('Lt5kR9mW3xC7vB1nQ4zS8dF2gH6jA0eY3uI7oP1tK5r')!
+
+describe('applyOutcome', () => {
+  const grant = (kind: 'one-time' | 'long-term') =>
+    ({ openid: 'o', templateId: 't', kind, available: 2, status: 'accept', accepted: 2 }) as const
+
+  it.each([
+    ['accept', { available: 3, status: 'accept', accepted: 3 }],
+    ['acceptWithAudio', { available: 3, status: 'accept', accepted: 3 }],
+    ['acceptWithAlert', { available: 2, status: 'reject', accepted: 2 }],
+    ['reject', { available: 2, status: 'reject', accepted: 2 }],
+    ['ban', { available: 2, status: 'ban', accepted: 2 }],
+    ['filter', { available: 2, status: 'accept', accepted: 2 }],
+  ] as const)('one-time: %s', (outcome, expected) => {
+    expect(applyOutcome({ ...grant('one-time') }, outcome)).toMatchObject(expected)
+  })
+
+  it.each([
+    ['accept', { available: 1, status: 'accept' }],
+    ['acceptWithAlert', { available: 1, status: 'accept' }],
+    ['reject', { available: 0, status: 'reject' }],
+    ['ban', { available: 0, status: 'ban' }],
+  ] as const)('long-term: %s', (outcome, expected) => {
+    expect(applyOutcome({ ...grant('long-term') }, outcome)).toMatchObject(expected)
+  })
+})
+
+describe('Ledger against the emulator', () => {
+  let emulator: RunningEmulator
+  let ledger: Ledger
+
+  beforeAll(async () => {
+    emulator = await startEmulator()
+    connectSdk(emulator)
+    ledger = new Ledger(database())
+  })
+  afterAll(() => emulator.stop())
+
+  it('never reserves more than was granted, under any concurrency', async () => {
+    await ledger.recordPopup('oL1', [{ template: oneTime, outcome: 'accept' }], 'r1')
+    await ledger.recordPopup('oL1', [{ template: oneTime, outcome: 'accept' }], 'r2')
+    await ledger.recordPopup('oL1', [{ template: oneTime, outcome: 'accept' }], 'r3')
+    const wins = await Promise.all(Array.from({ length: 40 }, () => ledger.reserve('oL1', oneTime)))
+    expect(wins.filter(Boolean)).toHaveLength(3)
+    expect((await ledger.views('oL1', [oneTime]))[oneTime.id]!.available).toBe(0)
+  })
+
+  it('reserves a reservation with one conditional update, reading nothing', async () => {
+    await ledger.recordPopup('oL2', [{ template: oneTime, outcome: 'accept' }], 'r1')
+    await emulator.request('DELETE', '/_emulator/stats')
+    expect(await ledger.reserve('oL2', oneTime)).toBe(true)
+    const stats = (await emulator.request('GET', '/_emulator/stats')).body
+    expect(stats.requests).toEqual({ total: 1, byAction: { 'database.modifyDocument': 1 } })
+    expect(stats.documentsExamined).toBe(1)
+  })
+
+  it('refunds and exhausts', async () => {
+    await ledger.recordPopup('oL3', [{ template: oneTime, outcome: 'accept' }], 'r1')
+    expect(await ledger.reserve('oL3', oneTime)).toBe(true)
+    await ledger.refund('oL3', oneTime)
+    expect((await ledger.views('oL3', [oneTime]))[oneTime.id]!.available).toBe(1)
+    await ledger.exhaust('oL3', oneTime)
+    expect((await ledger.views('oL3', [oneTime]))[oneTime.id]!.available).toBe(0)
+  })
+
+  it('checks a long-term grant without consuming it', async () => {
+    await ledger.recordPopup('oL4', [{ template: longTerm, outcome: 'accept' }], 'r1')
+    for (let i = 0; i < 3; i++) expect(await ledger.reserve('oL4', longTerm)).toBe(true)
+    await ledger.recordPopup('oL4', [{ template: longTerm, outcome: 'reject' }], 'r2')
+    expect(await ledger.reserve('oL4', longTerm)).toBe(false)
+  })
+
+  it('applies a report once per requestId, as one transaction', async () => {
+    const report = [
+      { template: oneTime, outcome: 'accept' as const },
+      { template: longTerm, outcome: 'accept' as const },
+    ]
+    await Promise.all([1, 2, 3].map(() => ledger.recordPopup('oL5', report, 'same')))
+    const views = await ledger.views('oL5', [oneTime, longTerm])
+    expect(views[oneTime.id]!.available).toBe(1)
+    expect(views[longTerm.id]!.status).toBe('accept')
+    const grants = (await emulator.request('GET', '/_emulator/db/grants?limit=1000')).body.data
+    expect(grants.find((g: { _id: string }) => g._id === grantId('oL5', oneTime.id))).toMatchObject({ accepted: 1 })
+  })
+})

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startEmulator, type RunningEmulator } from '../../test/support/emulator'
+import { connectSdk } from '../../test/support/sdk'
+import { database } from '../cloud'
+import { Outbox, newMessageId, type MessageRecord } from './outbox'
+
+let emulator: RunningEmulator
+let outbox: Outbox
+
+beforeAll(async () => {
+  emulator = await startEmulator()
+  connectSdk(emulator)
+  outbox = new Outbox(database())
+})
+afterAll(() => emulator.stop())
+
+function message(key: string): Omit<MessageRecord, 'createdAt' | 'updatedAt'> {
+  return {
+    _id: newMessageId(),
+    idempotencyKey: key,
+    fingerprint: 'f',
+    requestedBy: 'server',
+    touser: 'oO1',
+    templateId: 't',
+    data: { thing1: { value: 'x' } },
+    page: null,
+    miniprogramState: 'formal',
+    lang: 'zh_CN',
+    status: 'sending',
+    code: null,
+    errcode: null,
+    errmsg: null,
+    msgid: null,
+    attempts: [],
+  }
+}
+
+describe('Outbox', () => {
+  it('lets exactly one of many concurrent opens claim a key, and shows the others its message', async () => {
+    const attempts = Array.from({ length: 12 }, () => message('server:k1'))
+    const results = await Promise.all(attempts.map((m) => outbox.open(m)))
+    const winners = results.filter((r) => r.created)
+    expect(winners).toHaveLength(1)
+    const winner = attempts[results.findIndex((r) => r.created)]!
+    for (const r of results) if (!r.created) expect(r.existing._id).toBe(winner._id)
+    expect((await emulator.request('GET', '/_emulator/db/messages?limit=1000')).body.data.filter((m: MessageRecord) => m.idempotencyKey === 'server:k1')).toHaveLength(1)
+  })
+
+  it('records attempts and the outcome, and frees a key for a retry', async () => {
+    const first = message('server:k2')
+    await outbox.open(first)
+    await outbox.record(first._id, { status: 'failed', code: 'RETRYABLE', errcode: -1, idempotencyKey: Outbox.released(first) }, { errcode: -1, errmsg: 'busy' })
+    const stored = await outbox.get(first._id)
+    expect(stored).toMatchObject({ status: 'failed', code: 'RETRYABLE', attempts: [{ errcode: -1, errmsg: 'busy' }] })
+    expect((await outbox.open(message('server:k2'))).created).toBe(true)
+  })
+})
