@@ -21,6 +21,9 @@ function templateOf(id: string, field: string): Template {
 /** `{ errMsg, "<templateId>": outcome, … }` as the popup resolved, checked key by key. */
 function popupOutcomes(results: unknown): Array<{ template: Template; outcome: PopupOutcome }> {
   if (!isRecord(results)) return refuse(CODES.INVALID_ARGUMENT, 'results must be the object wx.requestSubscribeMessage resolved with', { field: 'results' })
+  if (results.errMsg !== undefined && typeof results.errMsg !== 'string') {
+    refuse(CODES.INVALID_ARGUMENT, 'results.errMsg must be the string the popup resolved with', { field: 'results.errMsg' })
+  }
   const entries = Object.entries(results).filter(([key]) => key !== 'errMsg')
   if (entries.length === 0) refuse(CODES.INVALID_ARGUMENT, 'results names no template', { field: 'results' })
   if (entries.length > MAX_TEMPLATES_PER_POPUP) {

@@ -41,7 +41,11 @@ export function typeOfKey(key: string): KeywordType | undefined {
   return match && (TYPES as readonly string[]).includes(match[1]!) ? (match[1] as KeywordType) : undefined
 }
 
-const isHan = (ch: string) => /\p{Script=Han}/u.test(ch)
+// Chinese is a CJK Unified Ideograph (U+4E00–U+9FFF) or one of extension A
+// (U+3400–U+4DBF), as the emulator reads it. Not the whole Han script: 々, 〇,
+// radicals, compatibility ideographs and extension B onwards would make a
+// phrase or a car number that WeChat (as the emulator plays it) refuses.
+const isHan = (ch: string) => /^[\u3400-\u4dbf\u4e00-\u9fff]$/.test(ch)
 const isAsciiLetter = (ch: string) => /^[A-Za-z]$/.test(ch)
 const isDigit = (ch: string) => ch >= '0' && ch <= '9'
 const isSymbol = (ch: string) => !isHan(ch) && !isAsciiLetter(ch) && !isDigit(ch)
@@ -50,6 +54,7 @@ const HOUR = '(?:[01]?\\d|2[0-3])'
 const CLOCK = `${HOUR}:[0-5]\\d(?::[0-5]\\d)?`
 const MONTH = '(?:0?[1-9]|1[0-2])'
 const DAY = '(?:0?[1-9]|[12]\\d|3[01])'
+// "`/` and `.` also" applies to the short form too: `10.01` is a date like `10-01`.
 const CALENDAR = [
   `\\d{4}年${MONTH}月${DAY}日`,
   `${MONTH}月${DAY}日`,
@@ -58,15 +63,21 @@ const CALENDAR = [
   `\\d{4}\\.${MONTH}\\.${DAY}`,
   `${MONTH}-${DAY}`,
   `${MONTH}/${DAY}`,
+  `${MONTH}\\.${DAY}`,
 ].join('|')
-const WHEN = new RegExp(`^(?:(?:${CALENDAR})\\s*)?${CLOCK}$`)
-const DAY_AND_MAYBE_CLOCK = new RegExp(`^(?:${CALENDAR})(?:\\s+${CLOCK})?$`)
+// A date and its time are separated by whitespace (as the emulator reads it):
+// `2019-10-0115:01` and `2019年10月1日15:01` are refused.
+const WHEN = `(?:(?:${CALENDAR})\\s+)?${CLOCK}`
+const DAY_AND_MAYBE_CLOCK = `(?:${CALENDAR})(?:\\s+${CLOCK})?`
 
-/** A value, or two joined by `~` for a range. */
-function valueOrRange(value: string, one: RegExp): boolean {
-  const parts = value.split('~').map((part) => part.trim())
-  return parts.length <= 2 && parts.every((part) => one.test(part))
-}
+/**
+ * A value, or two joined by `~` for a range. Whitespace is allowed around the
+ * `~` only; a leading or trailing space is refused rather than trimmed, since
+ * the value is sent as it is.
+ */
+const valueOrRange = (one: string) => new RegExp(`^${one}(?:\\s*~\\s*${one})?$`)
+const TIME = valueOrRange(WHEN)
+const DATE = valueOrRange(DAY_AND_MAYBE_CLOCK)
 
 const rules: Record<Exclude<KeywordType, 'enum'>, (value: string, chars: string[]) => boolean> = {
   thing: (_v, chars) => chars.length <= 20,
@@ -77,8 +88,8 @@ const rules: Record<Exclude<KeywordType, 'enum'>, (value: string, chars: string[
   letter: (_v, chars) => chars.length <= 32 && chars.every(isAsciiLetter),
   symbol: (_v, chars) => chars.length <= 5 && chars.every(isSymbol),
   character_string: (_v, chars) => chars.length <= 32 && !chars.some(isHan),
-  time: (v) => valueOrRange(v, WHEN),
-  date: (v) => valueOrRange(v, DAY_AND_MAYBE_CLOCK),
+  time: (v) => TIME.test(v),
+  date: (v) => DATE.test(v),
   amount: (v) => /^[¥￥$€£]?\d{1,10}(?:\.\d{1,2})?元?$/.test(v),
   phone_number: (_v, chars) => chars.length <= 17 && chars.every((ch) => isDigit(ch) || '+-() '.includes(ch)),
   car_number: (_v, chars) =>
@@ -92,10 +103,15 @@ const rules: Record<Exclude<KeywordType, 'enum'>, (value: string, chars: string[
 
 export const THING_MAX = 20
 
+// "No newlines or control characters anywhere": every Unicode control (C0,
+// DEL and C1, which holds NEL U+0085) and the line and paragraph separators
+// U+2028/U+2029.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+
 /** Undefined when `value` is acceptable for a keyword of `type`; otherwise why not. */
 export function keywordProblem(type: KeywordType, value: string, enumValues: readonly string[] = []): string | undefined {
   if (value.length === 0) return 'is empty'
-  if (/[\u0000-\u001f\u007f]/.test(value)) return 'contains a line break or a control character'
+  if (CONTROL.test(value)) return 'contains a line break or a control character'
   if (type === 'enum') return enumValues.includes(value) ? undefined : `must be one of ${enumValues.join(', ')}`
   return rules[type](value, [...value]) ? undefined : `is not a valid ${type}`
 }

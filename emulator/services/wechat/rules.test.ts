@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { ONE_VALID_VALUE } from '../../../test/fixtures/keyword-values'
 import { checkKeywordValue, KEYWORD_TYPES, keywordTypeOf, type KeywordType } from './rules'
 
 const ORDER_STATES = ['待支付', '已支付', '已取消', '已完成'] as const
@@ -185,21 +186,7 @@ describe('checkKeywordValue reasons at the boundaries', () => {
 })
 
 /** One acceptable value per type, to show that a control character alone is what refuses it. */
-const VALID_VALUE: Record<KeywordType, string> = {
-  thing: '订单',
-  number: '1',
-  letter: 'a',
-  symbol: '!',
-  character_string: 'a1',
-  time: '12:00',
-  date: '10-01',
-  amount: '1',
-  phone_number: '1',
-  car_number: 'A1',
-  name: '张三',
-  phrase: '配送中',
-  enum: '待支付',
-}
+const VALID_VALUE: Record<KeywordType, string> = ONE_VALID_VALUE
 
 describe('refusals shared by every type', () => {
   for (const type of KEYWORD_TYPES) {
@@ -213,7 +200,7 @@ describe('refusals shared by every type', () => {
         expect(checkKeywordValue(type, value, [value])).toBe('contains a newline')
       }
     })
-    it.each([['\u0000'], ['\t'], ['\u001b'], ['\u001f'], ['\u007f']])(`${type}: refuses control %j`, (control) => {
+    it.each([['\u0000'], ['\t'], ['\u001b'], ['\u001f'], ['\u007f'], ['\u0085'], ['\u009f'], ['\u2028'], ['\u2029']])(`${type}: refuses control %j`, (control) => {
       const value = valid + control
       expect(checkKeywordValue(type, value, [value])).toBe('contains a control character')
     })
@@ -261,10 +248,14 @@ describe('keywordTypeOf', () => {
   })
 })
 
-/** Any code point except the controls U+0000–U+001F, U+007F and the lone surrogates. */
+/** Any code point except the controls and the lone surrogates. */
 const printableCodePoint = fc
   .integer({ min: 0x20, max: 0x10ffff })
-  .filter((codePoint) => codePoint !== 0x7f && (codePoint < 0xd800 || codePoint > 0xdfff))
+  // Not DEL, the C1 controls or the line and paragraph separators, and no lone surrogates.
+  .filter(
+    (codePoint) =>
+      (codePoint < 0x7f || codePoint > 0x9f) && codePoint !== 0x2028 && codePoint !== 0x2029 && (codePoint < 0xd800 || codePoint > 0xdfff),
+  )
   .map((codePoint) => String.fromCodePoint(codePoint))
 const printableText = (minLength: number, maxLength: number) =>
   fc.array(printableCodePoint, { minLength, maxLength }).map((characters) => characters.join(''))

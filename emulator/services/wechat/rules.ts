@@ -9,8 +9,10 @@
  * - "Letter" and "digit" are ASCII only.
  * - "Symbol" is any printable character that is none of those (a space, `¥`,
  *   `é`, an emoji, ...).
- * - "Control" is U+0000–U+001F or U+007F; newlines are among them. No type
- *   accepts a control character.
+ * - "Control" is U+0000–U+001F, U+007F–U+009F (DEL and the C1 controls,
+ *   U+0085 a line break among them) and the line and paragraph separators
+ *   U+2028/U+2029: the reference allows "no newlines or control characters
+ *   anywhere". No type accepts one.
  *
  * Lengths count Unicode code points, not UTF-16 units, so an emoji is one
  * character.
@@ -45,7 +47,7 @@ export function keywordTypeOf(key: string): KeywordType | undefined {
 }
 
 const CHINESE = '\\u3400-\\u4DBF\\u4E00-\\u9FFF'
-const CONTROL = '\\u0000-\\u001F\\u007F'
+const CONTROL = '\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029'
 
 const NEWLINE_PATTERN = /[\n\r]/u
 const CONTROL_PATTERN = new RegExp(`[${CONTROL}]`, 'u')
