@@ -35,6 +35,10 @@ export const CODES = {
   IDEMPOTENCY_MISMATCH: 'IDEMPOTENCY_MISMATCH',
   /** The first request with this idempotency key is still being processed. */
   IN_PROGRESS: 'IN_PROGRESS',
+  /** No message (or campaign) with that id. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The message is no longer scheduled (it is being sent, or has finished), so it cannot be cancelled. */
+  NOT_CANCELLABLE: 'NOT_CANCELLABLE',
 } as const
 
 export type Code = (typeof CODES)[keyof typeof CODES]

@@ -1,13 +1,62 @@
-import { callerContext, database, sendSubscribeMessage } from '../../src/cloud'
+import { callFunction, callerContext, database, sendSubscribeMessage, type CallerContext } from '../../src/cloud'
+import { Dispatcher, type DispatchReport } from '../../src/dispatch/dispatcher'
 import { answer } from '../../src/door'
-import { Sender } from '../../src/send/send'
+import { isRecord } from '../../src/input'
+import { CODES, refuse, success } from '../../src/replies'
+import { requireServer } from '../../src/send/request'
+import { Sender, defaultSleep } from '../../src/send/send'
+import { SETTINGS } from '../../src/settings'
 
 /** How long to wait for WeChat before a send's outcome counts as unknown (envVariables in cloudbaserc.json). */
 const wechatTimeoutMs = Number(process.env.WECHAT_TIMEOUT_MS ?? 5000)
 
-/** Sends one subscription message: validated, quota-safe, idempotent. */
+/** A timer event's Time later than the clock moves the tick's clock forward (the platform never sends one; tests do). */
+function clockAhead(time: unknown): number {
+  const at = typeof time === 'string' ? Date.parse(time) : typeof time === 'number' ? time : Number.NaN
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : 0
+}
+
+function dispatcher(offset: number) {
+  return new Dispatcher({
+    db: database(),
+    wechat: sendSubscribeMessage,
+    wechatTimeoutMs,
+    settings: SETTINGS.dispatcher,
+    clock: () => Date.now() + offset,
+    sleep: defaultSleep,
+    fanOut: async (shard, deadline) => {
+      const reply = await callFunction<{ ok: boolean; report: DispatchReport }>('send', { action: 'dispatch', shard, deadline, clockAhead: offset })
+      return reply.report
+    },
+  })
+}
+
+/** Sends a message now or later, cancels or shows one, and, on its timer, dispatches what is due. */
 export async function main(event: unknown) {
-  const caller = callerContext()
+  const caller: CallerContext = callerContext()
+  const request = isRecord(event) ? event : {}
   const sender = new Sender({ db: database(), wechat: sendSubscribeMessage, wechatTimeoutMs })
-  return answer(() => sender.send(caller, event))
+  return answer(async () => {
+    if (!caller.openid && request.Type === 'timer') {
+      return success({ report: await dispatcher(clockAhead(request.Time)).tick(Date.now() + SETTINGS.dispatcher.budgetMs) })
+    }
+    switch (request.action) {
+      case undefined:
+        return sender.send(caller, event)
+      case 'cancel':
+        return sender.cancel(caller, event)
+      case 'get':
+        return sender.get(caller, event)
+      case 'dispatch': {
+        requireServer(caller, 'dispatch')
+        const { shard, deadline, clockAhead: offset } = request
+        if (!Number.isInteger(shard) || typeof deadline !== 'number' || typeof offset !== 'number') {
+          return refuse(CODES.INVALID_ARGUMENT, 'dispatch takes shard, deadline and clockAhead')
+        }
+        return success({ report: await dispatcher(offset).run(shard as number, deadline) })
+      }
+      default:
+        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, broadcast or campaign, or left out', { field: 'action' })
+    }
+  })
 }

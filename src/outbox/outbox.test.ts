@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../test/support/emulator'
 import { connectSdk } from '../../test/support/sdk'
 import { database } from '../cloud'
-import { Outbox, newMessageId, type MessageRecord } from './outbox'
+import { Outbox, newMessageId, shardOf, type MessageRecord, type NewMessage } from './outbox'
 
 let emulator: RunningEmulator
 let outbox: Outbox
@@ -14,7 +14,7 @@ beforeAll(async () => {
 })
 afterAll(() => emulator.stop())
 
-function message(key: string): Omit<MessageRecord, 'createdAt' | 'updatedAt'> {
+function message(key: string): NewMessage {
   return {
     _id: newMessageId(),
     idempotencyKey: key,
@@ -27,6 +27,12 @@ function message(key: string): Omit<MessageRecord, 'createdAt' | 'updatedAt'> {
     miniprogramState: 'formal',
     lang: 'zh_CN',
     status: 'sending',
+    sendAt: null,
+    dueAt: null,
+    shard: 0,
+    claimToken: null,
+    tries: 0,
+    campaignId: null,
     code: null,
     errcode: null,
     errmsg: null,
@@ -46,10 +52,23 @@ describe('Outbox', () => {
     expect((await emulator.request('GET', '/_emulator/db/messages?limit=1000')).body.data.filter((m: MessageRecord) => m.idempotencyKey === 'server:k1')).toHaveLength(1)
   })
 
+  it('applies a conditional change only while its expectation holds', async () => {
+    const queued = { ...message('server:k3'), status: 'scheduled' as const }
+    await outbox.open(queued)
+    expect(await outbox.update(queued._id, { status: 'cancelled' }, [], { status: 'scheduled' })).toBe(true)
+    expect(await outbox.update(queued._id, { status: 'cancelled' }, [], { status: 'scheduled' })).toBe(false)
+  })
+
+  it('spreads recipients over the shards, each recipient always in one', () => {
+    const shards = new Set(Array.from({ length: 200 }, (_, i) => shardOf(`oUser${i}`)))
+    expect(shards.size).toBe(8)
+    expect(shardOf('oSame')).toBe(shardOf('oSame'))
+  })
+
   it('records attempts and the outcome, and frees a key for a retry', async () => {
     const first = message('server:k2')
     await outbox.open(first)
-    await outbox.record(first._id, { status: 'failed', code: 'RETRYABLE', errcode: -1, idempotencyKey: Outbox.released(first) }, { errcode: -1, errmsg: 'busy' })
+    await outbox.update(first._id, { status: 'failed', code: 'RETRYABLE', errcode: -1, idempotencyKey: Outbox.released(first) }, [{ at: new Date(), errcode: -1, errmsg: 'busy' }])
     const stored = await outbox.get(first._id)
     expect(stored).toMatchObject({ status: 'failed', code: 'RETRYABLE', attempts: [{ errcode: -1, errmsg: 'busy' }] })
     expect((await outbox.open(message('server:k2'))).created).toBe(true)

@@ -1,9 +1,9 @@
 /**
- * The `messages` collection: every send attempt, with its request, status,
- * attempts, WeChat's answer and timestamps. Each message has an
- * idempotency key under a unique index, so a repeated request finds the
- * first one instead of sending again: enforced by the index, not by reading
- * first.
+ * The `messages` collection: every message, sent now or queued for later,
+ * with its request, status, attempts, WeChat's answer and timestamps. Each
+ * message holds an idempotency key under a unique index, so a repeated
+ * request finds the first one instead of sending again: enforced by the
+ * index, not by reading first.
  */
 import { randomBytes } from 'node:crypto'
 import { isDuplicateKey, type Database, type Doc } from '../cloud'
@@ -12,7 +12,13 @@ import type { MessageData } from '../templates/validate'
 
 export const MESSAGES = 'messages'
 
-export type MessageStatus = 'sending' | 'sent' | 'failed' | 'unknown'
+/**
+ * scheduled: queued until `dueAt`; sending: being sent now (by a dispatcher,
+ * under a lease that ends at `dueAt`); sent; failed; unknown: WeChat did not
+ * say, so it is never sent again; cancelled.
+ */
+export type MessageStatus = 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled'
+export const FINAL_STATUSES: readonly MessageStatus[] = ['sent', 'failed', 'unknown', 'cancelled']
 
 export interface Attempt {
   at: Date | unknown
@@ -25,6 +31,7 @@ export interface MessageRecord {
   idempotencyKey: string
   /** A digest of the request, to tell a true repeat from a different request under the same key. */
   fingerprint: string
+  /** `server`, or the openid of the mini-program user who asked. */
   requestedBy: string
   touser: string
   templateId: string
@@ -33,12 +40,34 @@ export interface MessageRecord {
   miniprogramState: string
   lang: string
   status: MessageStatus
+  /** When it was asked to go out (null: at once). */
+  sendAt: Date | null
+  /** When it next needs attention: its due time while scheduled, its lease's end while a dispatcher sends it. */
+  dueAt: Date | null
+  /** The dispatcher shard, from the recipient: one user's messages are never in two shards. */
+  shard: number
+  claimToken: string | null
+  /** Delivery attempts by the dispatcher (each may hold several WeChat attempts). */
+  tries: number
+  campaignId: string | null
   /** The reply code of a message that did not go out. */
   code: Code | null
   errcode: number | null
   errmsg: string | null
   msgid: string | null
   attempts: Attempt[]
+}
+
+export type NewMessage = Omit<MessageRecord, 'createdAt' | 'updatedAt'>
+export type MessageChange = Partial<Omit<MessageRecord, '_id' | 'attempts'>>
+
+export const SHARDS = 8
+
+/** FNV-1a of the openid, folded onto the shards. */
+export function shardOf(openid: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < openid.length; i++) hash = Math.imul(hash ^ openid.charCodeAt(i), 0x01000193)
+  return (hash >>> 0) % SHARDS
 }
 
 export function newMessageId(): string {
@@ -49,7 +78,7 @@ export class Outbox {
   constructor(private readonly db: Database) {}
 
   /** Inserts the message, or, when its idempotency key is taken, gives the message that holds it. */
-  async open(record: Omit<MessageRecord, 'createdAt' | 'updatedAt'>): Promise<{ created: true } | { created: false; existing: MessageRecord }> {
+  async open(record: NewMessage): Promise<{ created: true } | { created: false; existing: MessageRecord }> {
     const now = this.db.serverDate()
     try {
       await this.db.collection(MESSAGES).add({ data: { ...record, createdAt: now, updatedAt: now } as Doc })
@@ -77,17 +106,21 @@ export class Outbox {
     return `${message.idempotencyKey}#released:${message._id}`
   }
 
-  /** Records one attempt and the message's state after it. */
-  async record(
-    id: string,
-    change: Partial<Pick<MessageRecord, 'status' | 'code' | 'errcode' | 'errmsg' | 'msgid' | 'idempotencyKey'>>,
-    attempt?: Omit<Attempt, 'at'>,
-  ): Promise<void> {
+  /**
+   * Applies a change and appends attempts in one write. With `expect`, the
+   * write happens only while the message still matches it (a claim token, a
+   * status), and the result says whether it did.
+   */
+  async update(id: string, change: MessageChange, attempts: Attempt[] = [], expect: Record<string, unknown> = {}): Promise<boolean> {
     const _ = this.db.command
     const now = this.db.serverDate()
     const data: Record<string, unknown> = { ...change, updatedAt: now }
     if (change.status === 'sent') data.sentAt = now
-    if (attempt) data.attempts = _.push([{ ...attempt, at: now }])
-    await this.db.collection(MESSAGES).doc(id).update({ data })
+    if (attempts.length > 0) data.attempts = _.push(attempts)
+    const { stats } = await this.db
+      .collection(MESSAGES)
+      .where({ _id: id, ...expect })
+      .update({ data })
+    return stats.updated === 1
   }
 }

@@ -1,29 +1,16 @@
 /**
- * Sending one subscription message now: authorize, validate, claim the
- * idempotency key, reserve a grant, call WeChat, then spend or refund by
- * what WeChat answered, recording every attempt.
+ * `send` for one message: authorize, validate, claim the idempotency key,
+ * then either queue it (`sendAt` ahead) or deliver it now; and `cancel` and
+ * `get` of a message.
  */
 import { createHash } from 'node:crypto'
 import type { CallerContext, Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
-import { KEY, OPENID, TEMPLATE_ID, messageData, oneOf, readEvent, text } from '../input'
 import { Ledger } from '../ledger/ledger'
-import { Outbox, newMessageId, type MessageRecord } from '../outbox/outbox'
-import { CODES, failure, refuse, success, type Code, type Failure } from '../replies'
-import { findTemplate } from '../templates/registry'
+import { deliver, type Delivery } from '../outbox/deliver'
+import { Outbox, newMessageId, shardOf, type MessageChange, type MessageRecord, type NewMessage } from '../outbox/outbox'
+import { CODES, failure, refuse, success } from '../replies'
 import { prepareMessage, type PreparedMessage } from '../templates/validate'
-
-export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const
-export const LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const
-
-export interface SendRequest {
-  touser: string
-  templateId: string
-  data: Record<string, string>
-  page?: string
-  miniprogramState: (typeof MINIPROGRAM_STATES)[number]
-  lang: (typeof LANGS)[number]
-  idempotencyKey?: string
-}
+import { authorize, parseMessageAction, parseSendRequest, type SendRequest } from './request'
 
 export interface SendDeps {
   db: Database
@@ -31,60 +18,25 @@ export interface SendDeps {
   /** How long to wait for WeChat before the outcome counts as unknown. */
   wechatTimeoutMs: number
   sleep?: (ms: number) => Promise<void>
+  now?: () => Date
 }
 
-const SEND_FIELDS = ['touser', 'templateId', 'data', 'page', 'miniprogramState', 'lang', 'idempotencyKey'] as const
-
-export function parseSendRequest(event: unknown): SendRequest {
-  const input = readEvent(event, SEND_FIELDS)
-  return {
-    touser: text(input, 'touser', { pattern: OPENID, max: 64 })!,
-    templateId: text(input, 'templateId', { pattern: TEMPLATE_ID, max: 64 })!,
-    data: messageData(input, 'data'),
-    page: text(input, 'page', { max: 512, optional: true }),
-    miniprogramState: oneOf(input, 'miniprogramState', MINIPROGRAM_STATES) ?? 'formal',
-    lang: oneOf(input, 'lang', LANGS) ?? 'zh_CN',
-    idempotencyKey: text(input, 'idempotencyKey', { pattern: KEY, max: 128, optional: true }),
-  }
-}
-
-/** A mini-program user may send only to itself, and only a template the registry marks self-service. */
-export function authorize(caller: CallerContext, touser: string, templateId: string): void {
-  if (!caller.openid) return
-  if (touser !== caller.openid) refuse(CODES.FORBIDDEN, 'a mini-program user may send only to itself')
-  if (!findTemplate(templateId)?.selfService) refuse(CODES.FORBIDDEN, `template ${templateId} is not self-service`)
-}
-
-/** WeChat's definite refusals: nothing was sent, so the reservation is given back. */
-const REFUSALS: Record<number, Code> = {
-  40003: CODES.INVALID_RECIPIENT,
-  40037: CODES.TEMPLATE_NOT_FOUND,
-  41030: CODES.INVALID_PAGE,
-  43107: CODES.TEMPLATE_BANNED,
-  45168: CODES.SENSITIVE_CONTENT,
-  47003: CODES.DATA_REFUSED,
-  [-501007]: CODES.INVALID_REQUEST,
-  [-604101]: CODES.NO_PERMISSION,
-}
-/** Transient failures: nothing was sent; try later. */
-const TRANSIENT = new Set([-1, 43108, 45009])
-const NO_QUOTA_ERRCODE = 43101
-/** 43108 (another send to this user in flight) is normal under concurrency: retried within the call first. */
-const CONCURRENCY_RETRIES = 3
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 function fingerprint(request: SendRequest, prepared: PreparedMessage): string {
-  const { touser, templateId, page, miniprogramState, lang } = request
+  const { touser, templateId, page, miniprogramState, lang, sendAt } = request
   return createHash('sha256')
-    .update(JSON.stringify([touser, templateId, prepared.data, page ?? null, miniprogramState, lang]))
+    .update(JSON.stringify([touser, templateId, prepared.data, page ?? null, miniprogramState, lang, sendAt?.toISOString() ?? null]))
     .digest('hex')
     .slice(0, 32)
 }
 
-/** The reply a finished message gives, to its first caller and to every repeat. */
+/** The reply a message gives, to its first caller and to every repeat. */
 export function replyOf(message: MessageRecord): Record<string, unknown> {
   if (message.status === 'sent') return success({ status: 'sent', messageId: message._id, msgid: message.msgid })
+  if (message.status === 'scheduled' || message.status === 'cancelled' || (message.status === 'sending' && message.sendAt)) {
+    return success({ status: message.status, messageId: message._id })
+  }
   const code = message.code ?? CODES.UNKNOWN_OUTCOME
   return failure(code, message.errmsg ?? code, {
     messageId: message._id,
@@ -92,24 +44,51 @@ export function replyOf(message: MessageRecord): Record<string, unknown> {
   })
 }
 
+/** What a finished immediate delivery does to its message record. */
+export function settleNow(message: MessageRecord, delivery: Delivery): MessageChange {
+  // Nothing went out when the key is released: a retry under the same key may send.
+  const released = { idempotencyKey: Outbox.released(message) }
+  switch (delivery.kind) {
+    case 'sent':
+      return { status: 'sent', msgid: delivery.msgid }
+    case 'no_quota':
+      return { status: 'failed', code: CODES.NO_QUOTA, errcode: delivery.errcode, errmsg: delivery.errmsg, ...released }
+    case 'refused':
+      return { status: 'failed', code: delivery.code, errcode: delivery.errcode, errmsg: delivery.errmsg }
+    case 'transient':
+      return { status: 'failed', code: CODES.RETRYABLE, errcode: delivery.errcode, errmsg: delivery.errmsg, ...released }
+    case 'unknown':
+      // The message may be out: keep the grant spent and never send it again.
+      return { status: 'unknown', code: CODES.UNKNOWN_OUTCOME, errcode: delivery.errcode, errmsg: delivery.errmsg }
+  }
+}
+
+/** The public view of a message, for `get`. */
+export function messageView(message: MessageRecord & { createdAt?: unknown; sentAt?: unknown }) {
+  const { _id, status, touser, templateId, sendAt, tries, attempts, code, errcode, errmsg, msgid, campaignId, createdAt, sentAt } = message
+  return { messageId: _id, status, touser, templateId, sendAt, tries, attempts, code, errcode, errmsg, msgid, campaignId, createdAt, sentAt: sentAt ?? null }
+}
+
 export class Sender {
-  private readonly ledger: Ledger
-  private readonly outbox: Outbox
+  readonly ledger: Ledger
+  readonly outbox: Outbox
   private readonly sleep: (ms: number) => Promise<void>
+  private readonly now: () => Date
 
   constructor(private readonly deps: SendDeps) {
     this.ledger = new Ledger(deps.db)
     this.outbox = new Outbox(deps.db)
     this.sleep = deps.sleep ?? defaultSleep
+    this.now = deps.now ?? (() => new Date())
   }
 
   async send(caller: CallerContext, event: unknown): Promise<Record<string, unknown>> {
-    const request = parseSendRequest(event)
+    const request = parseSendRequest(event, this.now())
     authorize(caller, request.touser, request.templateId)
     const prepared = prepareMessage(request.templateId, request.data, request.page)
     const messageId = newMessageId()
     const scope = caller.openid ?? 'server'
-    const record: Omit<MessageRecord, 'createdAt' | 'updatedAt'> = {
+    const record: NewMessage = {
       _id: messageId,
       idempotencyKey: `${scope}:${request.idempotencyKey ?? `auto:${messageId}`}`,
       fingerprint: fingerprint(request, prepared),
@@ -120,7 +99,13 @@ export class Sender {
       page: request.page ?? null,
       miniprogramState: request.miniprogramState,
       lang: request.lang,
-      status: 'sending',
+      status: request.sendAt ? 'scheduled' : 'sending',
+      sendAt: request.sendAt ?? null,
+      dueAt: request.sendAt ?? null,
+      shard: shardOf(request.touser),
+      claimToken: null,
+      tries: 0,
+      campaignId: null,
       code: null,
       errcode: null,
       errmsg: null,
@@ -129,7 +114,16 @@ export class Sender {
     }
     const opened = await this.outbox.open(record)
     if (!opened.created) return this.repeat(opened.existing, record.fingerprint)
-    return replyOf(await this.deliver({ ...record }, prepared))
+    // A scheduled message reserves its grant when it is dispatched, not now.
+    if (request.sendAt) return success({ status: 'scheduled', messageId })
+    const delivery = await deliver(
+      { ledger: this.ledger, wechat: this.deps.wechat, wechatTimeoutMs: this.deps.wechatTimeoutMs, sleep: this.sleep, now: this.now },
+      prepared.template,
+      record,
+    )
+    const change = settleNow(record as MessageRecord, delivery)
+    await this.outbox.update(messageId, change, delivery.attempts)
+    return replyOf({ ...(record as MessageRecord), ...change })
   }
 
   /** A request with a key already used: the first outcome, once it is known; never a second send. */
@@ -137,9 +131,10 @@ export class Sender {
     if (existing.fingerprint !== print) {
       return failure(CODES.IDEMPOTENCY_MISMATCH, 'this idempotency key was used for a different request', { messageId: existing._id })
     }
-    const deadline = Date.now() + this.deps.wechatTimeoutMs * (CONCURRENCY_RETRIES + 1) + 2000
+    const deadline = Date.now() + this.deps.wechatTimeoutMs * 4 + 2000
     let current: MessageRecord | undefined = existing
-    while (current && current.status === 'sending') {
+    // An immediate send in progress: wait for its outcome.
+    while (current && current.status === 'sending' && !current.sendAt) {
       if (Date.now() > deadline) return failure(CODES.IN_PROGRESS, 'the first request with this key is still being sent', { messageId: existing._id })
       await this.sleep(50)
       current = await this.outbox.get(existing._id)
@@ -147,60 +142,26 @@ export class Sender {
     return current ? replyOf(current) : failure(CODES.IN_PROGRESS, 'the first request with this key is not visible yet')
   }
 
-  /** Reserves, calls WeChat, and settles the reservation and the record by the answer. */
-  async deliver(message: MessageRecord, prepared: PreparedMessage): Promise<MessageRecord> {
-    const { template } = prepared
-    const settle = async (change: Partial<MessageRecord>, releaseKey = false) => {
-      // Nothing went out when the key is released: a retry under the same key may send.
-      const next = { ...message, ...change, ...(releaseKey ? { idempotencyKey: Outbox.released(message) } : {}) }
-      const { status, code, errcode, errmsg, msgid, idempotencyKey } = next
-      await this.outbox.record(message._id, { status, code, errcode, errmsg, msgid, idempotencyKey })
-      return next
-    }
+  /** The message, if the caller may see it: a server any message, a user only its own. */
+  private async ownMessage(caller: CallerContext, event: unknown): Promise<MessageRecord> {
+    const messageId = parseMessageAction(event)
+    const message = await this.outbox.get(messageId)
+    if (!message) return refuse(CODES.NOT_FOUND, `no message ${messageId}`)
+    if (caller.openid && message.requestedBy !== caller.openid) refuse(CODES.FORBIDDEN, 'a mini-program user may see and cancel only its own messages')
+    return message
+  }
 
-    if (!(await this.ledger.reserve(message.touser, template))) {
-      return settle({ status: 'failed', code: CODES.NO_QUOTA, errmsg: `no send left for ${template.id}` }, true)
+  async cancel(caller: CallerContext, event: unknown): Promise<Record<string, unknown>> {
+    const message = await this.ownMessage(caller, event)
+    // Only while still queued: one conditional write, so a dispatcher's claim and a cancel never both win.
+    if (await this.outbox.update(message._id, { status: 'cancelled', dueAt: null }, [], { status: 'scheduled' })) {
+      return success({ status: 'cancelled', messageId: message._id })
     }
-    const request: SubscribeMessageRequest = {
-      touser: message.touser,
-      templateId: template.id,
-      data: prepared.data,
-      miniprogramState: message.miniprogramState as SubscribeMessageRequest['miniprogramState'],
-      lang: message.lang as SubscribeMessageRequest['lang'],
-      ...(message.page ? { page: message.page } : {}),
-    }
-    let outcome: WechatOutcome
-    for (let attempt = 0; ; attempt++) {
-      outcome = await this.deps.wechat(request, this.deps.wechatTimeoutMs)
-      await this.outbox.record(message._id, {}, attemptOf(outcome))
-      if (outcome.kind !== 'refused' || outcome.errcode !== 43108 || attempt >= CONCURRENCY_RETRIES) break
-      await this.sleep(50 + Math.floor(Math.random() * 150) * (attempt + 1))
-    }
+    const now = await this.outbox.get(message._id)
+    return failure(CODES.NOT_CANCELLABLE, `message ${message._id} is ${now?.status ?? 'gone'}`, { messageId: message._id, status: now?.status })
+  }
 
-    if (outcome.kind === 'sent') return settle({ status: 'sent', msgid: outcome.msgid })
-    if (outcome.kind === 'unknown') {
-      // The message may be out: keep the grant spent and never send it again.
-      return settle({ status: 'unknown', code: CODES.UNKNOWN_OUTCOME, errmsg: outcome.reason })
-    }
-    const { errcode, errmsg } = outcome
-    if (errcode === NO_QUOTA_ERRCODE) {
-      await this.ledger.exhaust(message.touser, template)
-      return settle({ status: 'failed', code: CODES.NO_QUOTA, errcode, errmsg }, true)
-    }
-    const refused = REFUSALS[errcode]
-    if (refused || TRANSIENT.has(errcode)) {
-      await this.ledger.refund(message.touser, template)
-      return settle({ status: 'failed', code: refused ?? CODES.RETRYABLE, errcode, errmsg }, !refused)
-    }
-    // A code we do not know says nothing certain: treat it as an unknown outcome.
-    return settle({ status: 'unknown', code: CODES.UNKNOWN_OUTCOME, errcode, errmsg })
+  async get(caller: CallerContext, event: unknown): Promise<Record<string, unknown>> {
+    return success({ message: messageView(await this.ownMessage(caller, event)) })
   }
 }
-
-function attemptOf(outcome: WechatOutcome): { errcode: number | null; errmsg: string } {
-  if (outcome.kind === 'sent') return { errcode: 0, errmsg: 'ok' }
-  if (outcome.kind === 'refused') return { errcode: outcome.errcode, errmsg: outcome.errmsg }
-  return { errcode: null, errmsg: outcome.reason }
-}
-
-export type { Failure }

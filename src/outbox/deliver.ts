@@ -1,0 +1,100 @@
+/**
+ * One delivery attempt of a message, shared by `send` and the dispatcher:
+ * reserve a grant, call WeChat (retrying 43108 within the call), and settle
+ * the reservation by WeChat's answer. What happens to the message record
+ * afterwards is the caller's to decide.
+ */
+import type { SubscribeMessageRequest, WechatOutcome } from '../cloud'
+import type { Ledger } from '../ledger/ledger'
+import { CODES, type Code } from '../replies'
+import type { Template } from '../templates/registry'
+import type { MessageData } from '../templates/validate'
+import type { Attempt } from './outbox'
+
+export interface Deliverable {
+  touser: string
+  data: MessageData
+  page: string | null
+  miniprogramState: string
+  lang: string
+}
+
+export type Delivery =
+  | { kind: 'sent'; msgid: string; attempts: Attempt[] }
+  /** No grant to reserve (WeChat not called), or WeChat said 43101 (the ledger is then set to 0). */
+  | { kind: 'no_quota'; errcode: number | null; errmsg: string; attempts: Attempt[] }
+  /** A definite refusal: nothing sent, grant refunded. */
+  | { kind: 'refused'; code: Code; errcode: number; errmsg: string; attempts: Attempt[] }
+  /** A transient failure (-1, 43108, 45009): nothing sent, grant refunded. */
+  | { kind: 'transient'; errcode: number; errmsg: string; attempts: Attempt[] }
+  /** No answer, or an answer that says nothing certain: the grant stays spent. */
+  | { kind: 'unknown'; errcode: number | null; errmsg: string; attempts: Attempt[] }
+
+export interface DeliveryDeps {
+  ledger: Ledger
+  wechat: (request: SubscribeMessageRequest, timeoutMs: number) => Promise<WechatOutcome>
+  wechatTimeoutMs: number
+  sleep: (ms: number) => Promise<void>
+  now: () => Date
+}
+
+/** WeChat's definite refusals and the code each is reported with. */
+export const REFUSALS: Record<number, Code> = {
+  40003: CODES.INVALID_RECIPIENT,
+  40037: CODES.TEMPLATE_NOT_FOUND,
+  41030: CODES.INVALID_PAGE,
+  43107: CODES.TEMPLATE_BANNED,
+  45168: CODES.SENSITIVE_CONTENT,
+  47003: CODES.DATA_REFUSED,
+  [-501007]: CODES.INVALID_REQUEST,
+  [-604101]: CODES.NO_PERMISSION,
+}
+export const DAILY_LIMIT = 45009
+const TRANSIENT = new Set([-1, 43108, DAILY_LIMIT])
+const NO_QUOTA = 43101
+const CONCURRENT_SEND = 43108
+/** 43108 (another send to this user in flight) is normal under concurrency: retried within the call first. */
+export const CONCURRENCY_RETRIES = 3
+
+export async function deliver(deps: DeliveryDeps, template: Template, message: Deliverable): Promise<Delivery> {
+  const attempts: Attempt[] = []
+  if (!(await deps.ledger.reserve(message.touser, template))) {
+    return { kind: 'no_quota', errcode: null, errmsg: `no send left for ${template.id}`, attempts }
+  }
+  const request: SubscribeMessageRequest = {
+    touser: message.touser,
+    templateId: template.id,
+    data: message.data,
+    miniprogramState: message.miniprogramState as SubscribeMessageRequest['miniprogramState'],
+    lang: message.lang as SubscribeMessageRequest['lang'],
+    ...(message.page ? { page: message.page } : {}),
+  }
+  let outcome: WechatOutcome
+  for (let retry = 0; ; retry++) {
+    outcome = await deps.wechat(request, deps.wechatTimeoutMs)
+    attempts.push({ at: deps.now(), ...attemptOf(outcome) })
+    if (outcome.kind !== 'refused' || outcome.errcode !== CONCURRENT_SEND || retry >= CONCURRENCY_RETRIES) break
+    await deps.sleep(50 + Math.floor(Math.random() * 150) * (retry + 1))
+  }
+
+  if (outcome.kind === 'sent') return { kind: 'sent', msgid: outcome.msgid, attempts }
+  if (outcome.kind === 'unknown') return { kind: 'unknown', errcode: null, errmsg: outcome.reason, attempts }
+  const { errcode, errmsg } = outcome
+  if (errcode === NO_QUOTA) {
+    await deps.ledger.exhaust(message.touser, template)
+    return { kind: 'no_quota', errcode, errmsg, attempts }
+  }
+  const refused = REFUSALS[errcode]
+  if (refused || TRANSIENT.has(errcode)) {
+    await deps.ledger.refund(message.touser, template)
+    return refused ? { kind: 'refused', code: refused, errcode, errmsg, attempts } : { kind: 'transient', errcode, errmsg, attempts }
+  }
+  // A code we do not know says nothing certain: treat it as an unknown outcome.
+  return { kind: 'unknown', errcode, errmsg, attempts }
+}
+
+function attemptOf(outcome: WechatOutcome): { errcode: number | null; errmsg: string } {
+  if (outcome.kind === 'sent') return { errcode: 0, errmsg: 'ok' }
+  if (outcome.kind === 'refused') return { errcode: outcome.errcode, errmsg: outcome.errmsg }
+  return { errcode: null, errmsg: outcome.reason }
+}

@@ -1,0 +1,67 @@
+/** The requests `send` takes, read from untrusted input. */
+import type { CallerContext } from '../cloud'
+import { KEY, OPENID, TEMPLATE_ID, messageData, oneOf, readEvent, text, type Json } from '../input'
+import { CODES, refuse } from '../replies'
+import { findTemplate } from '../templates/registry'
+
+export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const
+export const LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const
+/** A message may be scheduled at most a year ahead. */
+const MAX_SCHEDULE_MS = 366 * 24 * 3600_000
+const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/
+
+export interface SendRequest {
+  touser: string
+  templateId: string
+  data: Record<string, string>
+  page?: string
+  miniprogramState: (typeof MINIPROGRAM_STATES)[number]
+  lang: (typeof LANGS)[number]
+  idempotencyKey?: string
+  /** Set when the message is to go out later. */
+  sendAt?: Date
+}
+
+const SEND_FIELDS = ['touser', 'templateId', 'data', 'page', 'miniprogramState', 'lang', 'idempotencyKey', 'sendAt'] as const
+
+/** A time in ISO 8601 with its offset; a time already past means now. */
+function sendAt(input: Json, now: Date): Date | undefined {
+  const raw = text(input, 'sendAt', { pattern: ISO_8601, max: 40, optional: true })
+  if (raw === undefined) return undefined
+  const at = new Date(raw)
+  if (Number.isNaN(at.getTime())) return refuse(CODES.INVALID_ARGUMENT, 'sendAt is not a valid time', { field: 'sendAt' })
+  if (at.getTime() - now.getTime() > MAX_SCHEDULE_MS) refuse(CODES.INVALID_ARGUMENT, 'sendAt is more than a year ahead', { field: 'sendAt' })
+  return at.getTime() > now.getTime() ? at : undefined
+}
+
+export function parseSendRequest(event: unknown, now: Date): SendRequest {
+  const input = readEvent(event, SEND_FIELDS)
+  return {
+    touser: text(input, 'touser', { pattern: OPENID, max: 64 })!,
+    templateId: text(input, 'templateId', { pattern: TEMPLATE_ID, max: 64 })!,
+    data: messageData(input, 'data'),
+    page: text(input, 'page', { max: 512, optional: true }),
+    miniprogramState: oneOf(input, 'miniprogramState', MINIPROGRAM_STATES) ?? 'formal',
+    lang: oneOf(input, 'lang', LANGS) ?? 'zh_CN',
+    idempotencyKey: text(input, 'idempotencyKey', { pattern: KEY, max: 128, optional: true }),
+    sendAt: sendAt(input, now),
+  }
+}
+
+/** `{ action, messageId }` for cancel and get. */
+export function parseMessageAction(event: unknown): string {
+  const input = readEvent(event, ['action', 'messageId'])
+  return text(input, 'messageId', { pattern: KEY, max: 128 })!
+}
+
+/** A mini-program user may send only to itself, and only a template the registry marks self-service. */
+export function authorize(caller: CallerContext, touser: string, templateId: string): void {
+  if (!caller.openid) return
+  if (touser !== caller.openid) refuse(CODES.FORBIDDEN, 'a mini-program user may send only to itself')
+  if (!findTemplate(templateId)?.selfService) refuse(CODES.FORBIDDEN, `template ${templateId} is not self-service`)
+}
+
+/** Server-side callers only: another function, a timer, or a server through the admin SDK. */
+export function requireServer(caller: CallerContext, what: string): void {
+  if (caller.openid) refuse(CODES.FORBIDDEN, `${what} is for server-side callers only`)
+}

@@ -1,0 +1,31 @@
+/** Delivery settings (settings.json at the project root, inlined by the build). */
+import raw from '../settings.json'
+
+export interface DispatchSettings {
+  /** Sends in flight at once, per dispatcher invocation. */
+  concurrency: number
+  /** Messages claimed per round. */
+  batchSize: number
+  /** How long a claim holds before another run may take the message over. */
+  leaseMs: number
+  /** First wait after a transient failure; doubled each try up to retryMaxMs. */
+  retryBaseMs: number
+  retryMaxMs: number
+  /** Delivery tries before a message that keeps failing transiently is given up as failed. */
+  maxTries: number
+  /** A due backlog at least this large is split over parallel invocations, one per shard. */
+  fanOutThreshold: number
+  /** How long one invocation keeps claiming, well inside the function's timeout. */
+  budgetMs: number
+}
+
+export interface Settings {
+  acceptsFrom: 'reports' | 'events'
+  dispatcher: DispatchSettings
+  campaigns: { pageSize: number }
+}
+
+export const SETTINGS = raw as Settings
+if (SETTINGS.acceptsFrom !== 'reports' && SETTINGS.acceptsFrom !== 'events') {
+  throw new Error('settings.json: acceptsFrom must be "reports" or "events"')
+}
