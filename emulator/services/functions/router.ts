@@ -80,8 +80,14 @@ export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: strin
     })
   }
 
+  const kill: Route = async (_req, res, [name]) => {
+    if (!runtime.has(name!)) throw new HttpError(404, `function ${name} not found`)
+    sendJson(res, 200, { killed: runtime.kill(name!) })
+  }
+
   return [
     ['POST', /^\/_emulator\/functions\/([^/]+)\/call$/, call],
+    ['POST', /^\/_emulator\/functions\/([^/]+)\/kill$/, kill],
     ['POST', /^\/_emulator\/functions\/([^/]+)\/trigger$/, trigger],
     ['GET', /^\/_emulator\/logs$/, logs],
   ]

@@ -138,6 +138,15 @@ export class FunctionsRuntime {
     }
   }
 
+  /** Ends every busy instance of a function, as a crash would: their calls fail. Returns how many. */
+  kill(name: string): number {
+    const pool = this.pools.get(name)
+    if (!pool) return 0
+    const busy = pool.instances.filter((instance) => instance.busy)
+    for (const instance of busy) instance.fail?.(new Error('killed by the emulator'))
+    return busy.length
+  }
+
   async close(): Promise<void> {
     this.closed = true
     const all = [...this.pools.values()].flatMap((pool) => pool.instances)

@@ -1,0 +1,249 @@
+/**
+ * Scheduled delivery and the dispatcher, through the emulator: the timer is
+ * fired by the control API (its `time` runs the dispatcher's clock ahead), and
+ * WeChat's oracle says what really went out.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startEmulator, type RunningEmulator } from './support/emulator'
+import { APPOINTMENT, ORDER, Product, exampleData, newOpenid } from './support/product'
+
+let emulator: RunningEmulator
+let product: Product
+
+beforeAll(async () => {
+  emulator = await startEmulator({ args: ['--no-timers', '--max-instances', '20'] })
+  product = new Product(emulator)
+})
+afterAll(() => emulator.stop())
+beforeEach(async () => {
+  await product.faults(null)
+  // Start each test with nothing left due from an earlier one.
+  await drain(Date.now() + 24 * 3600_000)
+})
+
+const HOUR = 3600_000
+const at = (ms: number) => new Date(ms).toISOString()
+
+async function tick(time: number): Promise<any> {
+  const reply = await emulator.trigger('send', at(time))
+  if (reply.status !== 200) throw new Error(`tick failed: ${JSON.stringify(reply.body)}`)
+  return (reply.body.result as { report: unknown }).report
+}
+
+/** Ticks until nothing is claimed, moving the clock a minute per tick. */
+async function drain(from: number, maxTicks = 30): Promise<any[]> {
+  const reports = []
+  for (let i = 0; i < maxTicks; i++) {
+    const report = await tick(from + i * 60_000)
+    reports.push(report)
+    if (report.claimed === 0) break
+  }
+  return reports
+}
+
+async function grantedUser(templateId = APPOINTMENT, accepts = 1): Promise<string> {
+  const openid = newOpenid('oD')
+  for (let i = 0; i < accepts; i++) await product.subscribe(openid, { [templateId]: 'accept' })
+  return openid
+}
+
+const schedule = (touser: string, sendAt: number, extra: Record<string, unknown> = {}, user?: { openid: string }) =>
+  product.send({ touser, templateId: APPOINTMENT, data: exampleData(APPOINTMENT), sendAt: at(sendAt), ...extra }, user)
+
+describe('scheduled sends', () => {
+  it('queue without reserving, then go out when due', async () => {
+    const openid = await grantedUser()
+    const sendAt = Date.now() + HOUR
+    const reply = await schedule(openid, sendAt)
+    expect(reply).toEqual({ ok: true, status: 'scheduled', messageId: expect.stringMatching(/^msg_/) })
+    expect((await product.ledger(openid, APPOINTMENT)).available).toBe(1)
+    expect((await tick(Date.now())).claimed).toBe(0)
+    expect(await product.delivered(openid)).toEqual([])
+    const report = await tick(sendAt + 1000)
+    expect(report).toMatchObject({ claimed: 1, sent: 1 })
+    expect(await product.delivered(openid)).toHaveLength(1)
+    const view = await product.send({ action: 'get', messageId: reply.messageId })
+    expect(view.message).toMatchObject({ status: 'sent', tries: 1, msgid: expect.stringMatching(/^\d{19}$/) })
+    expect(await product.ledger(openid, APPOINTMENT)).toEqual(await product.oracleQuota(openid, APPOINTMENT))
+  })
+
+  it('are refused when malformed, writing nothing', async () => {
+    const openid = await grantedUser()
+    for (const sendAt of ['tomorrow', '2026-13-01T00:00:00Z', '2099-01-01T00:00:00Z', 5]) {
+      const reply = await product.send({ touser: openid, templateId: APPOINTMENT, data: exampleData(APPOINTMENT), sendAt })
+      expect(reply).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT', field: 'sendAt' })
+    }
+    expect((await product.collection('messages')).some((m) => m.touser === openid)).toBe(false)
+  })
+
+  it('go out once each when the same tick is retried and when two ticks overlap', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => grantedUser(APPOINTMENT, 2)))
+    const sendAt = Date.now() + HOUR
+    for (const openid of users) await schedule(openid, sendAt)
+    await product.faults({ latencyMs: 30 })
+    const time = sendAt + 1000
+    const reports = await Promise.all([tick(time), tick(time), tick(time)])
+    expect(reports.reduce((n, r) => n + r.sent, 0)).toBe(12)
+    await drain(time)
+    for (const openid of users) expect(await product.delivered(openid)).toHaveLength(1)
+  })
+
+  it('never sends two at once to one user', async () => {
+    const openid = await grantedUser(APPOINTMENT, 4)
+    const sendAt = Date.now() + HOUR
+    for (let i = 0; i < 4; i++) await schedule(openid, sendAt)
+    await product.faults({ latencyMs: 80 })
+    expect((await tick(sendAt + 1000)).sent).toBe(4)
+    const attempts = (await product.collection('messages')).filter((m) => m.touser === openid).flatMap((m) => m.attempts)
+    expect(attempts.map((a: { errcode: number }) => a.errcode)).toEqual([0, 0, 0, 0])
+  })
+})
+
+describe('cancel and get', () => {
+  it('a user cancels its own scheduled message, and not one already sent', async () => {
+    const openid = await grantedUser()
+    const sendAt = Date.now() + HOUR
+    const { messageId } = await schedule(openid, sendAt, {}, { openid })
+    expect(await product.send({ action: 'cancel', messageId }, { openid })).toEqual({ ok: true, status: 'cancelled', messageId })
+    expect((await tick(sendAt + 1000)).claimed).toBe(0)
+    expect(await product.delivered(openid)).toEqual([])
+    expect(await product.send({ action: 'cancel', messageId }, { openid })).toMatchObject({ ok: false, code: 'NOT_CANCELLABLE', status: 'cancelled' })
+    const sent = await product.send({ touser: openid, templateId: APPOINTMENT, data: exampleData(APPOINTMENT) }, { openid })
+    expect(await product.send({ action: 'cancel', messageId: sent.messageId }, { openid })).toMatchObject({ code: 'NOT_CANCELLABLE' })
+  })
+
+  it('authorizes: a server any message, a user only its own', async () => {
+    const mine = await grantedUser()
+    const other = await grantedUser()
+    const sendAt = Date.now() + HOUR
+    const { messageId: theirs } = await schedule(other, sendAt, {}, { openid: other })
+    const { messageId: servers } = await schedule(mine, sendAt)
+    for (const action of ['get', 'cancel']) {
+      expect(await product.send({ action, messageId: theirs }, { openid: mine })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+      expect(await product.send({ action, messageId: servers }, { openid: mine })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+    }
+    expect((await product.send({ action: 'get', messageId: theirs })).message.status).toBe('scheduled')
+    expect(await product.send({ action: 'cancel', messageId: theirs })).toMatchObject({ ok: true, status: 'cancelled' })
+    expect(await product.send({ action: 'get', messageId: 'msg_nothing' })).toMatchObject({ ok: false, code: 'NOT_FOUND' })
+    expect(await product.send({ action: 'dispatch', shard: 0, deadline: 0, clockAhead: 0 }, { openid: mine })).toMatchObject({ code: 'FORBIDDEN' })
+  })
+})
+
+describe('reliability', () => {
+  it('30% transient faults with jitter: every message delivered exactly once, ledger equal to the oracle', async () => {
+    const users = await Promise.all(Array.from({ length: 30 }, () => grantedUser(APPOINTMENT, 1)))
+    const sendAt = Date.now() + HOUR
+    for (const openid of users) await schedule(openid, sendAt)
+    await product.faults({ errcode: -1, rate: 0.3, jitterMs: 20, seed: 11 })
+    let time = sendAt + 1000
+    for (let i = 0; i < 40; i++) {
+      const report = await tick(time)
+      const pending = (await product.collection('messages')).filter((m) => users.includes(m.touser) && !['sent', 'failed', 'unknown'].includes(m.status))
+      if (report.claimed === 0 && pending.length === 0) break
+      time += 10 * 60_000
+    }
+    for (const openid of users) {
+      expect(await product.delivered(openid)).toHaveLength(1)
+      expect(await product.ledger(openid, APPOINTMENT)).toEqual(await product.oracleQuota(openid, APPOINTMENT))
+    }
+    const records = (await product.collection('messages')).filter((m) => users.includes(m.touser))
+    expect(records.every((m) => m.status === 'sent')).toBe(true)
+    expect(records.some((m) => m.tries > 1)).toBe(true)
+  }, 60_000)
+
+  it('45009 in mid-run: the rest stays queued and goes out after the limit resets', async () => {
+    const users = await Promise.all(Array.from({ length: 10 }, () => grantedUser()))
+    const sendAt = Date.now() + HOUR
+    for (const openid of users) await schedule(openid, sendAt)
+    const today = (await product.delivered()).length
+    await product.faults({ dailyLimit: today + 3 })
+    const report = await tick(sendAt + 1000)
+    expect(report).toMatchObject({ sent: 3, stoppedBy: 'daily-limit' })
+    const queued = (await product.collection('messages')).filter((m) => users.includes(m.touser) && m.status === 'scheduled')
+    expect(queued).toHaveLength(7)
+    for (const openid of users) expect(await product.ledger(openid, APPOINTMENT)).toEqual(await product.oracleQuota(openid, APPOINTMENT))
+    await product.faults(null)
+    await drain(sendAt + 2000)
+    for (const openid of users) expect(await product.delivered(openid)).toHaveLength(1)
+  })
+
+  it('gives up after the try cap and keeps the message for inspection', async () => {
+    const openid = await grantedUser()
+    const sendAt = Date.now() + HOUR
+    const { messageId } = await schedule(openid, sendAt)
+    await product.faults({ errcode: -1 })
+    let time = sendAt + 1000
+    for (let i = 0; i < 8; i++, time += 24 * HOUR) await tick(time)
+    const { message } = await product.send({ action: 'get', messageId })
+    expect(message).toMatchObject({ status: 'failed', code: 'RETRYABLE', tries: 6 })
+    expect(message.attempts).toHaveLength(6)
+    expect((await product.ledger(openid, APPOINTMENT)).available).toBe(1)
+  })
+
+  it('hangs: bounded by the timeout, never a second message for an unknown outcome', async () => {
+    const users = await Promise.all(Array.from({ length: 4 }, () => grantedUser(APPOINTMENT, 2)))
+    const sendAt = Date.now() + HOUR
+    for (const openid of users) await schedule(openid, sendAt)
+    await product.faults({ hang: true, seed: 3 })
+    const started = Date.now()
+    const report = await tick(sendAt + 1000)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(report.unknown).toBe(4)
+    await product.faults(null)
+    await drain(sendAt + 2000)
+    for (const openid of users) {
+      expect((await product.delivered(openid)).length).toBeLessThanOrEqual(1)
+      expect((await product.ledger(openid, APPOINTMENT)).available).toBe(1)
+    }
+  }, 30_000)
+
+  it('a dispatcher killed mid-batch: the rest go out after the lease, duplicates only for sends in flight', async () => {
+    // 50 recipients, 20 in flight at a time, 400 ms each: killed during the second wave.
+    const users = await Promise.all(Array.from({ length: 50 }, () => grantedUser(APPOINTMENT, 2)))
+    const sendAt = Date.now() + HOUR
+    for (const openid of users) await schedule(openid, sendAt)
+    await product.faults({ latencyMs: 400 })
+    const running = emulator.trigger('send', at(sendAt + 1000))
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    expect((await emulator.request('POST', '/_emulator/functions/send/kill')).body.killed).toBe(1)
+    expect((await running).status).toBe(500)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    const mine = async () => (await product.collection('messages')).filter((m) => users.includes(m.touser))
+    const deliveredAtKill = (await product.delivered()).filter((m) => users.includes(m.touser)).length
+    const settledAtKill = (await mine()).filter((m) => m.status === 'sent').length
+    // Sent by WeChat while the killed run could not record it: these outcomes were unknown.
+    const unknownAtKill = deliveredAtKill - settledAtKill
+    expect(settledAtKill).toBeGreaterThan(0)
+    expect((await mine()).some((m) => m.status === 'sending' && m.attempts.length === 0)).toBe(true)
+    await product.faults(null)
+    // Within the lease nothing is taken over; after it, the rest goes out.
+    expect((await tick(sendAt + 2000)).claimed).toBe(0)
+    await drain(sendAt + 1000 + 31_000)
+    let duplicates = 0
+    for (const openid of users) {
+      const count = (await product.delivered(openid)).length
+      expect(count).toBeGreaterThanOrEqual(1)
+      duplicates += count - 1
+    }
+    expect(duplicates).toBe(unknownAtKill)
+    expect((await mine()).every((m) => m.status === 'sent')).toBe(true)
+  }, 30_000)
+})
+
+describe('a large backlog', () => {
+  it('fans out to one invocation per shard and sends everything once', async () => {
+    const openids = Array.from({ length: 220 }, () => newOpenid('oF'))
+    for (let i = 0; i < openids.length; i += 20) {
+      await Promise.all(openids.slice(i, i + 20).map((openid) => product.subscribe(openid, { [ORDER]: 'accept' })))
+    }
+    const sendAt = Date.now() + HOUR
+    for (let i = 0; i < openids.length; i += 20) {
+      await Promise.all(openids.slice(i, i + 20).map((touser) => product.send({ touser, templateId: ORDER, data: exampleData(ORDER), sendAt: at(sendAt) })))
+    }
+    const report = await tick(sendAt + 1000)
+    expect(report).toMatchObject({ fannedOut: 8, sent: 220, claimed: 220 })
+    const delivered = (await product.delivered()).filter((m) => openids.includes(m.touser))
+    expect(delivered).toHaveLength(220)
+    expect(new Set(delivered.map((m) => m.touser)).size).toBe(220)
+  }, 60_000)
+})
