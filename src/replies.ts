@@ -35,6 +35,8 @@ export const CODES = {
   IDEMPOTENCY_MISMATCH: 'IDEMPOTENCY_MISMATCH',
   /** The first request with this idempotency key is still being processed. */
   IN_PROGRESS: 'IN_PROGRESS',
+  /** WeChat reported, after sending, that the message did not reach the user (subscribe_msg_sent_event). */
+  DELIVERY_FAILED: 'DELIVERY_FAILED',
   /** No message (or campaign) with that id. */
   NOT_FOUND: 'NOT_FOUND',
   /** The message is no longer scheduled (it is being sent, or has finished), so it cannot be cancelled. */

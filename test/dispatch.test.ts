@@ -3,18 +3,16 @@
  * fired by the control API (its `time` runs the dispatcher's clock ahead), and
  * WeChat's oracle says what really went out.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from './support/emulator'
-import { APPOINTMENT, ORDER, Product, exampleData, newOpenid } from './support/product'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { RunningEmulator } from './support/emulator'
+import { APPOINTMENT, ORDER, Product, exampleData, newOpenid, useProduct } from './support/product'
 
+const context = useProduct()
 let emulator: RunningEmulator
 let product: Product
-
-beforeAll(async () => {
-  emulator = await startEmulator({ args: ['--no-timers', '--max-instances', '20'] })
-  product = new Product(emulator)
+beforeAll(() => {
+  ;({ emulator, product } = context)
 })
-afterAll(() => emulator.stop())
 beforeEach(async () => {
   await product.faults(null)
   // Start each test with nothing left due from an earlier one.

@@ -4,18 +4,16 @@
  * and a ledger that never disagrees with WeChat's quota.
  */
 import fc from 'fast-check'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from './support/emulator'
-import { APPOINTMENT, CLASS, EVENT, ORDER, Product, exampleData, newOpenid } from './support/product'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { RunningEmulator } from './support/emulator'
+import { APPOINTMENT, CLASS, EVENT, ORDER, Product, exampleData, newOpenid, useProduct } from './support/product'
 
+const context = useProduct()
 let emulator: RunningEmulator
 let product: Product
-
-beforeAll(async () => {
-  emulator = await startEmulator({ args: ['--no-timers', '--max-instances', '20'] })
-  product = new Product(emulator)
+beforeAll(() => {
+  ;({ emulator, product } = context)
 })
-afterAll(() => emulator.stop())
 beforeEach(async () => {
   await product.faults(null)
 })

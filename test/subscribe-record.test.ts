@@ -1,16 +1,14 @@
 /** `subscribe-record` through the emulator: the ledger after the popup, as WeChat's oracle counts it. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from './support/emulator'
-import { APPOINTMENT, CLASS, EVENT, ORDER, Product, newOpenid } from './support/product'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { RunningEmulator } from './support/emulator'
+import { APPOINTMENT, CLASS, EVENT, ORDER, Product, newOpenid, useProduct } from './support/product'
 
+const context = useProduct()
 let emulator: RunningEmulator
 let product: Product
-
-beforeAll(async () => {
-  emulator = await startEmulator()
-  product = new Product(emulator)
+beforeAll(() => {
+  ;({ emulator, product } = context)
 })
-afterAll(() => emulator.stop())
 
 const record = (data: unknown, openid?: string) => emulator.result('subscribe-record', data, openid ? { openid } : undefined)
 

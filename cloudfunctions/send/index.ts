@@ -1,3 +1,4 @@
+import { Campaigns } from '../../src/campaigns/campaigns'
 import { callFunction, callerContext, database, sendSubscribeMessage, type CallerContext } from '../../src/cloud'
 import { Dispatcher, type DispatchReport } from '../../src/dispatch/dispatcher'
 import { answer } from '../../src/door'
@@ -36,9 +37,14 @@ export async function main(event: unknown) {
   const caller: CallerContext = callerContext()
   const request = isRecord(event) ? event : {}
   const sender = new Sender({ db: database(), wechat: sendSubscribeMessage, wechatTimeoutMs })
+  const campaigns = (offset = 0) => new Campaigns(database(), SETTINGS.campaigns.pageSize, () => Date.now() + offset)
   return answer(async () => {
     if (!caller.openid && request.Type === 'timer') {
-      return success({ report: await dispatcher(clockAhead(request.Time)).tick(Date.now() + SETTINGS.dispatcher.budgetMs) })
+      const offset = clockAhead(request.Time)
+      const deadline = Date.now() + SETTINGS.dispatcher.budgetMs
+      // Broadcasts still queuing get a third of the tick; then everything due is dispatched.
+      const queued = await campaigns(offset).advance(Date.now() + SETTINGS.dispatcher.budgetMs / 3)
+      return success({ report: { ...(await dispatcher(offset).tick(deadline)), campaignQueued: queued } })
     }
     switch (request.action) {
       case undefined:
@@ -47,6 +53,10 @@ export async function main(event: unknown) {
         return sender.cancel(caller, event)
       case 'get':
         return sender.get(caller, event)
+      case 'broadcast':
+        return campaigns().broadcast(caller, event, SETTINGS.dispatcher.budgetMs / 3)
+      case 'campaign':
+        return campaigns().report(caller, event)
       case 'dispatch': {
         requireServer(caller, 'dispatch')
         const { shard, deadline, clockAhead: offset } = request

@@ -133,6 +133,14 @@ export class Ledger {
       .update({ data: { available: _.inc(1), updatedAt: this.db.serverDate() } })
   }
 
+  /** The user turned the template off from a message card (subscribe_msg_change_event reject). */
+  async turnOff(openid: string, template: Template): Promise<void> {
+    await this.db
+      .collection(GRANTS)
+      .doc(grantId(openid, template.id))
+      .update({ data: { available: 0, status: 'reject', updatedAt: this.db.serverDate() } })
+  }
+
   /** WeChat says the user has no quota (43101): believe it. */
   async exhaust(openid: string, template: Template): Promise<void> {
     const change: Record<string, unknown> = { available: 0, updatedAt: this.db.serverDate() }

@@ -7,6 +7,7 @@ import type { CallerContext, Database } from '../cloud'
 import { KEY, TEMPLATE_ID, isRecord, readEvent, text } from '../input'
 import { Ledger, POPUP_OUTCOMES, type PopupOutcome } from '../ledger/ledger'
 import { CODES, refuse, success } from '../replies'
+import type { Settings } from '../settings'
 import { TEMPLATES, findTemplate, type Template } from '../templates/registry'
 
 /** wx.requestSubscribeMessage takes at most 5 templates. */
@@ -38,7 +39,12 @@ function popupOutcomes(results: unknown): Array<{ template: Template; outcome: P
   })
 }
 
-export async function subscriptions(db: Database, caller: CallerContext, event: unknown): Promise<Record<string, unknown>> {
+export async function subscriptions(
+  db: Database,
+  caller: CallerContext,
+  event: unknown,
+  acceptsFrom: Settings['acceptsFrom'],
+): Promise<Record<string, unknown>> {
   // The user is always the caller: a user named in the data counts for nothing.
   const openid = caller.openid ?? refuse(CODES.FORBIDDEN, 'subscriptions belong to a mini-program user; this call carries no OPENID')
   const input = readEvent(event, ['action', 'results', 'requestId', 'templateIds'])
@@ -61,6 +67,7 @@ export async function subscriptions(db: Database, caller: CallerContext, event: 
 
   const outcomes = popupOutcomes(input.results)
   const requestId = text(input, 'requestId', { pattern: KEY, max: 128, optional: true }) ?? randomBytes(12).toString('hex')
-  await ledger.recordPopup(openid, outcomes, requestId)
+  // When WeChat's popup events count the accepts, a report is only read back, never counted too.
+  if (acceptsFrom === 'reports') await ledger.recordPopup(openid, outcomes, requestId)
   return success({ grants: await ledger.views(openid, outcomes.map((o) => o.template)) })
 }

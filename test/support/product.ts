@@ -1,6 +1,7 @@
 /** Helpers for driving the product's functions through the emulator, as the mini-program and a server would. */
+import { afterAll, beforeAll } from 'vitest'
 import registry from '../../templates.json'
-import type { RunningEmulator, User } from '../../emulator/launcher'
+import { startEmulator, type RunningEmulator, type User } from '../../emulator/launcher'
 
 export const TEMPLATES = registry.templates
 /** One-time, self-service: appointment reminder. */
@@ -57,4 +58,18 @@ export class Product {
   faults(settings: Record<string, unknown> | null) {
     return settings === null ? this.emulator.request('DELETE', '/_emulator/wechat/faults') : this.emulator.request('PUT', '/_emulator/wechat/faults', settings)
   }
+}
+
+/**
+ * Starts the project's emulator for the test file (started before its tests,
+ * stopped after) and gives the running emulator and a Product over it.
+ */
+export function useProduct(args: string[] = ['--no-timers', '--max-instances', '20']): { emulator: RunningEmulator; product: Product } {
+  const context = {} as { emulator: RunningEmulator; product: Product }
+  beforeAll(async () => {
+    context.emulator = await startEmulator({ args })
+    context.product = new Product(context.emulator)
+  })
+  afterAll(() => context.emulator.stop())
+  return context
 }

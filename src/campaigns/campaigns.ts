@@ -1,0 +1,176 @@
+/**
+ * Broadcast campaigns: one message queued for each user holding an available
+ * grant of a template. The ledger is paged by `_id` range on the
+ * (templateId, _id) index, a page at a time, and the cursor is kept on the
+ * campaign, so queuing resumes across ticks; each queued message's
+ * idempotency key names the campaign and the user, so a page queued twice
+ * still queues each message once.
+ */
+import { randomBytes } from 'node:crypto'
+import { isDuplicateKey, type CallerContext, type Database, type Doc } from '../cloud'
+import { KEY, TEMPLATE_ID, messageData, oneOf, readEvent, text } from '../input'
+import { GRANTS } from '../ledger/ledger'
+import { MESSAGES, newMessageId, shardOf, type NewMessage } from '../outbox/outbox'
+import { CODES, refuse, success } from '../replies'
+import { LANGS, MINIPROGRAM_STATES, requireServer } from '../send/request'
+import { prepareMessage, type MessageData } from '../templates/validate'
+
+export const CAMPAIGNS = 'campaigns'
+
+interface Campaign {
+  _id: string
+  templateId: string
+  data: MessageData
+  page: string | null
+  miniprogramState: string
+  lang: string
+  /** queuing: still paging the ledger; queued: every holder has its message. */
+  status: 'queuing' | 'queued'
+  /** The last grant `_id` queued. */
+  cursor: string
+  queuedCount: number
+}
+
+export class Campaigns {
+  constructor(
+    private readonly db: Database,
+    private readonly pageSize: number,
+    private readonly clock: () => number,
+  ) {}
+
+  /** `{ action: "broadcast", templateId, data, page?, miniprogramState?, lang? }`, for server-side callers. */
+  async broadcast(caller: CallerContext, event: unknown, budgetMs: number): Promise<Record<string, unknown>> {
+    requireServer(caller, 'broadcast')
+    const input = readEvent(event, ['action', 'templateId', 'data', 'page', 'miniprogramState', 'lang'])
+    const templateId = text(input, 'templateId', { pattern: TEMPLATE_ID, max: 64 })!
+    const page = text(input, 'page', { max: 512, optional: true })
+    const prepared = prepareMessage(templateId, messageData(input, 'data'), page)
+    const campaign: Campaign = {
+      _id: `cmp_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`,
+      templateId,
+      data: prepared.data,
+      page: page ?? null,
+      miniprogramState: oneOf(input, 'miniprogramState', MINIPROGRAM_STATES) ?? 'formal',
+      lang: oneOf(input, 'lang', LANGS) ?? 'zh_CN',
+      status: 'queuing',
+      cursor: '',
+      queuedCount: 0,
+    }
+    await this.db.collection(CAMPAIGNS).add({ data: { ...campaign, createdAt: this.db.serverDate() } as Doc })
+    await this.advance(Date.now() + budgetMs, campaign._id)
+    return success({ campaignId: campaign._id })
+  }
+
+  /** Queues further pages of campaigns still queuing: one each, then more until the deadline. */
+  async advance(deadline: number, only?: string): Promise<number> {
+    const { data } = await this.db
+      .collection(CAMPAIGNS)
+      .where(only ? { _id: only, status: 'queuing' } : { status: 'queuing' })
+      .limit(20)
+      .get()
+    let queued = 0
+    for (const campaign of data as unknown as Campaign[]) {
+      // At least one page per campaign each time, then more while the budget lasts.
+      let current: Campaign | undefined = campaign
+      while (current) {
+        const page = await this.queuePage(current)
+        queued += page.queued
+        current = Date.now() < deadline ? page.next : undefined
+      }
+    }
+    return queued
+  }
+
+  /** Queues one page of holders and moves the cursor, unless another run moved it first. */
+  private async queuePage(campaign: Campaign): Promise<{ queued: number; next?: Campaign }> {
+    const _ = this.db.command
+    const { data: grants } = await this.db
+      .collection(GRANTS)
+      .where({ templateId: campaign.templateId, available: _.gt(0), _id: _.gt(campaign.cursor) })
+      .orderBy('_id', 'asc')
+      .limit(this.pageSize)
+      .field({ _id: true, openid: true })
+      .get()
+    const now = new Date(this.clock())
+    const messages: NewMessage[] = grants.map((grant) => {
+      const touser = String(grant.openid)
+      const _id = newMessageId()
+      return {
+        _id,
+        idempotencyKey: `campaign:${campaign._id}:${touser}`,
+        fingerprint: campaign._id,
+        requestedBy: 'server',
+        touser,
+        templateId: campaign.templateId,
+        data: campaign.data,
+        page: campaign.page,
+        miniprogramState: campaign.miniprogramState,
+        lang: campaign.lang,
+        status: 'scheduled',
+        sendAt: now,
+        dueAt: now,
+        shard: shardOf(touser),
+        claimToken: null,
+        tries: 0,
+        campaignId: campaign._id,
+        code: null,
+        errcode: null,
+        errmsg: null,
+        msgid: null,
+        attempts: [],
+      }
+    })
+    const queued = await this.insertAll(messages)
+    const done = grants.length < this.pageSize
+    const cursor = grants.length ? String(grants[grants.length - 1]!._id) : campaign.cursor
+    const { stats } = await this.db
+      .collection(CAMPAIGNS)
+      .where({ _id: campaign._id, cursor: campaign.cursor })
+      .update({ data: { cursor, status: done ? 'queued' : 'queuing', queuedCount: _.inc(queued), updatedAt: this.db.serverDate() } })
+    if (stats.updated !== 1 || done) return { queued }
+    return { queued, next: { ...campaign, cursor, queuedCount: campaign.queuedCount + queued } }
+  }
+
+  /** One insert for the page; when some are queued already, one by one, skipping those. */
+  private async insertAll(messages: NewMessage[]): Promise<number> {
+    if (messages.length === 0) return 0
+    const stamp = { createdAt: this.db.serverDate(), updatedAt: this.db.serverDate() }
+    const rows = messages.map((m) => ({ ...m, ...stamp }) as Doc)
+    try {
+      await this.db.collection(MESSAGES).add({ data: rows })
+      return rows.length
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error
+    }
+    let queued = 0
+    for (const row of rows) {
+      try {
+        await this.db.collection(MESSAGES).add({ data: row })
+        queued += 1
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error
+      }
+    }
+    return queued
+  }
+
+  /** `{ action: "campaign", campaignId }` → how its messages stand. */
+  async report(caller: CallerContext, event: unknown): Promise<Record<string, unknown>> {
+    requireServer(caller, 'campaign')
+    const input = readEvent(event, ['action', 'campaignId'])
+    const campaignId = text(input, 'campaignId', { pattern: KEY, max: 128 })!
+    const { data: campaign } = await this.db.collection(CAMPAIGNS).doc(campaignId).get()
+    if (!campaign) return refuse(CODES.NOT_FOUND, `no campaign ${campaignId}`)
+    const _ = this.db.command
+    const count = async (condition: Record<string, unknown>) =>
+      (await this.db.collection(MESSAGES).where({ campaignId, ...condition }).count()).total
+    const [queued, sent, failed, skipped, unknown] = await Promise.all([
+      count({ status: _.in(['scheduled', 'sending']) }),
+      count({ status: 'sent' }),
+      count({ status: 'failed', code: _.neq(CODES.NO_QUOTA) }),
+      count({ status: 'failed', code: CODES.NO_QUOTA }),
+      count({ status: 'unknown' }),
+    ])
+    return success({ campaignId, status: campaign.status, total: campaign.queuedCount, queued, sent, failed, skipped, unknown })
+  }
+}

@@ -1,0 +1,97 @@
+/** WeChat's pushed events reach `wechat-events` (the project's message-push receiver) and keep the ledger true. */
+import fc from 'fast-check'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { RunningEmulator } from './support/emulator'
+import { APPOINTMENT, CLASS, EVENT, Product, exampleData, newOpenid, useProduct } from './support/product'
+
+const context = useProduct()
+let emulator: RunningEmulator
+let product: Product
+beforeAll(() => {
+  ;({ emulator, product } = context)
+})
+
+/** Events are pushed asynchronously: wait until the receiver has handled every one so far. */
+async function settled(): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const events = (await emulator.request('GET', '/_emulator/wechat/events')).body.data
+    if (events.every((e: { outcome: string }) => e.outcome !== 'pending')) {
+      expect(events.filter((e: { outcome: string }) => e.outcome === 'failed')).toEqual([])
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error('events still pending')
+}
+
+describe('wechat-events', () => {
+  it('a reject from a message card zeroes and deactivates the grant', async () => {
+    const openid = newOpenid('oE')
+    await product.subscribe(openid, { [APPOINTMENT]: 'accept' })
+    await product.subscribe(openid, { [APPOINTMENT]: 'accept' })
+    await emulator.request('POST', '/_emulator/wechat/reject', { openid, templateId: APPOINTMENT })
+    await settled()
+    expect(await product.ledger(openid, APPOINTMENT)).toEqual({ available: 0, kind: 'one-time', status: 'reject' })
+    expect(await product.ledger(openid, APPOINTMENT)).toEqual(await product.oracleQuota(openid, APPOINTMENT))
+    const long = newOpenid('oE')
+    await product.subscribe(long, { [CLASS]: 'accept' })
+    await emulator.request('POST', '/_emulator/wechat/reject', { openid: long, templateId: CLASS })
+    await settled()
+    expect(await product.ledger(long, CLASS)).toEqual({ available: 0, kind: 'long-term', status: 'reject' })
+  })
+
+  it('an asynchronous send failure marks the message', async () => {
+    const openid = newOpenid('oE')
+    await product.subscribe(openid, { [APPOINTMENT]: 'accept' })
+    const sent = await product.send({ touser: openid, templateId: APPOINTMENT, data: exampleData(APPOINTMENT) })
+    await emulator.request('POST', `/_emulator/wechat/messages/${sent.msgid}/fail`, { errorCode: 10002, errorStatus: 'fail' })
+    await settled()
+    const { message } = await product.send({ action: 'get', messageId: sent.messageId })
+    expect(message).toMatchObject({ status: 'failed', code: 'DELIVERY_FAILED', errcode: 10002 })
+  })
+
+  it('popup events count nothing while accepts come from the reports: never twice', async () => {
+    const openid = newOpenid('oE')
+    await product.subscribe(openid, { [APPOINTMENT]: 'accept', [EVENT]: 'accept' })
+    await settled()
+    expect((await product.ledger(openid, APPOINTMENT)).available).toBe(1)
+    expect(await product.ledger(openid, EVENT)).toEqual(await product.oracleQuota(openid, EVENT))
+  })
+
+  it('refuses an event forged by a mini-program user', async () => {
+    const openid = newOpenid('oE')
+    await product.subscribe(openid, { [APPOINTMENT]: 'accept' })
+    const forged = { ToUserName: 'gh_x', FromUserName: openid, CreateTime: 1, MsgType: 'event', Event: 'subscribe_msg_change_event', List: { TemplateId: APPOINTMENT, SubscribeStatusString: 'reject' } }
+    expect(await emulator.result('wechat-events', forged, { openid })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+    expect(await emulator.result('wechat-events', { MsgType: 'text' })).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT' })
+    expect((await product.ledger(openid, APPOINTMENT)).available).toBe(1)
+  })
+
+  it("with events applied, the ledger equals WeChat's quota after accepts, sends, faults and card rejects", async () => {
+    const step = fc.oneof(
+      fc.constant({ kind: 'accept' as const }),
+      fc.constant({ kind: 'reject' as const }),
+      fc.constant({ kind: 'send' as const }),
+      fc.constant({ kind: 'cardReject' as const }),
+      fc.record({ kind: fc.constant('fault' as const), errcode: fc.constantFrom(-1, 45009, 40003, 43107) }),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps) => {
+        const openid = newOpenid('oEP')
+        await emulator.call('login', {}, { openid })
+        for (const s of steps) {
+          if (s.kind === 'accept' || s.kind === 'reject') await product.subscribe(openid, { [EVENT]: s.kind })
+          else if (s.kind === 'cardReject') await emulator.request('POST', '/_emulator/wechat/reject', { openid, templateId: EVENT })
+          else {
+            if (s.kind === 'fault') await product.faults({ errcode: s.errcode })
+            await product.send({ touser: openid, templateId: EVENT, data: exampleData(EVENT) })
+            await product.faults(null)
+          }
+          await settled()
+        }
+        expect((await product.ledger(openid, EVENT)).available).toBe((await product.oracleQuota(openid, EVENT)).available)
+      }),
+      { numRuns: 15 },
+    )
+  }, 120_000)
+})
