@@ -1,13 +1,14 @@
 /**
  * npm run emulator -- --port <n> [--data <dir> | --in-memory] [--no-timers]
- *   [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--quiet]
+ *   [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>]
+ *   [--function-env <function>:<NAME>=<value>]… [--quiet]
  */
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startEmulator } from './server'
 
 const USAGE =
-  'usage: emulator --port <n> [--data <dir> | --in-memory] [--no-timers] [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--quiet]'
+  'usage: emulator --port <n> [--data <dir> | --in-memory] [--no-timers] [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--function-env <function>:<NAME>=<value>]… [--quiet]'
 
 function fail(message: string): never {
   console.error(`emulator: ${message}\n${USAGE}`)
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
         env: { type: 'string' },
         'max-instances': { type: 'string' },
         quiet: { type: 'boolean', default: false },
+        'function-env': { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -44,6 +46,12 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port ${values.port}`)
   const maxInstances = Number(values['max-instances'] ?? 10)
   if (!Number.isInteger(maxInstances) || maxInstances < 1) fail('--max-instances must be a positive integer')
+  const functionEnv: Record<string, Record<string, string>> = {}
+  for (const entry of values['function-env'] as string[]) {
+    const match = /^([A-Za-z0-9_-]+):([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(entry)
+    if (!match) fail(`--function-env takes <function>:<NAME>=<value>, not ${entry}`)
+    ;(functionEnv[match[1]!] ??= {})[match[2]!] = match[3]!
+  }
   const projectDir = resolve(values.project ?? process.cwd())
   const quiet = values.quiet
   const emulator = await startEmulator({
@@ -54,6 +62,7 @@ async function main(): Promise<void> {
     timers: !values['no-timers'],
     envId: values.env,
     maxInstancesPerFunction: maxInstances,
+    functionEnv,
     workerScript: join(__dirname, 'worker.js'),
     log: quiet ? undefined : (line) => console.log(line),
   })

@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   schemaDir?: string
   timers: boolean
   maxInstancesPerFunction?: number
+  /** Environment variables set on functions, over their deploy configuration's. */
+  functionEnv?: Record<string, Record<string, string>>
   envId?: string
   /** The built worker script that hosts a function instance. */
   workerScript: string
@@ -56,6 +58,11 @@ type Route = (req: IncomingMessage, res: ServerResponse, params: string[], url: 
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const log = options.log ?? (() => {})
   const project = loadProject(options.projectDir, { envId: options.envId })
+  for (const [name, variables] of Object.entries(options.functionEnv ?? {})) {
+    const definition = project.functions.get(name)
+    if (!definition) throw new Error(`--function-env names ${name}, which is not a function of the project`)
+    Object.assign(definition.envVariables, variables)
+  }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
   const store = new Store(options.dataDir ? join(options.dataDir, 'cloudbase.sqlite') : ':memory:')
   const stats = new Stats()

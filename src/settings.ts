@@ -25,7 +25,22 @@ export interface Settings {
   campaigns: { pageSize: number }
 }
 
-export const SETTINGS = raw as Settings
+const file = raw as Settings
+
+/** A dispatcher number from the function's environment (the console's or cloudbaserc.json's envVariables), else the file's. */
+function fromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name])
+  return process.env[name] !== undefined && Number.isInteger(value) && value > 0 ? value : fallback
+}
+
+export const SETTINGS: Settings = {
+  ...file,
+  dispatcher: {
+    ...file.dispatcher,
+    concurrency: fromEnv('DISPATCH_CONCURRENCY', file.dispatcher.concurrency),
+    fanOutThreshold: fromEnv('DISPATCH_FANOUT_THRESHOLD', file.dispatcher.fanOutThreshold),
+  },
+}
 if (SETTINGS.acceptsFrom !== 'reports' && SETTINGS.acceptsFrom !== 'events') {
   throw new Error('settings.json: acceptsFrom must be "reports" or "events"')
 }

@@ -7,7 +7,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { RunningEmulator } from './support/emulator'
 import { APPOINTMENT, ORDER, Product, exampleData, newOpenid, useProduct } from './support/product'
 
-const context = useProduct()
+const context = useProduct(['--no-timers', '--max-instances', '20', '--function-env', 'send:DISPATCH_FANOUT_THRESHOLD=200'])
 let emulator: RunningEmulator
 let product: Product
 beforeAll(() => {
