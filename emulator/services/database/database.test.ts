@@ -395,6 +395,19 @@ describe('indexes', () => {
     expect((await emulator.request('GET', '/_emulator/stats')).body.documentsExamined).toBeGreaterThanOrEqual(300)
   })
 
+  it('counts from the index alone when it captures the whole filter, examining no document', async () => {
+    await emulator.request('DELETE', '/_emulator/stats')
+    const covered = await ok('items', ['where', { status: 'due', due: cmd('lte', date('2026-01-01T02:00:00.000Z')) }], ['count'])
+    expect((await emulator.request('GET', '/_emulator/stats')).body.documentsExamined).toBe(0)
+    const listed = await ok('items', ['where', { status: 'due', due: cmd('lte', date('2026-01-01T02:00:00.000Z')) }], ['limit', 1000], ['get'])
+    expect(covered.total).toBe(listed.data.length)
+    expect(covered.total).toBeGreaterThan(0)
+    // A condition the index cannot capture makes the count read documents again.
+    await emulator.request('DELETE', '/_emulator/stats')
+    const partial = await ok('items', ['where', { status: 'due', sku: cmd('neq', 'bulk-0') }], ['count'])
+    expect((await emulator.request('GET', '/_emulator/stats')).body.documentsExamined).toBe(partial.total + 1)
+  })
+
   it('pages by _id range without reading skipped documents', async () => {
     const c = await fresh(Array.from({ length: 50 }, (_, i) => ({ _id: `p${String(i).padStart(2, '0')}` })))
     await emulator.request('DELETE', '/_emulator/stats')

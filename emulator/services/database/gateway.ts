@@ -10,7 +10,7 @@ import {
   unsupported,
 } from './errors'
 import { applyUpdate, compileMatcher, type Matcher } from './fastpath'
-import { planQuery, type Plan, type SortSpec } from './planner'
+import { coversFilter, planQuery, type Plan, type SortSpec } from './planner'
 import type { CollectionDeclaration } from './schema'
 import type { Store } from './store'
 import { isPlainObject, type Doc } from './values'
@@ -178,7 +178,12 @@ export class DatabaseGateway {
 
   count(collectionName: unknown, filter: Record<string, unknown>): number {
     const collection = this.requireCollection(collectionName)
-    return this.select(collection, compileFilter(filter), filter, [], undefined).docs.length
+    const query = compileFilter(filter)
+    const plan = planQuery(filter, [], this.store.indexesOf(collection), false)
+    if (plan.kind === 'index' && coversFilter(plan, filter)) {
+      return plan.ranges.reduce((total, [from, to]) => total + this.store.countKeys(collection, plan.index.name, from, to), 0)
+    }
+    return this.select(collection, query, filter, [], undefined).docs.length
   }
 
   /**

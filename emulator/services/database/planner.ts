@@ -13,7 +13,15 @@ export type SortSpec = Array<[field: string, direction: 1 | -1]>
 export type Plan =
   | { kind: 'ids'; ids: string[]; ordered: boolean }
   | { kind: 'idRange'; from: string; to: string; descending: boolean; ordered: boolean }
-  | { kind: 'index'; index: IndexState; ranges: Array<[Buffer, Buffer]>; descending: boolean; ordered: boolean }
+  | {
+      kind: 'index'
+      index: IndexState
+      ranges: Array<[Buffer, Buffer]>
+      descending: boolean
+      ordered: boolean
+      /** The filter fields whose conditions the key ranges capture exactly. */
+      covers: string[]
+    }
   | { kind: 'scan'; ordered: boolean }
 
 interface Bound {
@@ -26,6 +34,8 @@ interface FieldConstraint {
   lo?: Bound
   hi?: Bound
   tag?: number
+  /** Some condition on the field is not captured by eq or the range: only the filter decides it. */
+  inexact?: boolean
 }
 
 /** Values an index can look up exactly: scalars and dates (not regexes, arrays or sub-documents). */
@@ -36,9 +46,15 @@ function indexable(value: unknown): boolean {
 const MAX_POINTS = 256
 
 function addRange(c: FieldConstraint, op: string, value: unknown): void {
-  if (!indexable(value) || value === null) return
+  if (!indexable(value) || value === null) {
+    c.inexact = true
+    return
+  }
   const tag = typeTagOf(value)
-  if (c.tag !== undefined && c.tag !== tag) return // mixed types: keep the first bracket
+  if (c.tag !== undefined && c.tag !== tag) {
+    c.inexact = true // mixed types: keep the first bracket
+    return
+  }
   c.tag = tag
   const bound = { value, inclusive: op === '$gte' || op === '$lte' }
   const tighter = (a: Bound | undefined, lower: boolean): boolean => {
@@ -64,15 +80,21 @@ export function fieldConstraints(filter: Record<string, unknown>): Map<string, F
       }
       if (field.startsWith('$')) continue
       const c = out.get(field) ?? {}
+      if (out.has(field)) c.inexact = true
       if (isPlainObject(condition) && Object.keys(condition).some((k) => k.startsWith('$'))) {
         for (const [op, value] of Object.entries(condition)) {
-          if (op === '$eq' && indexable(value)) c.eq ??= [value]
-          else if (op === '$in' && Array.isArray(value) && value.length > 0 && value.every(indexable)) c.eq ??= value
+          if (op === '$eq' && indexable(value) && !c.eq) c.eq = [value]
+          else if (op === '$in' && Array.isArray(value) && value.length > 0 && value.every(indexable) && !c.eq) c.eq = value
           else if (op === '$gt' || op === '$gte' || op === '$lt' || op === '$lte') addRange(c, op, value)
+          else c.inexact = true
         }
-      } else if (indexable(condition)) {
+      } else if (indexable(condition) && !c.eq) {
         c.eq = [condition]
+      } else {
+        c.inexact = true
       }
+      // An equality and a range on one field: the index uses only the equality.
+      if (c.eq && c.tag !== undefined) c.inexact = true
       out.set(field, c)
     }
   }
@@ -99,12 +121,14 @@ function indexCandidate(index: IndexState, constraints: Map<string, FieldConstra
   let score = 0
   let ranges: Array<[Buffer, Buffer]> | undefined
   let position = 0
+  const covers: string[] = []
   for (const { field } of index.keys) {
     const c = constraints.get(field)
     if (c?.eq && prefixes.length * c.eq.length <= MAX_POINTS) {
       const parts = [...new Set(c.eq)].map(encodeComponent)
       prefixes = prefixes.flatMap((p) => parts.map((part) => Buffer.concat([p, part])))
       equalFields.add(field)
+      covers.push(field)
       score += 2
       position += 1
       continue
@@ -122,6 +146,7 @@ function indexCandidate(index: IndexState, constraints: Map<string, FieldConstra
           : Buffer.concat([p, typeHigh]),
       ])
       score += 1
+      if (hi === c.hi) covers.push(field)
     }
     break
   }
@@ -129,7 +154,15 @@ function indexCandidate(index: IndexState, constraints: Map<string, FieldConstra
   const nextFields = index.keys.slice(position).map((k) => k.field)
   const walk = sortWalk(sort, equalFields, nextFields)
   return {
-    plan: { kind: 'index', index, ranges, descending: walk.descending, ordered: walk.ok && ranges.length === 1 },
+    plan: {
+      kind: 'index',
+      index,
+      ranges,
+      descending: walk.descending,
+      // Without a sort any order will do, so several ranges may still stop early.
+      ordered: walk.ok && (ranges.length === 1 || sort.length === 0),
+      covers,
+    },
     score,
   }
 }
@@ -177,4 +210,15 @@ export function planQuery(
     }
   }
   return { kind: 'scan', ordered: sort.length === 0 }
+}
+
+/**
+ * True when the index's key ranges select exactly the documents the filter
+ * matches, so a count can count keys and examine no document (MongoDB's
+ * COUNT_SCAN). A multikey index never qualifies: one document may hold many keys.
+ */
+export function coversFilter(plan: Plan, filter: Record<string, unknown>): boolean {
+  if (plan.kind !== 'index' || plan.index.multikey) return false
+  const constraints = fieldConstraints(filter)
+  return Object.keys(filter).every((field) => plan.covers.includes(field) && !constraints.get(field)?.inexact)
 }

@@ -64,6 +64,9 @@ export class Store {
           'SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ? ORDER BY key DESC, id DESC',
         )
         .pluck(),
+      countKeys: this.db
+        .prepare('SELECT COUNT(*) FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ?')
+        .pluck(),
       keyOwner: this.db
         .prepare('SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key = ? AND id <> ? LIMIT 1')
         .pluck(),
@@ -171,6 +174,11 @@ export class Store {
   keyRange(collection: string, index: string, from: Buffer, to: Buffer, descending: boolean): Iterable<string> {
     const statement = descending ? this.statements.keysDesc : this.statements.keysAsc
     return statement.iterate(collection, index, from, to) as Iterable<string>
+  }
+
+  /** How many keys of `index` lie in `[from, to)`, reading no document. */
+  countKeys(collection: string, index: string, from: Buffer, to: Buffer): number {
+    return this.statements.countKeys.get(collection, index, from, to) as number
   }
 
   scan(collection: string): Iterable<StoredDoc> {
