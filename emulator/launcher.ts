@@ -39,6 +39,8 @@ export interface EmulatorOptions {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const args = [
+    // EMULATOR_NODE_ARGS passes Node flags to the emulator process, e.g. --cpu-prof to profile a benchmark.
+    ...(process.env.EMULATOR_NODE_ARGS ? process.env.EMULATOR_NODE_ARGS.split(' ') : []),
     join(ROOT, 'build/emulator/cli.js'),
     '--port',
     '0',

@@ -143,7 +143,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const controlStats: Route = async (req, res) => {
     if (req.method === 'DELETE') stats.reset()
-    sendJson(res, 200, { ...stats.snapshot(), instances: runtime.instanceCounts() })
+    sendJson(res, 200, { ...stats.snapshot(), instances: runtime.instanceCounts(), memory: { rss: process.memoryUsage().rss } })
   }
 
   const dbBrowse: Route = async (_req, res, [collection], url) => {

@@ -18,7 +18,7 @@ const scalar = fc.oneof(
 // Documents decoded from EJSON are ordinary objects, so the generated ones are too.
 const object = <T>(arb: fc.Arbitrary<Record<string, T>>) => arb.map((o) => ({ ...o }))
 const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), object(fc.dictionary(fc.constantFrom('d', 'e'), scalar)))
-const doc = fc.record({ _id: fc.constant('id'), a: value, b: value, c: value }, { requiredKeys: ['_id'] })
+const doc = fc.record({ _id: fc.constant('id'), a: value, b: value, c: value, list: fc.array(scalar, { maxLength: 2 }) }, { requiredKeys: ['_id'] })
 
 const condition = fc.oneof(
   scalar,
@@ -57,6 +57,11 @@ describe('fast updates', () => {
       $set: fc.dictionary(fc.constantFrom(...fields, 'n', 'c.f.g'), value, { maxKeys: 2 }),
       $unset: fc.dictionary(fc.constantFrom(...fields, 'n'), fc.constant(''), { maxKeys: 2 }),
       $inc: fc.dictionary(fc.constantFrom('n', 'a', 'c.d'), fc.integer({ min: -2, max: 2 }), { maxKeys: 2 }),
+      $push: fc.dictionary(
+        fc.constantFrom('list', 'a', 'c.d', 'c.l'),
+        fc.oneof(scalar, object(fc.dictionary(fc.constantFrom('x', 'y'), scalar)), fc.record({ $each: fc.array(scalar, { maxLength: 3 }) }).map((o) => ({ ...o }))),
+        { maxKeys: 2 },
+      ),
     },
     { requiredKeys: [] },
   )

@@ -140,7 +140,15 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 type Operators = Record<string, Record<string, unknown>>
-const FAST_UPDATES = new Set(['$set', '$unset', '$inc'])
+const FAST_UPDATES = new Set(['$set', '$unset', '$inc', '$push'])
+
+/** `$push` of `{ $each: [...] }` alone, or of one value that is not a modifier object: appended as given. */
+function pushedItems(operand: unknown): unknown[] | undefined {
+  if (!isPlainObject(operand)) return [operand]
+  const keys = Object.keys(operand)
+  if (keys.length === 1 && keys[0] === '$each' && Array.isArray(operand.$each)) return operand.$each
+  return keys.some((k) => k.startsWith('$')) ? undefined : [operand]
+}
 
 function plainPath(path: string): string[] | undefined {
   const parts = path.split('.')
@@ -168,6 +176,19 @@ export function applyUpdate(doc: Doc, operators: Operators): boolean {
     for (const [path, operand] of Object.entries(fields)) {
       const parts = path.split('.')
       const leaf = parts.pop()!
+      if (op === '$push') {
+        let parent = doc as Record<string, unknown>
+        for (const part of parts) {
+          if (parent[part] === undefined) parent[part] = {}
+          parent = parent[part] as Record<string, unknown>
+        }
+        const items = pushedItems(operand)!.map((item) => structuredClone(item))
+        const current = parent[leaf] as unknown[] | undefined
+        parent[leaf] = current === undefined ? items : [...current, ...items]
+        // Mongo counts an empty $each on an existing array as no change.
+        if (items.length > 0 || current === undefined) changed = true
+        continue
+      }
       if (op === '$unset') {
         const parent = walk(doc, parts) as Record<string, unknown> | undefined
         if (parent && typeof parent === 'object' && leaf in parent) {
@@ -195,12 +216,17 @@ function fastApplicable(doc: Doc, operators: Operators): boolean {
   for (const [op, fields] of Object.entries(operators)) {
     for (const [path, operand] of Object.entries(fields)) {
       if (op === '$inc' && typeof operand !== 'number') return false
+      if (op === '$push' && !pushedItems(operand)) return false
       let current: unknown = doc
       const parts = path.split('.')
       for (let i = 0; i < parts.length; i++) {
         if (current === undefined) break
         if (!isPlainObject(current)) return false
         current = current[parts[i]!]
+      }
+      if (op === '$push') {
+        if (current !== undefined && !Array.isArray(current)) return false
+        continue
       }
       if (Array.isArray(current)) return false
       if (op === '$inc' && current !== undefined && typeof current !== 'number') return false

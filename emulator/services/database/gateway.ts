@@ -247,7 +247,8 @@ export class DatabaseGateway {
     // A leading $match reads through the planner, as MongoDB uses an index for it.
     const leadingMatch = first && Object.keys(first).length === 1 && isPlainObject(first.$match) ? first.$match : undefined
     const filter = leadingMatch ?? {}
-    const input = this.select(collection, compileFilter(filter), filter, [], undefined).docs
+    // The pipeline may change what it is given: it works on copies of the stored documents.
+    const input = this.select(collection, compileFilter(filter), filter, [], undefined).docs.map((doc) => structuredClone(doc))
     try {
       return runPipeline(input, leadingMatch ? rest : pipeline, {
         collectionResolver: (name: string) => {

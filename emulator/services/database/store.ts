@@ -16,6 +16,10 @@ export interface IndexState extends IndexDeclaration {
   multikey: boolean
 }
 
+/** Parsed documents kept in memory, oldest dropped first. */
+const CACHE_SIZE = 20_000
+const cacheKey = (collection: string, id: string) => `${collection}\u0000${id}`
+
 /**
  * The one embedded store under every service: documents, index entries and
  * collections in SQLite. Writes are synchronous, so each gateway operation runs
@@ -24,6 +28,7 @@ export interface IndexState extends IndexDeclaration {
 export class Store {
   private readonly db: Database.Database
   private readonly indexes = new Map<string, IndexState[]>()
+  private readonly cache = new Map<string, StoredDoc>()
   private seq: number
   private readonly statements
 
@@ -98,7 +103,13 @@ export class Store {
 
   /** Runs `work` as one SQLite transaction: every write in it lands, or none does. */
   atomically<T>(work: () => T): T {
-    return this.db.transaction(work)()
+    try {
+      return this.db.transaction(work)()
+    } catch (error) {
+      // Writes inside were rolled back: forget what they cached.
+      this.cache.clear()
+      throw error
+    }
   }
 
   get currentSeq(): number {
@@ -159,9 +170,25 @@ export class Store {
     })
   }
 
+  /**
+   * Reads one document. Parsed documents are kept in a bounded cache, since
+   * parsing dominates a read; callers must not change what they get (every
+   * writer works on a copy).
+   */
   get(collection: string, id: string): StoredDoc | undefined {
+    const key = cacheKey(collection, id)
+    const cached = this.cache.get(key)
+    if (cached) return cached
     const row = this.statements.getDoc.get(collection, id) as { body: string; seq: number } | undefined
-    return row ? { id, doc: decodeDoc(row.body), seq: row.seq } : undefined
+    if (!row) return undefined
+    const stored = { id, doc: decodeDoc(row.body), seq: row.seq }
+    this.remember(key, stored)
+    return stored
+  }
+
+  private remember(key: string, stored: StoredDoc): void {
+    if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!)
+    this.cache.set(key, stored)
   }
 
   /** Document ids in `[from, to)` by id order (the implicit `_id` index). */
@@ -194,37 +221,55 @@ export class Store {
    */
   put(collection: string, id: string, doc: Doc | null): void {
     const previous = this.get(collection, id)
-    const indexes = this.indexesOf(collection)
-    for (const index of indexes) {
-      if (previous) this.removeEntries(collection, index, id, previous.doc)
+    for (const index of this.indexesOf(collection)) {
+      const before = previous ? indexKeys(index, previous.doc).keys : []
+      const after = doc ? this.keysFor(collection, index, doc) : []
+      // Only the keys that change are written: most updates touch few indexed fields.
+      if (before.length === 1 && after.length === 1 && before[0]!.bytes.equals(after[0]!.bytes)) continue
+      for (const key of before) {
+        if (!after.some((other) => other.bytes.equals(key.bytes))) this.statements.deleteKey.run(collection, index.name, key.bytes, id)
+      }
+      for (const key of after) {
+        if (before.some((other) => other.bytes.equals(key.bytes))) continue
+        if (index.unique) {
+          const owner = this.statements.keyOwner.get(collection, index.name, key.bytes, id)
+          if (owner !== undefined) throw duplicateKey(collection, index.name, describeKey(key.values))
+        }
+        this.statements.addKey.run(collection, index.name, key.bytes, id)
+      }
     }
+    const key = cacheKey(collection, id)
+    this.cache.delete(key)
     if (doc === null) {
       this.statements.deleteDoc.run(collection, id)
       return
     }
-    for (const index of indexes) this.addEntries(collection, index, id, doc)
     this.seq += 1
     this.statements.putDoc.run(collection, id, encodeDoc(doc), this.seq)
+    // Writers hand over a document of their own, so it can serve later reads as it is.
+    this.remember(key, { id, doc, seq: this.seq })
   }
 
-  private addEntries(collection: string, index: IndexState, id: string, doc: Doc): void {
+  /** The keys of a document for an index, marking the index multikey when an array appears. */
+  private keysFor(collection: string, index: IndexState, doc: Doc) {
     const { keys, multikey } = indexKeys(index, doc)
     if (multikey && !index.multikey) {
       index.multikey = true
       this.statements.putSpec.run(collection, index.name, JSON.stringify(stripState(index)), 1)
     }
-    for (const key of keys) {
+    return keys
+  }
+
+  private addEntries(collection: string, index: IndexState, id: string, doc: Doc): void {
+    for (const key of this.keysFor(collection, index, doc)) {
       if (index.unique) {
         const owner = this.statements.keyOwner.get(collection, index.name, key.bytes, id)
-        if (owner !== undefined) throw duplicateKey(collection, index.name, key.text)
+        if (owner !== undefined) throw duplicateKey(collection, index.name, describeKey(key.values))
       }
       this.statements.addKey.run(collection, index.name, key.bytes, id)
     }
   }
 
-  private removeEntries(collection: string, index: IndexState, id: string, doc: Doc): void {
-    for (const key of indexKeys(index, doc).keys) this.statements.deleteKey.run(collection, index.name, key.bytes, id)
-  }
 }
 
 function stripState(index: IndexState): IndexDeclaration {
@@ -236,7 +281,7 @@ function stripState(index: IndexState): IndexDeclaration {
  * key per element (a multikey index); two arrays in one compound key are
  * refused, as MongoDB refuses to index parallel arrays.
  */
-export function indexKeys(index: IndexDeclaration, doc: Doc): { keys: Array<{ bytes: Buffer; text: string }>; multikey: boolean } {
+export function indexKeys(index: IndexDeclaration, doc: Doc): { keys: Array<{ bytes: Buffer; values: unknown[] }>; multikey: boolean } {
   let combos: unknown[][] = [[]]
   let arrays = 0
   for (const { field } of index.keys) {
@@ -254,10 +299,7 @@ export function indexKeys(index: IndexDeclaration, doc: Doc): { keys: Array<{ by
     combos = combos.flatMap((combo) => values.map((v) => [...combo, v]))
   }
   return {
-    keys: combos.map((combo) => ({
-      bytes: Buffer.concat(combo.map(encodeComponent)),
-      text: describeKey(combo),
-    })),
+    keys: combos.map((combo) => ({ bytes: Buffer.concat(combo.map(encodeComponent)), values: combo })),
     multikey: arrays > 0,
   }
 }

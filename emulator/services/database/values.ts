@@ -1,6 +1,12 @@
 import { BSONRegExp, EJSON, ObjectId } from 'bson'
 import { invalidParam, unsupported } from './errors'
 
+/** Sets an own field, even one named __proto__ (an assignment would change the prototype instead). */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  else target[key] = value
+}
+
 /** A document as the emulator holds it: plain objects, arrays, Dates, RegExps, primitives. */
 export type Doc = Record<string, unknown> & { _id?: unknown }
 
@@ -39,7 +45,7 @@ export function toPlain(value: unknown, now: number): unknown {
     return new Date(now + offset)
   }
   const out: Record<string, unknown> = {}
-  for (const key of Object.keys(record)) out[key] = toPlain(record[key], now)
+  for (const key of Object.keys(record)) setOwn(out, key, toPlain(record[key], now))
   return out
 }
 
@@ -75,7 +81,7 @@ export function decodeLegacy(value: unknown, now: number): unknown {
   }
   if ('$tcb_server_date' in record) return toPlain(record, now)
   const out: Record<string, unknown> = {}
-  for (const key of keys) out[key] = decodeLegacy(record[key], now)
+  for (const key of keys) setOwn(out, key, decodeLegacy(record[key], now))
   return out
 }
 
@@ -95,7 +101,7 @@ export function toLegacyJson(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value
   if (Array.isArray(value)) return value.map(toLegacyJson)
   const out: Record<string, unknown> = {}
-  for (const [key, item] of Object.entries(value)) out[key] = toLegacyJson(item)
+  for (const [key, item] of Object.entries(value)) setOwn(out, key, toLegacyJson(item))
   return out
 }
 

@@ -71,7 +71,15 @@ export function decodeCommApiData(buffer: Buffer): CommApiData {
           if (part.number === 1) key = (part.value as Buffer).toString('utf8')
           if (part.number === 2) value = part.value as Buffer
         }
-        if (key) out.data[key] = value === undefined ? undefined : JSON.parse(value.toString('utf8'))
+        // Defined, not assigned: a key named __proto__ stays a field and never becomes a prototype.
+        if (key) {
+          Object.defineProperty(out.data, key, {
+            value: value === undefined ? undefined : JSON.parse(value.toString('utf8')),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          })
+        }
       }
     }
   }

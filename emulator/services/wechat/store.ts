@@ -96,9 +96,15 @@ export class WechatStore {
     this.q.putSettings.run(openid, settings.mainSwitch ? 1 : 0, JSON.stringify(settings.itemSettings))
   }
 
+  /** Private templates change only through this store, so they are read once and kept. */
+  private readonly templateCache = new Map<string, PrivateTemplate | undefined>()
+
   template(id: string): PrivateTemplate | undefined {
+    if (this.templateCache.has(id)) return this.templateCache.get(id)
     const row = this.q.template.get(id) as { spec: string; deleted: number } | undefined
-    return row && row.deleted === 0 ? (JSON.parse(row.spec) as PrivateTemplate) : undefined
+    const template = row && row.deleted === 0 ? (JSON.parse(row.spec) as PrivateTemplate) : undefined
+    this.templateCache.set(id, template)
+    return template
   }
 
   /** True when the id was ever a private template, even a deleted one. */
@@ -112,9 +118,11 @@ export class WechatStore {
 
   addTemplate(template: PrivateTemplate): void {
     this.q.addTemplate.run(template.id, JSON.stringify(template), Date.now())
+    this.templateCache.delete(template.id)
   }
 
   deleteTemplate(id: string): boolean {
+    this.templateCache.delete(id)
     return this.q.deleteTemplate.run(id).changes === 1
   }
 

@@ -1,0 +1,297 @@
+/**
+ * npm run bench [-- --quick]: the dispatcher against the emulator with 50 ms of
+ * WeChat latency, and the public demo's two ways of doing the same, in one run.
+ * Prints a table and, last, one JSON line; a full run also writes
+ * docs/bench.json, docs/bench.md and docs/bench.svg.
+ *
+ * Measured: messages per second (and against the ideal, concurrency ÷ latency,
+ * and the baselines), database requests and documents examined per delivered
+ * message (the emulator's counters), duplicates (the WeChat oracle), the
+ * emulator's peak memory; one tick's cost at growing backlogs; and cold start,
+ * bundled against unbundled.
+ */
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { EJSON } from 'bson'
+import { build } from 'esbuild'
+import registry from '../../../templates.json'
+import settings from '../../../settings.json'
+import { FUNCTION_BUILD, buildEmulator, buildFunctions } from '../../../scripts/build'
+import { ROOT, startEmulator, type RunningEmulator } from '../../../emulator/launcher'
+import { shardOf } from '../../outbox/outbox'
+import { renderChart, renderMarkdown } from './report'
+
+const QUICK = process.argv.includes('--quick')
+const SIZES = QUICK
+  ? { dispatch: 1000, sequential: 40, promiseAll: 400, ticks: [500, 2000, 5000] as const, coldRuns: 5 }
+  : { dispatch: 10_000, sequential: 200, promiseAll: 2000, ticks: [1000, 10_000, 100_000] as const, coldRuns: 10 }
+const latencyFlag = process.argv.indexOf('--latency')
+/** WeChat's latency as the emulator fakes it (--latency <ms> to try another). */
+const LATENCY_MS = latencyFlag > 0 ? Number(process.argv[latencyFlag + 1]) : 50
+const TEMPLATE = registry.templates[1]!
+const DATA = Object.fromEntries(TEMPLATE.keywords.map((k) => [k.key, { value: k.example }]))
+const PROJECT = join(ROOT, 'build/bench-project')
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** The project as deployed, plus the baseline function and its collection. */
+async function assembleProject(): Promise<void> {
+  rmSync(PROJECT, { recursive: true, force: true })
+  mkdirSync(PROJECT, { recursive: true })
+  for (const file of ['project.config.json', 'cloudbaserc.json', 'templates.json', 'emulator.config.json', 'db', 'miniprogram/app.json', 'cloudfunctions']) {
+    cpSync(join(ROOT, file), join(PROJECT, file), { recursive: true, filter: (src) => !src.endsWith('.ts') })
+  }
+  writeFileSync(join(PROJECT, 'db/baseline_messages.json'), JSON.stringify({ collection: 'baseline_messages', indexes: [] }))
+  const dir = join(PROJECT, 'cloudfunctions/bench-baseline')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench-baseline', main: 'index.js' }))
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ permissions: { openapi: ['subscribeMessage.send'] } }))
+  await build({ ...FUNCTION_BUILD, entryPoints: [join(__dirname, 'baseline.ts')], outfile: join(dir, 'index.js') })
+  const rc = JSON.parse(readFileSync(join(PROJECT, 'cloudbaserc.json'), 'utf8'))
+  rc.functions.push({ name: 'bench-baseline', timeout: 900 })
+  writeFileSync(join(PROJECT, 'cloudbaserc.json'), JSON.stringify(rc, null, 2))
+}
+
+class Harness {
+  constructor(readonly emulator: RunningEmulator) {}
+
+  async admin(params: Record<string, unknown>): Promise<any> {
+    const reply = await this.emulator.request('POST', '/admin', { envName: 'local', ...params })
+    if (reply.body?.code) throw new Error(`${params.action}: ${reply.body.code} ${reply.body.message}`)
+    return reply.body
+  }
+
+  async insert(collection: string, docs: Array<Record<string, unknown>>): Promise<void> {
+    for (let i = 0; i < docs.length; i += 1000) {
+      const data = docs.slice(i, i + 1000).map((doc) => EJSON.stringify(doc, { relaxed: false }))
+      await this.admin({ action: 'database.insertDocument', collectionName: collection, data })
+    }
+  }
+
+  /** Users who accepted the template `grants` times, at WeChat and in the ledger. */
+  async grantedUsers(prefix: string, count: number, grants = 1): Promise<string[]> {
+    const users = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(6, '0')}`)
+    const popups = users.flatMap((openid) => Array.from({ length: grants }, () => openid))
+    for (let i = 0; i < popups.length; i += 16) {
+      await Promise.all(
+        popups.slice(i, i + 16).map((openid) => this.emulator.request('POST', '/_emulator/wechat/subscribe', { openid, choices: { [TEMPLATE.id]: 'accept' } })),
+      )
+    }
+    await this.insert(
+      'grants',
+      users.map((openid) => ({ _id: `${openid}:${TEMPLATE.id}`, openid, templateId: TEMPLATE.id, kind: 'one-time', available: grants, status: 'accept', accepted: grants })),
+    )
+    return users
+  }
+
+  async dueMessages(users: string[], dueAt: Date, prefix: string): Promise<void> {
+    await this.insert(
+      'messages',
+      users.map((touser, i) => ({
+        _id: `${prefix}${i}`,
+        idempotencyKey: `bench:${prefix}${i}`,
+        fingerprint: 'bench',
+        requestedBy: 'server',
+        touser,
+        templateId: TEMPLATE.id,
+        data: DATA,
+        page: null,
+        miniprogramState: 'formal',
+        lang: 'zh_CN',
+        status: 'scheduled',
+        sendAt: dueAt,
+        dueAt,
+        shard: shardOf(touser),
+        claimToken: null,
+        tries: 0,
+        campaignId: null,
+        code: null,
+        errcode: null,
+        errmsg: null,
+        msgid: null,
+        attempts: [],
+      })),
+    )
+  }
+
+  async stats(): Promise<{ db: number; examined: number; rss: number }> {
+    const body = (await this.emulator.request('GET', '/_emulator/stats')).body
+    const db = Object.entries(body.requests.byAction as Record<string, number>)
+      .filter(([action]) => action.startsWith('database.'))
+      .reduce((sum, [, n]) => sum + n, 0)
+    return { db, examined: body.documentsExamined, rss: body.memory.rss }
+  }
+
+  async delivered(): Promise<Array<{ touser: string }>> {
+    return (await this.emulator.request('GET', '/_emulator/wechat/messages')).body.data
+  }
+
+  async tick(at: number): Promise<any> {
+    const reply = await this.emulator.trigger('send', new Date(at).toISOString())
+    if (reply.status !== 200) throw new Error(`tick failed: ${JSON.stringify(reply.body)}`)
+    return (reply.body.result as { report: unknown }).report
+  }
+}
+
+async function measureDispatch(h: Harness) {
+  const users = await h.grantedUsers('oD', SIZES.dispatch)
+  const past = new Date(Date.now() - 60_000)
+  await h.dueMessages(users, past, 'd')
+  await h.emulator.request('PUT', '/_emulator/wechat/faults', { latencyMs: LATENCY_MS })
+  await h.emulator.request('DELETE', '/_emulator/stats')
+  let peak = 0
+  const sampler = setInterval(async () => {
+    peak = Math.max(peak, (await h.stats()).rss)
+  }, 200)
+  const started = performance.now()
+  let sent = 0
+  for (let i = 0; i < 10 && sent < SIZES.dispatch; i++) sent += (await h.tick(Date.now())).sent
+  const seconds = (performance.now() - started) / 1000
+  clearInterval(sampler)
+  const stats = await h.stats()
+  const delivered = (await h.delivered()).filter((m) => m.touser.startsWith('oD'))
+  const perUser = new Map<string, number>()
+  for (const m of delivered) perUser.set(m.touser, (perUser.get(m.touser) ?? 0) + 1)
+  return {
+    sent: delivered.length,
+    seconds,
+    rate: delivered.length / seconds,
+    dbPerMessage: stats.db / delivered.length,
+    examinedPerMessage: stats.examined / delivered.length,
+    duplicates: [...perUser.values()].reduce((n, c) => n + c - 1, 0),
+    peakRssMb: Math.max(peak, stats.rss) / 2 ** 20,
+  }
+}
+
+async function measureBaseline(h: Harness, mode: 'sequential' | 'all', count: number, prefix: string) {
+  const users = await h.grantedUsers(prefix, count)
+  await h.insert(
+    'baseline_messages',
+    users.map((touser, i) => ({ _id: `${prefix}${i}`, touser, templateId: TEMPLATE.id, data: DATA, done: false })),
+  )
+  const started = performance.now()
+  const result = await h.emulator.result('bench-baseline', { mode })
+  const seconds = (performance.now() - started) / 1000
+  return { sent: result.sent as number, seconds, rate: result.sent / seconds }
+}
+
+async function measureTick(h: Harness, backlog: number, granted: string[], round: number) {
+  await h.admin({ action: 'database.removeDocument', collectionName: 'messages', query: '{}', multi: true })
+  const early = new Date(Date.now() - 3_600_000)
+  const later = new Date(Date.now() - 60_000)
+  await h.dueMessages(granted, early, `t${round}a`)
+  // The rest of the backlog is for the same users, so that the daily limit, not missing grants, ends the tick.
+  const others = Array.from({ length: backlog - granted.length }, (_, i) => granted[i % granted.length]!)
+  await h.dueMessages(others, later, `t${round}b`)
+  // One batch goes out, then WeChat's daily limit ends the tick: the cost of one tick's work.
+  const delivered = (await h.delivered()).length
+  await h.emulator.request('PUT', '/_emulator/wechat/faults', { latencyMs: LATENCY_MS, dailyLimit: delivered + granted.length })
+  await h.emulator.request('DELETE', '/_emulator/stats')
+  const started = performance.now()
+  const report = await h.tick(Date.now())
+  const ms = performance.now() - started
+  const stats = await h.stats()
+  return { backlog, ms, sent: report.sent as number, dbRequests: stats.db, examined: stats.examined }
+}
+
+async function measureColdStart(emulatorUrl: string) {
+  const unbundled = join(ROOT, 'build/bench/unbundled/login.js')
+  await build({ ...FUNCTION_BUILD, entryPoints: [join(ROOT, 'cloudfunctions/login/index.ts')], outfile: unbundled, packages: 'external' })
+  const env = {
+    ...process.env,
+    TCB_CONTEXT_CNFG: JSON.stringify({ URL: `${emulatorUrl}/admin` }),
+    TCB_ENV: 'local',
+    SCF_NAMESPACE: 'local',
+    TENCENTCLOUD_SECRETID: 'bench',
+    TENCENTCLOUD_SECRETKEY: 'bench',
+    TENCENTCLOUD: 'true',
+    WX_CONTEXT_KEYS: 'WX_OPENID,WX_APPID',
+    WX_OPENID: 'oColdStart',
+    WX_APPID: 'wx8e4f0c1d2a3b5c67',
+  }
+  const once = (file: string) => {
+    const started = performance.now()
+    const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)}).main({}).then((r) => { if (!r.ok) process.exit(3) })`], { env })
+    if (run.status !== 0) throw new Error(`cold start of ${file} failed: ${run.stderr}`)
+    return performance.now() - started
+  }
+  const bundled: number[] = []
+  const plain: number[] = []
+  for (let i = 0; i < SIZES.coldRuns; i++) {
+    bundled.push(once(join(PROJECT, 'cloudfunctions/login/index.js')))
+    plain.push(once(unbundled))
+  }
+  return { bundledMs: median(bundled), unbundledMs: median(plain), ratio: median(bundled) / median(plain) }
+}
+
+async function main(): Promise<void> {
+  await Promise.all([buildEmulator(), buildFunctions()])
+  await assembleProject()
+  // One invocation does the work (fan-out is for backlogs one invocation cannot send in its budget).
+  const emulator = await startEmulator({ project: PROJECT, args: ['--no-timers', '--quiet', '--function-env', 'send:DISPATCH_FANOUT_THRESHOLD=1000000'] })
+  const h = new Harness(emulator)
+  try {
+    const dispatch = await measureDispatch(h)
+    await h.emulator.request('PUT', '/_emulator/wechat/faults', { latencyMs: LATENCY_MS })
+    const sequential = await measureBaseline(h, 'sequential', SIZES.sequential, 'oS')
+    const promiseAll = await measureBaseline(h, 'all', SIZES.promiseAll, 'oA')
+    const granted = await h.grantedUsers('oG', settings.dispatcher.batchSize, 2 * SIZES.ticks.length)
+    const ticks = []
+    for (const [round, backlog] of SIZES.ticks.entries()) ticks.push(await measureTick(h, backlog, granted, round))
+    await h.emulator.request('DELETE', '/_emulator/wechat/faults')
+    const cold = await measureColdStart(emulator.url)
+
+    const concurrency = settings.dispatcher.concurrency
+    const ideal = concurrency / (LATENCY_MS / 1000)
+    const results = {
+      quick: QUICK,
+      latency_ms: LATENCY_MS,
+      concurrency,
+      messages: dispatch.sent,
+      dispatch_msgs_per_s: round(dispatch.rate),
+      ideal_msgs_per_s: ideal,
+      ratio_vs_ideal: round(dispatch.rate / ideal, 3),
+      sequential_msgs_per_s: round(sequential.rate),
+      promise_all_msgs_per_s: round(promiseAll.rate),
+      ratio_vs_sequential: round(dispatch.rate / sequential.rate),
+      ratio_vs_promise_all: round(dispatch.rate / promiseAll.rate, 2),
+      db_requests_per_message: round(dispatch.dbPerMessage, 3),
+      docs_examined_per_message: round(dispatch.examinedPerMessage, 3),
+      duplicates: dispatch.duplicates,
+      peak_rss_mb: round(dispatch.peakRssMb),
+      ticks: ticks.map((t) => ({ backlog: t.backlog, ms: round(t.ms), sent: t.sent, db_requests: t.dbRequests, docs_examined: t.examined })),
+      tick_docs_examined_small: ticks[0]!.examined,
+      tick_docs_examined_large: ticks.at(-1)!.examined,
+      cold_start_bundled_ms: round(cold.bundledMs),
+      cold_start_unbundled_ms: round(cold.unbundledMs),
+      cold_start_ratio: round(cold.ratio, 3),
+    }
+    const table = renderMarkdown(results)
+    console.log(table)
+    if (!QUICK) {
+      const docs = join(ROOT, 'docs')
+      if (!existsSync(docs)) mkdirSync(docs)
+      writeFileSync(join(docs, 'bench.json'), `${JSON.stringify(results, null, 2)}\n`)
+      writeFileSync(join(docs, 'bench.md'), `${table}\n`)
+      writeFileSync(join(docs, 'bench.svg'), renderChart(results))
+    }
+    console.log(JSON.stringify(results))
+  } finally {
+    await emulator.stop()
+  }
+}
+
+function round(value: number, digits = 1): number {
+  const f = 10 ** digits
+  return Math.round(value * f) / f
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,79 @@
+/** The benchmark's results as a Markdown table and an SVG chart a reader can look at. */
+
+export interface BenchResults {
+  quick: boolean
+  latency_ms: number
+  concurrency: number
+  messages: number
+  dispatch_msgs_per_s: number
+  ideal_msgs_per_s: number
+  ratio_vs_ideal: number
+  sequential_msgs_per_s: number
+  promise_all_msgs_per_s: number
+  ratio_vs_sequential: number
+  ratio_vs_promise_all: number
+  db_requests_per_message: number
+  docs_examined_per_message: number
+  duplicates: number
+  peak_rss_mb: number
+  ticks: Array<{ backlog: number; ms: number; sent: number; db_requests: number; docs_examined: number }>
+  cold_start_bundled_ms: number
+  cold_start_unbundled_ms: number
+  cold_start_ratio: number
+}
+
+const check = (ok: boolean) => (ok ? 'met' : 'NOT met')
+
+export function renderMarkdown(r: BenchResults): string {
+  const ticksFlat = Math.max(...r.ticks.map((t) => t.docs_examined)) <= 1.2 * Math.min(...r.ticks.map((t) => t.docs_examined))
+  const rows = [
+    ['messages dispatched', `${r.messages}`, ''],
+    ['dispatcher, msgs/s', `${r.dispatch_msgs_per_s}`, ''],
+    [`ideal (concurrency ${r.concurrency} ÷ ${r.latency_ms} ms), msgs/s`, `${r.ideal_msgs_per_s}`, ''],
+    ['ratio to ideal', `${r.ratio_vs_ideal}`, `≥ 0.7: ${check(r.ratio_vs_ideal >= 0.7)}`],
+    ['baseline one at a time, msgs/s', `${r.sequential_msgs_per_s}`, ''],
+    ['baseline unbounded Promise.all, msgs/s', `${r.promise_all_msgs_per_s}`, ''],
+    ['ratio to one at a time', `${r.ratio_vs_sequential}`, `≥ 20: ${check(r.ratio_vs_sequential >= 20)}`],
+    ['ratio to Promise.all', `${r.ratio_vs_promise_all}`, ''],
+    ['database requests per delivered message', `${r.db_requests_per_message}`, `≤ 2.5: ${check(r.db_requests_per_message <= 2.5)}`],
+    ['documents examined per delivered message', `${r.docs_examined_per_message}`, ''],
+    ['duplicates', `${r.duplicates}`, `0: ${check(r.duplicates === 0)}`],
+    ['peak emulator memory (RSS, MB)', `${r.peak_rss_mb}`, ''],
+    ...r.ticks.map((t) => [`one tick at a backlog of ${t.backlog}: ms / db requests / docs examined`, `${t.ms} / ${t.db_requests} / ${t.docs_examined}`, '']),
+    ['tick documents examined independent of the backlog', ticksFlat ? 'yes' : 'no', check(ticksFlat)],
+    ['cold start bundled / unbundled, median ms', `${r.cold_start_bundled_ms} / ${r.cold_start_unbundled_ms}`, ''],
+    ['cold-start ratio', `${r.cold_start_ratio}`, `≤ 0.75: ${check(r.cold_start_ratio <= 0.75)}`],
+  ]
+  return ['| measure | value | goal |', '|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')
+}
+
+function bars(x: number, y: number, title: string, items: Array<[string, number]>, unit: string): string {
+  const max = Math.max(...items.map(([, v]) => v), 1)
+  const width = 420
+  const out = [`<text x="${x}" y="${y}" font-weight="bold">${title}</text>`]
+  items.forEach(([label, value], i) => {
+    const top = y + 14 + i * 26
+    const w = Math.max(1, (value / max) * width)
+    out.push(`<text x="${x}" y="${top + 14}">${label}</text>`)
+    out.push(`<rect x="${x + 230}" y="${top + 2}" width="${w.toFixed(1)}" height="16" fill="#3b7dd8"/>`)
+    out.push(`<text x="${x + 236 + w}" y="${top + 14}">${value} ${unit}</text>`)
+  })
+  return out.join('\n')
+}
+
+export function renderChart(r: BenchResults): string {
+  const throughput = bars(20, 30, `Dispatching ${r.messages} messages, ${r.latency_ms} ms WeChat latency`, [
+    ['ideal (concurrency ÷ latency)', r.ideal_msgs_per_s],
+    ['this dispatcher', r.dispatch_msgs_per_s],
+    ['unbounded Promise.all', r.promise_all_msgs_per_s],
+    ['one at a time', r.sequential_msgs_per_s],
+  ], 'msgs/s')
+  const ticks = bars(20, 190, 'Documents examined by one tick, by due backlog', r.ticks.map((t) => [`backlog ${t.backlog}`, t.docs_examined]), 'docs')
+  const height = 190 + 30 + r.ticks.length * 26 + 20
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="${height}" font-family="sans-serif" font-size="13">
+<rect width="100%" height="100%" fill="white"/>
+${throughput}
+${ticks}
+</svg>
+`
+}
