@@ -233,7 +233,7 @@ async function main(): Promise<void> {
   await Promise.all([buildEmulator(), buildFunctions()])
   await assembleProject()
   // One invocation does the work (fan-out is for backlogs one invocation cannot send in its budget).
-  const emulator = await startEmulator({ project: PROJECT, args: ['--no-timers', '--quiet', '--function-env', 'send:DISPATCH_FANOUT_THRESHOLD=1000000'] })
+  const emulator = await startEmulator({ project: PROJECT, args: ['--no-timers', '--quiet', '--function-env', 'send:DISPATCH_FANOUT_THRESHOLD=1000000', ...(process.env.BENCH_CONCURRENCY ? ['--function-env', `send:DISPATCH_CONCURRENCY=${process.env.BENCH_CONCURRENCY}`] : [])] })
   const h = new Harness(emulator)
   try {
     const dispatch = await measureDispatch(h)
