@@ -4,7 +4,7 @@
  * and the emulator into build/emulator/.
  */
 import { build, type BuildOptions } from 'esbuild'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 const root = resolve(__dirname, '..')
@@ -57,8 +57,46 @@ export async function buildEmulator(): Promise<void> {
   })
 }
 
+/**
+ * The mini-program's view of the registry, written under miniprogram/ because
+ * DevTools packages only what lies there: ids, titles, kinds and keywords,
+ * and the environment the app initialises wx.cloud with.
+ */
+export function writeMiniprogramRegistry(): void {
+  const registry = JSON.parse(readFileSync(join(root, 'templates.json'), 'utf8')) as {
+    templates: Array<{ id: string; title: string; kind: string; keywords: Array<{ key: string; name: string; example?: string }>; options?: { selfService?: boolean } }>
+  }
+  const envId = (JSON.parse(readFileSync(join(root, 'cloudbaserc.json'), 'utf8')) as { envId: string }).envId
+  const templates = registry.templates.map((t) => ({
+    id: t.id,
+    title: t.title,
+    kind: t.kind,
+    selfService: t.options?.selfService === true,
+    keywords: t.keywords.map((k) => ({ key: k.key, name: k.name, example: k.example ?? '' })),
+  }))
+  const dir = join(root, 'miniprogram/generated')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(
+    join(dir, 'registry.ts'),
+    `// Written by \`npm run build\` from templates.json and cloudbaserc.json: edit those, not this.
+export interface RegistryTemplate {
+  id: string
+  title: string
+  kind: 'one-time' | 'long-term'
+  selfService: boolean
+  keywords: Array<{ key: string; name: string; example: string }>
+}
+
+export const ENV_ID = ${JSON.stringify(envId)}
+
+export const TEMPLATES: RegistryTemplate[] = ${JSON.stringify(templates, null, 2)}
+`,
+  )
+}
+
 async function main(): Promise<void> {
   const started = Date.now()
+  writeMiniprogramRegistry()
   await Promise.all([buildFunctions(), buildEmulator()])
   console.log(`built ${functionNames().join(', ')} and the emulator in ${Date.now() - started} ms`)
 }

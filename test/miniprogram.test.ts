@@ -1,0 +1,93 @@
+/**
+ * The mini-program end to end: its own page code in the simulated runtime,
+ * against the project's functions in the emulator, judged by WeChat's oracle.
+ */
+import { beforeAll, describe, expect, it } from 'vitest'
+import { MiniProgram, buildMiniprogram } from './support/miniprogram'
+import type { RunningEmulator } from './support/emulator'
+import { APPOINTMENT, CLASS, EVENT, Product, newOpenid, useProduct } from './support/product'
+
+const context = useProduct()
+let emulator: RunningEmulator
+let product: Product
+beforeAll(async () => {
+  ;({ emulator, product } = context)
+  await buildMiniprogram()
+})
+
+function user(): MiniProgram {
+  const app = new MiniProgram(emulator, newOpenid('oMini'))
+  app.launch()
+  return app
+}
+
+const row = (page: any, id: string) => page.data.rows.find((r: { id: string }) => r.id === id)
+
+describe('the mini-program', () => {
+  it('a tap, the popup accepted, the result recorded, a reminder scheduled and delivered, the count shown', async () => {
+    const app = user()
+    const home = await app.open('pages/index/index')
+    expect(home.data.openid).toBe(app.openid)
+
+    const subscriptions = await app.open('pages/subscriptions/subscriptions')
+    expect(row(subscriptions, APPOINTMENT)).toMatchObject({ available: 0, status: 'none' })
+    await app.tap(subscriptions, 'subscribe', { kind: 'one-time' })
+    expect(app.toasts).toContain('订阅成功')
+    expect(row(subscriptions, APPOINTMENT)).toMatchObject({ available: 1, status: 'accept' })
+    expect(row(subscriptions, EVENT).available).toBe(1)
+    expect(await product.oracleQuota(app.openid, APPOINTMENT)).toMatchObject({ available: 1 })
+
+    const reminder = await app.open('pages/reminder/reminder')
+    reminder.onWhat({ detail: { value: '复查牙齿' } })
+    await app.tap(reminder, 'schedule')
+    expect(reminder.data).toMatchObject({ error: '', scheduled: expect.stringMatching(/^msg_/) })
+    expect(await product.delivered(app.openid)).toEqual([])
+
+    const fired = await emulator.trigger('send', new Date(Date.now() + 2 * 60_000).toISOString())
+    expect(fired.status).toBe(200)
+    const [message] = await product.delivered(app.openid)
+    expect(message).toMatchObject({ template_id: APPOINTMENT, page: 'pages/subscriptions/subscriptions' })
+    expect(message.data.thing1).toEqual({ value: '复查牙齿' })
+
+    await subscriptions.onShow()
+    await app.idle()
+    expect(row(subscriptions, APPOINTMENT)).toMatchObject({ available: 0, status: 'accept' })
+    expect(row(subscriptions, EVENT).available).toBe(1)
+  })
+
+  it('asks only from a tap', async () => {
+    const app = user()
+    const page = await app.open('pages/subscriptions/subscriptions')
+    await page.subscribe({ currentTarget: { dataset: { kind: 'one-time' } } })
+    await app.idle()
+    expect(app.toasts).toContain('订阅没有完成（10005）')
+  })
+
+  it('explains a reject and a ban', async () => {
+    const app = user()
+    app.choose = (id) => (id === APPOINTMENT ? 'reject' : id === EVENT ? 'ban' : 'accept')
+    const page = await app.open('pages/subscriptions/subscriptions')
+    await app.tap(page, 'subscribe', { kind: 'one-time' })
+    const [modal] = app.modals
+    expect(modal!.content).toMatch(/你拒绝了「预约提醒」/)
+    expect(modal!.content).toMatch(/「活动开始提醒」已被封禁/)
+    expect(row(page, APPOINTMENT)).toMatchObject({ available: 0, status: 'reject' })
+  })
+
+  it('explains a main switch that is off', async () => {
+    const app = user()
+    await emulator.request('PUT', '/_emulator/wechat/settings', { openid: app.openid, mainSwitch: false })
+    const page = await app.open('pages/subscriptions/subscriptions')
+    expect(page.data.mainSwitch).toBe(false)
+    await app.tap(page, 'subscribe', { kind: 'long-term' })
+    expect(app.modals[0]!.title).toBe('订阅消息已关闭')
+    expect(await product.ledger(app.openid, CLASS)).toMatchObject({ status: 'none' })
+  })
+
+  it('shows "always keep" choices from getSetting', async () => {
+    const app = user()
+    await emulator.request('POST', '/_emulator/wechat/subscribe', { openid: app.openid, choices: { [CLASS]: 'accept' }, keep: true })
+    const page = await app.open('pages/subscriptions/subscriptions')
+    expect(row(page, CLASS).kept).toBe('accept')
+  })
+})

@@ -1,0 +1,187 @@
+/**
+ * A simulated mini-program runtime: the mini-program's own page code, built
+ * from miniprogram/, runs in Node with `App`, `Page`, `getApp` and a `wx`
+ * whose cloud calls go to the emulator's control API as this user, whose
+ * subscription popup is answered through the emulator's WeChat with scripted
+ * choices, and whose toasts and modals are recorded.
+ */
+import { build } from 'esbuild'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createContext, runInContext, type Context } from 'node:vm'
+import type { RunningEmulator } from '../../emulator/launcher'
+import { ROOT } from '../../emulator/launcher'
+
+const OUT = join(ROOT, 'build/miniprogram-sim')
+
+/** Bundles the app and each page for the simulator (WeChat DevTools compiles the same TypeScript for the device). */
+export async function buildMiniprogram(): Promise<void> {
+  mkdirSync(OUT, { recursive: true })
+  const app = JSON.parse(readFileSync(join(ROOT, 'miniprogram/app.json'), 'utf8')) as { pages: string[] }
+  await build({
+    entryPoints: ['app', ...app.pages].map((page) => ({ in: join(ROOT, 'miniprogram', `${page}.ts`), out: page })),
+    outdir: OUT,
+    bundle: true,
+    format: 'iife',
+    platform: 'neutral',
+    target: 'es2020',
+    logLevel: 'warning',
+  })
+}
+
+type Choice = 'accept' | 'reject' | 'ban'
+type Callbacks<T> = { success?: (value: T) => void; fail?: (error: { errMsg: string; errCode?: number }) => void; complete?: () => void }
+
+interface PageInstance {
+  data: Record<string, any>
+  setData(patch: Record<string, unknown>): void
+  [method: string]: any
+}
+
+export class MiniProgram {
+  readonly toasts: string[] = []
+  readonly modals: Array<{ title?: string; content?: string }> = []
+  readonly navigations: string[] = []
+  /** The answer the user gives to each template in a popup. */
+  choose: (templateId: string) => Choice = () => 'accept'
+  private readonly context: Context
+  private app: any
+  private pending = 0
+  private inTap = false
+
+  constructor(
+    private readonly emulator: RunningEmulator,
+    readonly openid: string,
+  ) {
+    const pageDefinitions: Array<Record<string, any>> = []
+    this.context = createContext({
+      App: (definition: any) => {
+        this.app = definition
+      },
+      Page: (definition: any) => pageDefinitions.push(definition),
+      getApp: () => this.app,
+      wx: this.wx(),
+      console,
+      setTimeout,
+      Promise,
+      Date,
+      Math,
+      JSON,
+    })
+    this.context.__pages = pageDefinitions
+  }
+
+  launch(): void {
+    runInContext(readFileSync(join(OUT, 'app.js'), 'utf8'), this.context)
+    this.app.onLaunch?.()
+  }
+
+  /** Loads a page as WeChat does: its definition, then onLoad and onShow. */
+  async open(path: string, query: Record<string, string> = {}): Promise<PageInstance> {
+    runInContext(readFileSync(join(OUT, `${path}.js`), 'utf8'), this.context)
+    const definition = (this.context.__pages as Array<Record<string, any>>).pop()!
+    const page: PageInstance = {
+      ...definition,
+      data: structuredClone(definition.data ?? {}),
+      setData(patch) {
+        Object.assign(this.data, patch)
+      },
+    }
+    for (const [key, value] of Object.entries(definition)) if (typeof value === 'function') page[key] = value.bind(page)
+    await this.track(page.onLoad?.(query))
+    await this.track(page.onShow?.())
+    await this.idle()
+    return page
+  }
+
+  /** A user's tap: the handler runs synchronously inside the gesture, as on a device. */
+  async tap(page: PageInstance, handler: string, dataset: Record<string, unknown> = {}): Promise<void> {
+    this.inTap = true
+    try {
+      await this.track(page[handler]({ currentTarget: { dataset }, target: { dataset } }))
+    } finally {
+      this.inTap = false
+    }
+    await this.idle()
+  }
+
+  /** Waits until every cloud call and popup the pages started has finished. */
+  async idle(): Promise<void> {
+    for (let quiet = 0; quiet < 3; ) {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      quiet = this.pending === 0 ? quiet + 1 : 0
+    }
+  }
+
+  private async track<T>(work: Promise<T> | T): Promise<T> {
+    this.pending += 1
+    try {
+      return await work
+    } finally {
+      this.pending -= 1
+    }
+  }
+
+  /** Runs `work`, counted as pending, and answers through callbacks and a promise, as wx APIs do. */
+  private api<T>(options: Callbacks<T>, work: () => Promise<T>): Promise<T> {
+    const run = this.track(
+      work().then(
+        (value) => {
+          options.success?.(value)
+          options.complete?.()
+          return value
+        },
+        (error) => {
+          options.fail?.(error)
+          options.complete?.()
+          throw error
+        },
+      ),
+    )
+    if (options.success || options.fail) run.catch(() => undefined)
+    return run
+  }
+
+  private wx() {
+    const emulator = this.emulator
+    return {
+      cloud: {
+        init: (_options: { env?: string }) => undefined,
+        callFunction: (options: { name: string; data?: unknown } & Callbacks<unknown>) =>
+          this.api(options, async () => {
+            const reply = await emulator.call(options.name, options.data ?? {}, { openid: this.openid })
+            if (reply.status !== 200) throw { errMsg: reply.body.errMsg, errCode: reply.body.errCode }
+            return reply.body
+          }),
+      },
+      login: (options: Callbacks<{ code: string; errMsg: string }> = {}) =>
+        this.api(options, async () => ({ code: `code-${this.openid}`, errMsg: 'login:ok' })),
+      requestSubscribeMessage: (options: { tmplIds: string[] } & Callbacks<Record<string, string>>) => {
+        // Since base library 2.8.2 the popup may only come from a tap.
+        const fromTap = this.inTap
+        return this.api(options, async () => {
+          if (!fromTap) throw { errMsg: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture.', errCode: 10005 }
+          const choices = Object.fromEntries(options.tmplIds.map((id) => [id, this.choose(id)]))
+          const reply = await emulator.request('POST', '/_emulator/wechat/subscribe', { openid: this.openid, choices })
+          if (reply.status !== 200) throw reply.body
+          return reply.body
+        })
+      },
+      getSetting: (options: { withSubscriptions?: boolean } & Callbacks<unknown> = {}) =>
+        this.api(options, async () => {
+          const reply = await emulator.request('GET', `/_emulator/wechat/settings?openid=${this.openid}`)
+          return options.withSubscriptions ? reply.body : { errMsg: reply.body.errMsg, authSetting: reply.body.authSetting }
+        }),
+      showToast: (options: { title: string }) => {
+        this.toasts.push(options.title)
+      },
+      showModal: (options: { title?: string; content?: string } & Callbacks<{ confirm: boolean }>) => {
+        this.modals.push({ title: options.title, content: options.content })
+        return this.api(options, async () => ({ confirm: true, cancel: false }))
+      },
+      navigateTo: (options: { url: string }) => {
+        this.navigations.push(options.url)
+      },
+    }
+  }
+}
