@@ -166,6 +166,23 @@ export async function callFunction<T = unknown>(name: string, data: Record<strin
   return reply.result
 }
 
+/** One private template as getTemplateList gives it. */
+export interface AccountTemplate {
+  priTmplId: string
+  title: string
+  content: string
+  example?: string
+  /** 2: one-time, 3: long-term. */
+  type: number
+  keywordEnumValueList?: Array<{ keywordCode: string; enumValueList: string[] }>
+}
+
+/** The account's private templates (subscribeMessage.getTemplateList, a cloud call). */
+export async function getTemplateList(): Promise<AccountTemplate[]> {
+  const reply = (await ready().openapi.subscribeMessage.getTemplateList({})) as { data?: AccountTemplate[] }
+  return reply.data ?? []
+}
+
 /** The SDK's error for a failed database or cloud call carries a numeric errCode. */
 export function errCodeOf(error: unknown): number | undefined {
   const code = (error as { errCode?: unknown } | null)?.errCode

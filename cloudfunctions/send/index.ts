@@ -1,5 +1,5 @@
 import { Campaigns } from '../../src/campaigns/campaigns'
-import { callFunction, callerContext, database, sendSubscribeMessage, type CallerContext } from '../../src/cloud'
+import { callFunction, callerContext, database, getTemplateList, sendSubscribeMessage, type CallerContext } from '../../src/cloud'
 import { Dispatcher, type DispatchReport } from '../../src/dispatch/dispatcher'
 import { answer } from '../../src/door'
 import { isRecord } from '../../src/input'
@@ -7,6 +7,7 @@ import { CODES, refuse, success } from '../../src/replies'
 import { requireServer } from '../../src/send/request'
 import { Sender, defaultSleep } from '../../src/send/send'
 import { SETTINGS } from '../../src/settings'
+import { registryFromAccount } from '../../src/templates/sync'
 
 /** How long to wait for WeChat before a send's outcome counts as unknown (envVariables in cloudbaserc.json). */
 const wechatTimeoutMs = Number(process.env.WECHAT_TIMEOUT_MS ?? 5000)
@@ -57,6 +58,9 @@ export async function main(event: unknown) {
         return campaigns().broadcast(caller, event, SETTINGS.dispatcher.budgetMs / 3)
       case 'campaign':
         return campaigns().report(caller, event)
+      case 'templates':
+        requireServer(caller, 'templates')
+        return success({ templates: registryFromAccount(await getTemplateList()) })
       case 'dispatch': {
         requireServer(caller, 'dispatch')
         const { shard, deadline, clockAhead: offset } = request
@@ -66,7 +70,7 @@ export async function main(event: unknown) {
         return success({ report: await dispatcher(offset).run(shard as number, deadline) })
       }
       default:
-        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, broadcast or campaign, or left out', { field: 'action' })
+        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, broadcast, campaign or templates, or left out', { field: 'action' })
     }
   })
 }

@@ -1,0 +1,209 @@
+/**
+ * The operator's commands. Each talks to the project's functions as a
+ * server-side caller (no user), or reads the database directly.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Connection } from './connect'
+import { UsageError } from './connect'
+
+export interface Io {
+  out: (line: string) => void
+  /** Rewrites the current line (a progress bar); a plain line where there is no terminal. */
+  progress: (line: string) => void
+  root: string
+  sleep: (ms: number) => Promise<void>
+}
+
+type Flags = Record<string, string | true>
+
+export function parseFlags(args: string[]): { positional: string[]; flags: Flags } {
+  const positional: string[] = []
+  const flags: Flags = {}
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (!arg.startsWith('--')) {
+      positional.push(arg)
+      continue
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s)
+    if (inline !== undefined) flags[name!] = inline
+    else if (args[i + 1] !== undefined && !args[i + 1]!.startsWith('--')) flags[name!] = args[++i]!
+    else flags[name!] = true
+  }
+  return { positional, flags }
+}
+
+const need = (flags: Flags, name: string): string => {
+  const value = flags[name]
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`)
+  return value
+}
+
+/** `--data '{"thing1":"…"}'` or `--data @file.json`. */
+function dataFlag(flags: Flags, root: string): Record<string, string> {
+  const raw = need(flags, 'data')
+  const text = raw.startsWith('@') ? readFileSync(join(root, raw.slice(1)), 'utf8') : raw
+  try {
+    const parsed = JSON.parse(text)
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object')
+    return parsed
+  } catch (error) {
+    throw new UsageError(`--data must be a JSON object of keyword values: ${(error as Error).message}`)
+  }
+}
+
+async function callSend(connection: Connection, data: Record<string, unknown>): Promise<Record<string, any>> {
+  const reply = await connection.app.callFunction({ name: 'send', data })
+  if (reply.code) throw new Error(`send could not be called on ${connection.target}: ${reply.code} ${reply.message}`)
+  return reply.result
+}
+
+function sendRequest(flags: Flags, root: string): Record<string, unknown> {
+  return {
+    touser: need(flags, 'to'),
+    templateId: need(flags, 'template'),
+    data: dataFlag(flags, root),
+    ...(typeof flags.page === 'string' ? { page: flags.page } : {}),
+    ...(typeof flags.key === 'string' ? { idempotencyKey: flags.key } : {}),
+    ...(typeof flags.lang === 'string' ? { lang: flags.lang } : {}),
+    ...(typeof flags.state === 'string' ? { miniprogramState: flags.state } : {}),
+  }
+}
+
+function report(io: Io, reply: Record<string, any>): number {
+  io.out(JSON.stringify(reply, null, 2))
+  return reply.ok ? 0 : 1
+}
+
+function bar(done: number, total: number, width = 30): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width)
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`
+}
+
+export const COMMANDS: Record<string, { usage: string; run: (c: Connection, args: string[], io: Io) => Promise<number> }> = {
+  send: {
+    usage: 'send --to <openid> --template <id> --data <json|@file> [--page <page>] [--key <idempotencyKey>]',
+    run: async (c, args, io) => report(io, await callSend(c, sendRequest(parseFlags(args).flags, io.root))),
+  },
+  schedule: {
+    usage: 'schedule --at <ISO 8601> --to <openid> --template <id> --data <json|@file> [--page <page>] [--key <key>]',
+    run: async (c, args, io) => {
+      const { flags } = parseFlags(args)
+      return report(io, await callSend(c, { ...sendRequest(flags, io.root), sendAt: need(flags, 'at') }))
+    },
+  },
+  cancel: {
+    usage: 'cancel <messageId>',
+    run: async (c, [messageId], io) => {
+      if (!messageId) throw new UsageError('cancel needs a message id')
+      return report(io, await callSend(c, { action: 'cancel', messageId }))
+    },
+  },
+  message: {
+    usage: 'message <messageId>',
+    run: async (c, [messageId], io) => {
+      if (!messageId) throw new UsageError('message needs a message id')
+      return report(io, await callSend(c, { action: 'get', messageId }))
+    },
+  },
+  broadcast: {
+    usage: 'broadcast --template <id> --data <json|@file> [--page <page>] [--no-wait]',
+    run: async (c, args, io) => {
+      const { flags } = parseFlags(args)
+      const reply = await callSend(c, {
+        action: 'broadcast',
+        templateId: need(flags, 'template'),
+        data: dataFlag(flags, io.root),
+        ...(typeof flags.page === 'string' ? { page: flags.page } : {}),
+      })
+      if (!reply.ok) return report(io, reply)
+      io.out(`campaign ${reply.campaignId}`)
+      if (flags['no-wait']) return 0
+      // The timer sends the campaign's messages; show its progress until none is left queued.
+      for (;;) {
+        const status = await callSend(c, { action: 'campaign', campaignId: reply.campaignId })
+        const finished = status.sent + status.failed + status.skipped + status.unknown
+        io.progress(`${bar(finished, status.total)} sent ${status.sent}, failed ${status.failed}, skipped ${status.skipped}`)
+        if (status.status === 'queued' && status.queued === 0) break
+        await io.sleep(1000)
+      }
+      io.out('')
+      return report(io, await callSend(c, { action: 'campaign', campaignId: reply.campaignId }))
+    },
+  },
+  campaign: {
+    usage: 'campaign <campaignId>',
+    run: async (c, [campaignId], io) => {
+      if (!campaignId) throw new UsageError('campaign needs a campaign id')
+      return report(io, await callSend(c, { action: 'campaign', campaignId }))
+    },
+  },
+  grants: {
+    usage: 'grants <openid>',
+    run: async (c, [openid], io) => {
+      if (!openid) throw new UsageError('grants needs an openid')
+      const { data, code, message } = await c.app.database().collection('grants').where({ openid }).limit(100).get()
+      if (code) throw new Error(`${code} ${message}`)
+      for (const g of data as Array<Record<string, unknown>>) io.out(`${g.templateId}  ${g.kind}  available ${g.available}  ${g.status}`)
+      if (data.length === 0) io.out(`no grants for ${openid}`)
+      return 0
+    },
+  },
+  stats: {
+    usage: 'stats',
+    run: async (c, _args, io) => {
+      const db = c.app.database()
+      const $ = db.command.aggregate
+      const reply = await db.collection('messages').aggregate().group({ _id: { status: '$status', templateId: '$templateId' }, count: $.sum(1) }).sort({ '_id.templateId': 1, '_id.status': 1 }).end()
+      if (reply.code) throw new Error(`${reply.code} ${reply.message}`)
+      const rows = reply.data as Array<{ _id: { status: string; templateId: string }; count: number }>
+      io.out('template                                      status      count')
+      for (const row of rows) io.out(`${row._id.templateId.padEnd(45)} ${row._id.status.padEnd(11)} ${row.count}`)
+      return 0
+    },
+  },
+  'templates sync': {
+    usage: 'templates sync',
+    run: async (c, _args, io) => {
+      const reply = await callSend(c, { action: 'templates' })
+      if (!reply.ok) return report(io, reply)
+      const path = join(io.root, 'templates.json')
+      const current = JSON.parse(readFileSync(path, 'utf8')) as { templates: Array<Record<string, any>> } & Record<string, unknown>
+      const known = new Map(current.templates.map((t) => [t.id, t]))
+      const templates = (reply.templates as Array<Record<string, any>>).map((t) => {
+        const before = known.get(t.id)
+        const examples = new Map((before?.keywords ?? []).map((k: Record<string, unknown>) => [k.key, k.example]))
+        return {
+          id: t.id,
+          title: t.title,
+          kind: t.kind,
+          keywords: t.keywords.map((k: Record<string, unknown>) => ({ ...k, ...(examples.get(k.key) ? { example: examples.get(k.key) } : {}) })),
+          options: before?.options ?? { selfService: false, truncateThing: false },
+        }
+      })
+      writeFileSync(path, `${JSON.stringify({ ...current, templates }, null, 2)}\n`)
+      io.out(`templates.json: ${templates.length} templates (${templates.filter((t) => !known.has(t.id)).length} new); options kept for known ones`)
+      return 0
+    },
+  },
+  'db init': {
+    usage: 'db init',
+    run: async (c, _args, io) => {
+      const dir = join(io.root, 'db')
+      for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+        const declaration = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { collection: string; indexes: Array<{ name: string; unique?: boolean; keys: Array<{ field: string; direction: number }> }> }
+        const reply = await c.app.database().createCollection(declaration.collection)
+        const exists = reply?.code === 'DATABASE_COLLECTION_ALREADY_EXIST' || /exist/i.test(String(reply?.message ?? ''))
+        if (reply?.code && !exists) throw new Error(`${declaration.collection}: ${reply.code} ${reply.message}`)
+        io.out(`${declaration.collection}: ${exists ? 'exists' : 'created'}`)
+        for (const index of declaration.indexes) {
+          const keys = index.keys.map((k) => `${k.field} ${k.direction === 1 ? 'asc' : 'desc'}`).join(', ')
+          io.out(`  index ${index.name}${index.unique ? ' (unique)' : ''}: ${keys}`)
+        }
+      }
+      io.out('Indexes are created by the emulator from db/; on a real environment create the ones listed above in the console (database → indexes).')
+      return 0
+    },
+  },
+}
