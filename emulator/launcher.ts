@@ -31,6 +31,10 @@ export interface RunningEmulator {
 }
 
 export interface EmulatorOptions {
+  /** Also print what the emulator prints (for a person watching, as `npm start` does). */
+  echo?: boolean
+  /** 0 (the default) lets the system choose. */
+  port?: number
   project?: string
   /** A data folder; without it the emulator keeps everything in memory. */
   data?: string
@@ -43,7 +47,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...(process.env.EMULATOR_NODE_ARGS ? process.env.EMULATOR_NODE_ARGS.split(' ') : []),
     join(ROOT, 'build/emulator/cli.js'),
     '--port',
-    '0',
+    String(options.port ?? 0),
     '--project',
     options.project ?? ROOT,
     ...(options.data ? ['--data', options.data] : ['--in-memory']),
@@ -57,6 +61,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       for (const line of chunk.toString('utf8').split('\n')) {
         if (!line) continue
         output.push(line)
+        if (options.echo) console.log(line)
         const ready = /ready (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
         if (ready) {
           clearTimeout(timer)

@@ -1,0 +1,54 @@
+/** npm start as a newcomer meets it: a seeded demo on the first start, kept data and no second seed after. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ROOT } from './support/emulator'
+
+const data = mkdtempSync(join(tmpdir(), 'start-data-'))
+afterAll(() => rmSync(data, { recursive: true, force: true }))
+
+async function start(): Promise<{ child: ChildProcess; url: string; output: string[] }> {
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['scripts/start.ts'], { cwd: ROOT, env: { ...process.env, PORT: '0', EMULATOR_DATA: data } })
+  const output: string[] = []
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(output.join('\n'))), 30_000)
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output.push(...chunk.toString().split('\n'))
+      const found = /The local cloud is at (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join('\n'))
+      if (found) {
+        clearTimeout(timer)
+        resolve(found[1]!)
+      }
+    })
+    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()))
+  })
+  return { child, url, output }
+}
+
+const stop = (child: ChildProcess) => new Promise<void>((resolve) => (child.kill('SIGINT'), child.once('exit', () => resolve())))
+
+describe('npm start', () => {
+  it('seeds a demo whose messages WeChat delivers, once', async () => {
+    const first = await start()
+    try {
+      expect(first.output.join('\n')).toMatch(/demo: 3 users logged in and accepted templates/)
+      expect(first.output.join('\n')).toMatch(/npm run admin -- --emulator http/)
+      // The timer's next runs, a couple of minutes ahead.
+      await fetch(`${first.url}/_emulator/functions/send/trigger`, { method: 'POST', body: JSON.stringify({ time: new Date(Date.now() + 120_000).toISOString() }) })
+      const delivered = ((await (await fetch(`${first.url}/_emulator/wechat/messages`)).json()) as { data: Array<{ touser: string }> }).data
+      expect(delivered.map((m: { touser: string }) => m.touser).sort()).toEqual(['oDemoAlice', 'oDemoBob', 'oDemoCarol'])
+    } finally {
+      await stop(first.child)
+    }
+    const second = await start()
+    try {
+      expect(second.output.join('\n')).toMatch(/data kept from the last start; nothing seeded/)
+      const delivered = ((await (await fetch(`${second.url}/_emulator/wechat/messages`)).json()) as { data: unknown[] }).data
+      expect(delivered).toHaveLength(3)
+    } finally {
+      await stop(second.child)
+    }
+  }, 90_000)
+})
