@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { isDuplicateKey, type CallerContext, type Database, type Doc } from '../cloud'
 import { KEY, TEMPLATE_ID, messageData, oneOf, readEvent, text } from '../input'
 import { GRANTS } from '../ledger/ledger'
-import { MESSAGES, newMessageId, shardOf, type NewMessage } from '../outbox/outbox'
+import { MESSAGES, newMessage, newMessageId, type NewMessage } from '../outbox/outbox'
 import { CODES, refuse, success } from '../replies'
 import { LANGS, MINIPROGRAM_STATES, requireServer } from '../send/request'
 import { prepareMessage, type MessageData } from '../templates/validate'
@@ -95,7 +95,7 @@ export class Campaigns {
     const messages: NewMessage[] = grants.map((grant) => {
       const touser = String(grant.openid)
       const _id = newMessageId()
-      return {
+      return newMessage({
         _id,
         idempotencyKey: `campaign:${campaign._id}:${touser}`,
         fingerprint: campaign._id,
@@ -106,19 +106,9 @@ export class Campaigns {
         page: campaign.page,
         miniprogramState: campaign.miniprogramState,
         lang: campaign.lang,
-        status: 'scheduled',
         sendAt: now,
-        dueAt: now,
-        shard: shardOf(touser),
-        claimToken: null,
-        tries: 0,
         campaignId: campaign._id,
-        code: null,
-        errcode: null,
-        errmsg: null,
-        msgid: null,
-        attempts: [],
-      }
+      })
     })
     const queued = await this.insertAll(messages)
     const done = grants.length < this.pageSize

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type RunningEmulator } from '../../test/support/emulator'
 import { connectSdk } from '../../test/support/sdk'
 import { database } from '../cloud'
-import { Outbox, newMessageId, shardOf, type MessageRecord, type NewMessage } from './outbox'
+import { Outbox, newMessage, newMessageId, shardOf, type MessageRecord, type NewMessage } from './outbox'
 
 let emulator: RunningEmulator
 let outbox: Outbox
@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => emulator.stop())
 
 function message(key: string): NewMessage {
-  return {
+  return newMessage({
     _id: newMessageId(),
     idempotencyKey: key,
     fingerprint: 'f',
@@ -26,19 +26,7 @@ function message(key: string): NewMessage {
     page: null,
     miniprogramState: 'formal',
     lang: 'zh_CN',
-    status: 'sending',
-    sendAt: null,
-    dueAt: null,
-    shard: 0,
-    claimToken: null,
-    tries: 0,
-    campaignId: null,
-    code: null,
-    errcode: null,
-    errmsg: null,
-    msgid: null,
-    attempts: [],
-  }
+  })
 }
 
 describe('Outbox', () => {
@@ -53,7 +41,7 @@ describe('Outbox', () => {
   })
 
   it('applies a conditional change only while its expectation holds', async () => {
-    const queued = { ...message('server:k3'), status: 'scheduled' as const }
+    const queued = { ...message('server:k3'), status: 'scheduled' as const, sendAt: new Date(), dueAt: new Date() }
     await outbox.open(queued)
     expect(await outbox.update(queued._id, { status: 'cancelled' }, [], { status: 'scheduled' })).toBe(true)
     expect(await outbox.update(queued._id, { status: 'cancelled' }, [], { status: 'scheduled' })).toBe(false)

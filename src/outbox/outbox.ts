@@ -70,6 +70,32 @@ export function shardOf(openid: string): number {
   return (hash >>> 0) % SHARDS
 }
 
+/** What a new message is asked for; everything else starts empty. */
+export type MessageRequest = Pick<
+  MessageRecord,
+  '_id' | 'idempotencyKey' | 'fingerprint' | 'requestedBy' | 'touser' | 'templateId' | 'data' | 'page' | 'miniprogramState' | 'lang'
+> & { sendAt?: Date | null; campaignId?: string | null }
+
+/** A message as first written: queued for `sendAt` when given, else being sent now. */
+export function newMessage(request: MessageRequest): NewMessage {
+  const sendAt = request.sendAt ?? null
+  return {
+    ...request,
+    status: sendAt ? 'scheduled' : 'sending',
+    sendAt,
+    dueAt: sendAt,
+    shard: shardOf(request.touser),
+    claimToken: null,
+    tries: 0,
+    campaignId: request.campaignId ?? null,
+    code: null,
+    errcode: null,
+    errmsg: null,
+    msgid: null,
+    attempts: [],
+  }
+}
+
 export function newMessageId(): string {
   return `msg_${Date.now().toString(36)}${randomBytes(8).toString('hex')}`
 }

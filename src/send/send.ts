@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import type { CallerContext, Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
 import { Ledger } from '../ledger/ledger'
 import { deliver, type Delivery } from '../outbox/deliver'
-import { Outbox, newMessageId, shardOf, type MessageChange, type MessageRecord, type NewMessage } from '../outbox/outbox'
+import { Outbox, newMessage, newMessageId, type MessageChange, type MessageRecord } from '../outbox/outbox'
 import { CODES, failure, refuse, success } from '../replies'
 import { prepareMessage, type PreparedMessage } from '../templates/validate'
 import { authorize, parseMessageAction, parseSendRequest, type SendRequest } from './request'
@@ -88,7 +88,7 @@ export class Sender {
     const prepared = prepareMessage(request.templateId, request.data, request.page)
     const messageId = newMessageId()
     const scope = caller.openid ?? 'server'
-    const record: NewMessage = {
+    const record = newMessage({
       _id: messageId,
       idempotencyKey: `${scope}:${request.idempotencyKey ?? `auto:${messageId}`}`,
       fingerprint: fingerprint(request, prepared),
@@ -99,19 +99,8 @@ export class Sender {
       page: request.page ?? null,
       miniprogramState: request.miniprogramState,
       lang: request.lang,
-      status: request.sendAt ? 'scheduled' : 'sending',
-      sendAt: request.sendAt ?? null,
-      dueAt: request.sendAt ?? null,
-      shard: shardOf(request.touser),
-      claimToken: null,
-      tries: 0,
-      campaignId: null,
-      code: null,
-      errcode: null,
-      errmsg: null,
-      msgid: null,
-      attempts: [],
-    }
+      sendAt: request.sendAt,
+    })
     const opened = await this.outbox.open(record)
     if (!opened.created) return this.repeat(opened.existing, record.fingerprint)
     // A scheduled message reserves its grant when it is dispatched, not now.

@@ -19,7 +19,7 @@ import registry from '../../../templates.json'
 import settings from '../../../settings.json'
 import { FUNCTION_BUILD, buildEmulator, buildFunctions } from '../../../scripts/build'
 import { ROOT, startEmulator, type RunningEmulator } from '../../../emulator/launcher'
-import { shardOf } from '../../outbox/outbox'
+import { newMessage } from '../../outbox/outbox'
 import { renderChart, renderMarkdown } from './report'
 
 const QUICK = process.argv.includes('--quick')
@@ -92,30 +92,21 @@ class Harness {
   async dueMessages(users: string[], dueAt: Date, prefix: string): Promise<void> {
     await this.insert(
       'messages',
-      users.map((touser, i) => ({
-        _id: `${prefix}${i}`,
-        idempotencyKey: `bench:${prefix}${i}`,
-        fingerprint: 'bench',
-        requestedBy: 'server',
-        touser,
-        templateId: TEMPLATE.id,
-        data: DATA,
-        page: null,
-        miniprogramState: 'formal',
-        lang: 'zh_CN',
-        status: 'scheduled',
-        sendAt: dueAt,
-        dueAt,
-        shard: shardOf(touser),
-        claimToken: null,
-        tries: 0,
-        campaignId: null,
-        code: null,
-        errcode: null,
-        errmsg: null,
-        msgid: null,
-        attempts: [],
-      })),
+      users.map((touser, i) =>
+        newMessage({
+          _id: `${prefix}${i}`,
+          idempotencyKey: `bench:${prefix}${i}`,
+          fingerprint: 'bench',
+          requestedBy: 'server',
+          touser,
+          templateId: TEMPLATE.id,
+          data: DATA,
+          page: null,
+          miniprogramState: 'formal',
+          lang: 'zh_CN',
+          sendAt: dueAt,
+        }),
+      ),
     )
   }
 
