@@ -48,6 +48,7 @@ export class WechatStore {
         seq INTEGER PRIMARY KEY AUTOINCREMENT, msgid TEXT NOT NULL UNIQUE, touser TEXT NOT NULL, body TEXT NOT NULL,
         sent_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS wechat_messages_touser ON wechat_messages (touser, seq);
+      CREATE INDEX IF NOT EXISTS wechat_messages_sent ON wechat_messages (sent_at);
     `)
     this.q = {
       addUser: db.prepare('INSERT OR IGNORE INTO wechat_users (openid, first_seen) VALUES (?, ?)'),
