@@ -196,17 +196,18 @@ describe('reliability', () => {
   }, 30_000)
 
   it('a dispatcher killed mid-batch: the rest go out after the lease, duplicates only for sends in flight', async () => {
-    // 50 recipients, 20 in flight at a time, 400 ms each: killed during the second wave.
+    // 50 recipients, 20 in flight at a time, 400 ms each: killed after the first wave.
     const users = await Promise.all(Array.from({ length: 50 }, () => grantedUser(APPOINTMENT, 2)))
     const sendAt = Date.now() + HOUR
     for (const openid of users) await schedule(openid, sendAt)
     await product.faults({ latencyMs: 400 })
     const running = emulator.trigger('send', at(sendAt + 1000))
-    await new Promise((resolve) => setTimeout(resolve, 700))
+    const mine = async () => (await product.collection('messages')).filter((m) => users.includes(m.touser))
+    // Kill it once the first wave has been recorded, while the next one is in flight.
+    for (let i = 0; i < 100 && !(await mine()).some((m) => m.status === 'sent'); i++) await new Promise((resolve) => setTimeout(resolve, 20))
     expect((await emulator.request('POST', '/_emulator/functions/send/kill')).body.killed).toBe(1)
     expect((await running).status).toBe(500)
     await new Promise((resolve) => setTimeout(resolve, 600))
-    const mine = async () => (await product.collection('messages')).filter((m) => users.includes(m.touser))
     const deliveredAtKill = (await product.delivered()).filter((m) => users.includes(m.touser)).length
     const settledAtKill = (await mine()).filter((m) => m.status === 'sent').length
     // Sent by WeChat while the killed run could not record it: these outcomes were unknown.

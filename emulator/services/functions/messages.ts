@@ -9,6 +9,8 @@ export interface InvokeMessage {
 }
 
 export type InstanceMessage =
+  /** The bundle is loaded (or failed to load): the instance's init phase, before any invocation. */
+  | { type: 'ready'; error?: string }
   | { type: 'log'; requestId: string; level: LogLevel; message: string }
   | { type: 'result'; requestId: string; ok: true; json: string }
   | { type: 'result'; requestId: string; ok: false; message: string; stack?: string }

@@ -43,6 +43,8 @@ export interface LogEntry {
 
 interface Instance {
   worker: Worker
+  /** Resolves when the bundle is loaded (the init phase). */
+  ready: Promise<void>
   version: string
   busy: boolean
   /** Set when the bundle changed while this instance was busy: retire it after the call. */
@@ -111,6 +113,13 @@ export class FunctionsRuntime {
     }
     const pool = this.poolOf(definition)
     const instance = await this.acquire(pool)
+    try {
+      await instance.ready
+    } catch (error) {
+      this.retire(pool, instance)
+      pool.waiting.shift()?.()
+      throw new InvocationError(ERR_FUNCTION_EXECUTE_FAIL, `${name} could not be loaded: ${(error as Error).message}`, requestId)
+    }
     const token = randomBytes(24).toString('hex')
     this.tokens.set(token, { function: name, caller })
     try {
@@ -262,16 +271,29 @@ export class FunctionsRuntime {
       stdout: false,
       stderr: false,
     })
-    const instance: Instance = { worker, version, busy: false, stale: false }
+    let loaded!: (error?: string) => void
+    const ready = new Promise<void>((resolve, reject) => {
+      loaded = (error) => (error ? reject(new Error(error)) : resolve())
+    })
+    ready.catch(() => undefined)
+    const instance: Instance = { worker, ready, version, busy: false, stale: false }
     worker.on('message', (message: InstanceMessage) => {
-      if (message.type === 'log') {
+      if (message.type === 'ready') {
+        loaded(message.error)
+      } else if (message.type === 'log') {
         this.record({ time: new Date().toISOString(), function: definition.name, requestId: message.requestId, level: message.level, message: message.message })
       } else {
         instance.settle?.(message)
       }
     })
-    worker.on('error', (error) => instance.fail?.(error))
-    worker.on('exit', (code) => instance.fail?.(new Error(`the function instance exited with code ${code}`)))
+    worker.on('error', (error) => {
+      loaded(error.message)
+      instance.fail?.(error)
+    })
+    worker.on('exit', (code) => {
+      loaded(`the function instance exited with code ${code}`)
+      instance.fail?.(new Error(`the function instance exited with code ${code}`))
+    })
     worker.unref()
     return instance
   }

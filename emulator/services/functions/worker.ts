@@ -29,13 +29,19 @@ process.on('unhandledRejection', (reason) => {
 
 type Handler = (event: unknown, context: unknown) => unknown
 let handler: Handler | undefined
+let loadError: Error | undefined
 
-function load(): Handler {
+// The init phase, as on the platform: the bundle is loaded before the first invocation,
+// and its loading does not count against any invocation's timeout.
+try {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exported = require(bundle) as { main?: Handler }
   if (typeof exported.main !== 'function') throw new Error(`${bundle} does not export main`)
-  return exported.main
+  handler = exported.main
+} catch (error) {
+  loadError = error instanceof Error ? error : new Error(format(error))
 }
+send({ type: 'ready', ...(loadError ? { error: loadError.message } : {}) })
 
 port.on('message', async (message: InvokeMessage) => {
   current = message.requestId
@@ -43,7 +49,7 @@ port.on('message', async (message: InvokeMessage) => {
   Object.assign(process.env, message.env)
   invocationKeys = Object.keys(message.env)
   try {
-    handler ??= load()
+    if (!handler) throw loadError ?? new Error(`${bundle} is not loaded`)
     const value = await handler(message.event, message.context)
     send({ type: 'result', requestId: message.requestId, ok: true, json: JSON.stringify(value ?? null) })
   } catch (error) {
