@@ -9,6 +9,10 @@
  * message (the emulator's counters), duplicates (the WeChat oracle), the
  * emulator's peak memory; one tick's cost at growing backlogs; and cold start,
  * bundled against unbundled.
+ *
+ * To see where the dispatcher is latency- or CPU-bound: --latency <ms> sets
+ * WeChat's latency, BENCH_CONCURRENCY the sends in flight per invocation,
+ * BENCH_FANOUT the backlog from which a tick fans out.
  */
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -224,7 +228,7 @@ async function main(): Promise<void> {
   await Promise.all([buildEmulator(), buildFunctions()])
   await assembleProject()
   // One invocation does the work (fan-out is for backlogs one invocation cannot send in its budget).
-  const emulator = await startEmulator({ project: PROJECT, args: ['--no-timers', '--quiet', '--function-env', 'send:DISPATCH_FANOUT_THRESHOLD=1000000', ...(process.env.BENCH_CONCURRENCY ? ['--function-env', `send:DISPATCH_CONCURRENCY=${process.env.BENCH_CONCURRENCY}`] : [])] })
+  const emulator = await startEmulator({ project: PROJECT, args: ['--no-timers', '--quiet', '--function-env', `send:DISPATCH_FANOUT_THRESHOLD=${process.env.BENCH_FANOUT ?? 1000000}`, ...(process.env.BENCH_CONCURRENCY ? ['--function-env', `send:DISPATCH_CONCURRENCY=${process.env.BENCH_CONCURRENCY}`] : [])] })
   const h = new Harness(emulator)
   try {
     const dispatch = await measureDispatch(h)
