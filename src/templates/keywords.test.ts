@@ -4,170 +4,16 @@
  * everywhere, data keys, and the cutting of long things.
  */
 import { describe, expect, it } from 'vitest'
+import { DATA_KEYS, KEYWORD_TYPE_LIST, ORDER_STATES, SMILE, describeExamples } from '../../test/fixtures/keyword-examples'
 import { ONE_VALID_VALUE } from '../../test/fixtures/keyword-values'
 import { keywordProblem, THING_MAX, truncateThing, typeOfKey, type KeywordType } from './keywords'
 
-const ORDER_STATES = ['待支付', '已支付', '已取消', '已完成'] as const
-const SMILE = '😀' // one code point, two UTF-16 units
 const enumValuesFor = (type: KeywordType): readonly string[] | undefined => (type === 'enum' ? ORDER_STATES : undefined)
 
-const TYPES: readonly KeywordType[] = [
-  'thing',
-  'number',
-  'letter',
-  'symbol',
-  'character_string',
-  'time',
-  'date',
-  'amount',
-  'phone_number',
-  'car_number',
-  'name',
-  'phrase',
-  'enum',
-]
+const TYPES: readonly KeywordType[] = KEYWORD_TYPE_LIST
 
-interface Examples {
-  accepted: readonly string[]
-  refused: readonly string[]
-}
 
-const EXAMPLES: Record<KeywordType, Examples> = {
-  thing: {
-    accepted: [
-      '订单已发货',
-      'iPhone 15 Pro, 256G!',
-      '1'.repeat(20),
-      '订'.repeat(20),
-      '1'.repeat(19) + SMILE, // 20 code points, 21 UTF-16 units
-      SMILE.repeat(20),
-    ],
-    refused: ['1'.repeat(21), '1'.repeat(20) + SMILE, SMILE.repeat(21), '订'.repeat(21), ''],
-  },
-  number: {
-    accepted: ['0', '-12.5', '3.14159', '007', '1'.repeat(32), '-' + '9'.repeat(32), '1'.repeat(16) + '.' + '1'.repeat(16)],
-    refused: ['1'.repeat(33), '1'.repeat(17) + '.' + '1'.repeat(16), '1.', '.5', '1.2.3', '+5', '1e5', '1,000', '１２', '12a'],
-  },
-  letter: {
-    accepted: ['Z', 'abc', 'VIPGold', 'a'.repeat(32)],
-    refused: ['a'.repeat(33), 'abc1', 'ab c', 'é', '字', 'ａ' /* full-width */],
-  },
-  symbol: {
-    accepted: ['!', ' ', '★★★★★', '¥', '·—…', SMILE.repeat(5), '々〇' /* Han script, but not CJK Unified Ideographs */],
-    refused: ['!'.repeat(6), '★★★★★★', SMILE.repeat(6), 'a', '1', '字', '!a'],
-  },
-  character_string: {
-    accepted: ['A1-b2_c3', 'ORDER#2024/001', 'SF1234567890', 'a'.repeat(32), SMILE.repeat(32)],
-    refused: ['a'.repeat(33), 'a1'.repeat(16) + 'b', SMILE.repeat(33), '订单1', 'No.字', '快递SF123'],
-  },
-  time: {
-    accepted: [
-      '15:01',
-      '9:05',
-      '00:00:00',
-      '23:59:59',
-      '2019年10月1日 15:01',
-      '2019-10-01 15:01',
-      '2019.10.01 23:59',
-      '10/01 8:00',
-      '15:01~16:00',
-      '15:01 ~ 16:00',
-      '2019-10-01 15:01 ~ 2019-10-02 16:00:30',
-    ],
-    refused: [
-      '24:00',
-      '12:60',
-      '12:5',
-      '12:00:60',
-      '1500',
-      '3 pm',
-      '2019-10-01',
-      '2019-10-0115:01', // a date and its time need whitespace between them
-      '2019年10月1日15:01',
-      ' 15:01', // surrounding spaces are sent as they are, so refused
-      '15:01 ',
-      '15:01~',
-      '12:00 ~ 13:00 ~ 14:00',
-      '15：01' /* full-width colon */,
-    ],
-  },
-  date: {
-    accepted: [
-      '2019年10月1日',
-      '2019-10-01',
-      '2019/10/01',
-      '2019.10.01',
-      '10-01',
-      '10/01',
-      '10.01',
-      '10月1日',
-      '2019-10-01 15:01',
-      '2019年10月1日 15:01:30',
-      '2019-10-01 ~ 2019-10-05',
-      '2019-10-01~2019-10-05',
-    ],
-    refused: [
-      '2019-13-01',
-      '2019-00-10',
-      '2019-10-32',
-      '19-10-01',
-      '2019-10/01',
-      '2019年10月',
-      '10:00',
-      '2019-10-01 25:00',
-      ' 2019-10-01',
-      '2019-10-01~',
-      '2019-10-01～2019-10-05' /* full-width tilde */,
-      'tomorrow',
-    ],
-  },
-  amount: {
-    accepted: ['100', '¥12.50', '$3', '88元', '88.8元', '￥0.5', '1234567890', '¥1234567890', '£1234567890.99'],
-    refused: ['12345678901', '¥12345678901', '12345678901元', '12.345', '¥¥1', '-5', '1,000', '12.', '¥ 5', 'abc'],
-  },
-  phone_number: {
-    accepted: ['13800138000', '+86 138 0013 8000', '(010) 1234-5678', '1'.repeat(17)],
-    refused: ['1'.repeat(18), '+86 138 0013 8000 1', '138-0013-800a', '１３８', '138#123'],
-  },
-  car_number: {
-    accepted: ['粤A12345', '京AD12345', '粤B1234学', 'AB12345', 'A1', '粤A123456' /* 8 */],
-    refused: ['粤A1234567' /* 9 */, '粤', 'A', '粤A粤12345', '粤A-12345', '粤A 12345', '𠀀A12345' /* extension B */],
-  },
-  name: {
-    accepted: ['张三', '欧阳娜娜', '张'.repeat(10), '阿卜杜·热合曼', "O'Brien", 'Mary-Jane Watson', 'a'.repeat(20), 'a'.repeat(9) + '张'],
-    refused: [
-      '张'.repeat(11),
-      'a'.repeat(21),
-      'a'.repeat(10) + '张', // mixed counts as Chinese: 11 > 10
-      '张三1',
-      'Agent 007',
-    ],
-  },
-  phrase: {
-    accepted: ['好', '配送中', '已发货', '五个汉字啊'],
-    refused: ['六个汉字啊啊', '配送 中', 'OK', '配送中!', '配送1', '々々' /* Han script, but not CJK Unified Ideographs */],
-  },
-  enum: {
-    accepted: [...ORDER_STATES],
-    refused: ['待支付 ', '其他', 'paid', '已'],
-  },
-}
-
-describe('keywordProblem examples', () => {
-  for (const type of TYPES) {
-    const { accepted, refused } = EXAMPLES[type]
-    it(`${type}: has at least 3 examples each way`, () => {
-      expect(accepted.length).toBeGreaterThanOrEqual(3)
-      expect(refused.length).toBeGreaterThanOrEqual(3)
-    })
-    it.each(accepted.map((value) => [value]))(`${type}: accepts %j`, (value) => {
-      expect(keywordProblem(type, value, enumValuesFor(type))).toBeUndefined()
-    })
-    it.each(refused.map((value) => [value]))(`${type}: refuses %j`, (value) => {
-      expect(keywordProblem(type, value, enumValuesFor(type))).toEqual(expect.any(String))
-    })
-  }
-})
+describeExamples('keywordProblem', keywordProblem)
 
 describe('keywordProblem at the length boundaries', () => {
   it.each<[KeywordType, string, string]>([
@@ -227,21 +73,7 @@ describe('refusals shared by every type', () => {
 })
 
 describe('typeOfKey', () => {
-  it.each<[string, KeywordType]>([
-    ['thing1', 'thing'],
-    ['time2', 'time'],
-    ['number01', 'number'],
-    ['letter9', 'letter'],
-    ['symbol3', 'symbol'],
-    ['character_string12', 'character_string'],
-    ['date7', 'date'],
-    ['amount10', 'amount'],
-    ['phone_number3', 'phone_number'],
-    ['car_number4', 'car_number'],
-    ['name1', 'name'],
-    ['phrase2', 'phrase'],
-    ['enum5', 'enum'],
-  ])('%s is %s', (key, type) => {
+  it.each(DATA_KEYS)('%s is %s', (key, type) => {
     expect(typeOfKey(key)).toBe(type)
   })
 
