@@ -229,6 +229,32 @@ describe('reliability', () => {
   }, 30_000)
 })
 
+describe('an immediate send whose call died', () => {
+  it('is taken over by the dispatcher when its lease ends, and a repeat of its key then gives that outcome', async () => {
+    const openid = await grantedUser(APPOINTMENT, 2)
+    await product.faults({ latencyMs: 800 })
+    const request = { touser: openid, templateId: APPOINTMENT, data: exampleData(APPOINTMENT), idempotencyKey: `died-${openid}` }
+    const call = emulator.call('send', request)
+    const mine = async () => (await product.collection('messages')).filter((m) => m.touser === openid)
+    for (let i = 0; i < 100 && (await mine()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect((await emulator.request('POST', '/_emulator/functions/send/kill')).body.killed).toBeGreaterThanOrEqual(1)
+    expect((await call).status).toBe(500)
+    // Let the dead call's request to WeChat land, so that it does not meet the takeover in flight.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await product.faults(null)
+    const [stuck] = await mine()
+    expect(stuck.status).toBe('sending')
+    // Within its lease nothing takes it over.
+    expect((await tick(Date.now() + 30_000)).claimed).toBe(0)
+    const report = await tick(Date.now() + 120_000)
+    expect(report).toMatchObject({ claimed: 1, sent: 1 })
+    expect(await product.send(request)).toMatchObject({ ok: true, status: 'sent', messageId: stuck._id })
+    // The killed call's send may have gone out too: its outcome was never known.
+    expect((await product.delivered(openid)).length).toBeGreaterThanOrEqual(1)
+    expect((await product.delivered(openid)).length).toBeLessThanOrEqual(2)
+  }, 30_000)
+})
+
 describe('a large backlog', () => {
   it('fans out to one invocation per shard and sends everything once', async () => {
     const openids = Array.from({ length: 220 }, () => newOpenid('oF'))

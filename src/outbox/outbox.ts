@@ -74,16 +74,21 @@ export function shardOf(openid: string): number {
 export type MessageRequest = Pick<
   MessageRecord,
   '_id' | 'idempotencyKey' | 'fingerprint' | 'requestedBy' | 'touser' | 'templateId' | 'data' | 'page' | 'miniprogramState' | 'lang'
-> & { sendAt?: Date | null; campaignId?: string | null }
+> & { sendAt?: Date | null; campaignId?: string | null; leaseUntil?: Date }
 
-/** A message as first written: queued for `sendAt` when given, else being sent now. */
+/**
+ * A message as first written: queued for `sendAt` when given; else being sent
+ * now, under a lease (`leaseUntil`) past which the dispatcher takes it over,
+ * should the call sending it die.
+ */
 export function newMessage(request: MessageRequest): NewMessage {
+  const { leaseUntil, ...fields } = request
   const sendAt = request.sendAt ?? null
   return {
-    ...request,
+    ...fields,
     status: sendAt ? 'scheduled' : 'sending',
     sendAt,
-    dueAt: sendAt,
+    dueAt: sendAt ?? leaseUntil ?? null,
     shard: shardOf(request.touser),
     claimToken: null,
     tries: 0,

@@ -21,6 +21,9 @@ export interface SendDeps {
   now?: () => Date
 }
 
+/** How long an immediate send holds its message before the dispatcher may take it over (past send's 60 s timeout). */
+export const IMMEDIATE_LEASE_MS = 90_000
+
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 function fingerprint(request: SendRequest, prepared: PreparedMessage): string {
@@ -46,6 +49,10 @@ export function replyOf(message: MessageRecord): Record<string, unknown> {
 
 /** What a finished immediate delivery does to its message record. */
 export function settleNow(message: MessageRecord, delivery: Delivery): MessageChange {
+  return { ...outcomeOf(message, delivery), dueAt: null }
+}
+
+function outcomeOf(message: MessageRecord, delivery: Delivery): MessageChange {
   // Nothing went out when the key is released: a retry under the same key may send.
   const released = { idempotencyKey: Outbox.released(message) }
   switch (delivery.kind) {
@@ -100,6 +107,8 @@ export class Sender {
       miniprogramState: request.miniprogramState,
       lang: request.lang,
       sendAt: request.sendAt,
+      // Longer than the function can run: only a call that died leaves it to the dispatcher.
+      leaseUntil: new Date(this.now().getTime() + IMMEDIATE_LEASE_MS),
     })
     const opened = await this.outbox.open(record)
     if (!opened.created) return this.repeat(opened.existing, record.fingerprint)
