@@ -34,7 +34,7 @@ export interface PrivateTemplate extends TemplateSpec {
 export class WechatStore {
   private readonly q
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS wechat_users (openid TEXT PRIMARY KEY, first_seen TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS wechat_grants (
