@@ -92,13 +92,18 @@ describe('instances', () => {
   })
 
   it('captures console output per invocation with its request id', async () => {
-    const reply = await emulator.call('probe', { op: 'throw', message: 'logged' })
-    const requestId = reply.body.requestID
-    const logs = await emulator.request('GET', `/_emulator/logs?requestId=${requestId}`)
-    expect(reply.status).toBe(500)
-    expect(Array.isArray(logs.body.data)).toBe(true)
-    const ok = await emulator.call('probe', { op: 'chain', collection: 'docs', calls: [['add', { data: { a: 1 } }]] })
-    expect(ok.status).toBe(200)
+    const [first, second] = await Promise.all([
+      emulator.call('probe', { op: 'log', text: 'one' }),
+      emulator.call('probe', { op: 'log', text: 'two' }),
+    ])
+    for (const [reply, text] of [[first!, 'one'], [second!, 'two']] as const) {
+      const requestId = reply.body.requestID as string
+      const logs = (await emulator.request('GET', `/_emulator/logs?requestId=${requestId}`)).body.data
+      expect(logs).toEqual([
+        expect.objectContaining({ function: 'probe', requestId, level: 'log', message: `probe says ${text}` }),
+        expect.objectContaining({ function: 'probe', requestId, level: 'warn', message: `and warns { text: '${text}' }` }),
+      ])
+    }
   })
 
   it('rejects a malformed user', async () => {
