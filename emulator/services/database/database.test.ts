@@ -421,7 +421,8 @@ describe('unsupported operations fail loudly', () => {
   it('an unknown query operator is an error, not an empty result', async () => {
     const c = await fresh([{ a: 1 }])
     const reply = await run(c, ['where', { a: { $nosuch: 1 } }], ['get'])
-    expect(reply.error).toBeDefined()
+    expect(reply.error.errCode).toBe(-502002)
+    expect(reply.error.errMsg).toMatch(/\$nosuch/)
   })
 
   it('an unknown action is an error', async () => {
@@ -432,6 +433,7 @@ describe('unsupported operations fail loudly', () => {
   it('a geo query is an error', async () => {
     const c = await fresh([{ a: 1 }])
     const reply = await run(c, ['where', { loc: { $geoNear: { x: 1 } } }], ['get'])
-    expect(reply.error).toBeDefined()
+    expect(reply.error.errCode).toBe(-502002)
+    expect(reply.error.errMsg).toMatch(/\$geoNear/)
   })
 })
