@@ -5,16 +5,12 @@ import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAdmin } from '../scripts/admin'
-import type { RunningEmulator } from './support/emulator'
 import { ROOT } from './support/emulator'
-import { ORDER, Product, exampleData, newOpenid, useProduct } from './support/product'
+import { ORDER, exampleData, newOpenid, useProduct } from './support/product'
 
-const context = useProduct()
-let emulator: RunningEmulator
-let product: Product
+const { emulator, product } = useProduct()
 const root = mkdtempSync(join(tmpdir(), 'admin-root-'))
 beforeAll(() => {
-  ;({ emulator, product } = context)
   cpSync(join(ROOT, 'templates.json'), join(root, 'templates.json'))
   cpSync(join(ROOT, 'db'), join(root, 'db'), { recursive: true })
 })

@@ -1,14 +1,8 @@
 /** Broadcast campaigns through `send`: every holder of a grant gets one message, and the campaign counts them. */
-import { beforeAll, describe, expect, it } from 'vitest'
-import type { RunningEmulator } from './support/emulator'
-import { APPOINTMENT, ORDER, Product, exampleData, newOpenid, useProduct } from './support/product'
+import { describe, expect, it } from 'vitest'
+import { APPOINTMENT, ORDER, exampleData, newOpenid, useProduct } from './support/product'
 
-const context = useProduct()
-let emulator: RunningEmulator
-let product: Product
-beforeAll(() => {
-  ;({ emulator, product } = context)
-})
+const { emulator, product } = useProduct()
 
 const tick = async (time = Date.now() + 1000) => (await emulator.trigger('send', new Date(time).toISOString())).body.result
 

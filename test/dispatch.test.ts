@@ -3,16 +3,10 @@
  * fired by the control API (its `time` runs the dispatcher's clock ahead), and
  * WeChat's oracle says what really went out.
  */
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { RunningEmulator } from './support/emulator'
-import { APPOINTMENT, ORDER, Product, exampleData, newOpenid, useProduct } from './support/product'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { APPOINTMENT, ORDER, exampleData, newOpenid, useProduct } from './support/product'
 
-const context = useProduct(['--no-timers', '--max-instances', '20', '--function-env', 'send:DISPATCH_FANOUT_THRESHOLD=200'])
-let emulator: RunningEmulator
-let product: Product
-beforeAll(() => {
-  ;({ emulator, product } = context)
-})
+const { emulator, product } = useProduct(['--no-timers', '--max-instances', '20', '--function-env', 'send:DISPATCH_FANOUT_THRESHOLD=200'])
 beforeEach(async () => {
   await product.faults(null)
   // Start each test with nothing left due from an earlier one.

@@ -1,15 +1,9 @@
 /** WeChat's pushed events reach `wechat-events` (the project's message-push receiver) and keep the ledger true. */
 import fc from 'fast-check'
-import { beforeAll, describe, expect, it } from 'vitest'
-import type { RunningEmulator } from './support/emulator'
-import { APPOINTMENT, CLASS, EVENT, Product, exampleData, newOpenid, useProduct } from './support/product'
+import { describe, expect, it } from 'vitest'
+import { APPOINTMENT, CLASS, EVENT, exampleData, newOpenid, useProduct } from './support/product'
 
-const context = useProduct()
-let emulator: RunningEmulator
-let product: Product
-beforeAll(() => {
-  ;({ emulator, product } = context)
-})
+const { emulator, product } = useProduct()
 
 /** Events are pushed asynchronously: wait until the receiver has handled every one so far. */
 async function settled(): Promise<void> {

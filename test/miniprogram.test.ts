@@ -4,14 +4,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MiniProgram, buildMiniprogram } from './support/miniprogram'
-import type { RunningEmulator } from './support/emulator'
-import { APPOINTMENT, CLASS, EVENT, Product, newOpenid, useProduct } from './support/product'
+import { APPOINTMENT, CLASS, EVENT, newOpenid, useProduct } from './support/product'
 
-const context = useProduct()
-let emulator: RunningEmulator
-let product: Product
+const { emulator, product } = useProduct()
 beforeAll(async () => {
-  ;({ emulator, product } = context)
   await buildMiniprogram()
 })
 

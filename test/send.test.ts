@@ -4,16 +4,10 @@
  * and a ledger that never disagrees with WeChat's quota.
  */
 import fc from 'fast-check'
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { RunningEmulator } from './support/emulator'
-import { APPOINTMENT, CLASS, EVENT, ORDER, Product, exampleData, newOpenid, useProduct } from './support/product'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { APPOINTMENT, CLASS, EVENT, ORDER, exampleData, newOpenid, useProduct } from './support/product'
 
-const context = useProduct()
-let emulator: RunningEmulator
-let product: Product
-beforeAll(() => {
-  ;({ emulator, product } = context)
-})
+const { emulator, product } = useProduct()
 beforeEach(async () => {
   await product.faults(null)
 })

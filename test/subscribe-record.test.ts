@@ -1,14 +1,8 @@
 /** `subscribe-record` through the emulator: the ledger after the popup, as WeChat's oracle counts it. */
-import { beforeAll, describe, expect, it } from 'vitest'
-import type { RunningEmulator } from './support/emulator'
-import { APPOINTMENT, CLASS, EVENT, ORDER, Product, newOpenid, useProduct } from './support/product'
+import { describe, expect, it } from 'vitest'
+import { APPOINTMENT, CLASS, EVENT, ORDER, newOpenid, useProduct } from './support/product'
 
-const context = useProduct()
-let emulator: RunningEmulator
-let product: Product
-beforeAll(() => {
-  ;({ emulator, product } = context)
-})
+const { emulator, product } = useProduct()
 
 const record = (data: unknown, openid?: string) => emulator.result('subscribe-record', data, openid ? { openid } : undefined)
 

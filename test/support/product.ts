@@ -60,16 +60,28 @@ export class Product {
   }
 }
 
+/** A stand-in for what `get` gives once the test file's beforeAll has run: property reads go through to it. */
+function late<T extends object>(get: () => T): T {
+  return new Proxy({} as T, {
+    get(_stand, key) {
+      const target = get() as Record<string | symbol, unknown>
+      const value = target[key]
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
 /**
  * Starts the project's emulator for the test file (started before its tests,
  * stopped after) and gives the running emulator and a Product over it.
  */
 export function useProduct(args: string[] = ['--no-timers', '--max-instances', '20']): { emulator: RunningEmulator; product: Product } {
-  const context = {} as { emulator: RunningEmulator; product: Product }
+  let emulator: RunningEmulator | undefined
+  let product: Product | undefined
   beforeAll(async () => {
-    context.emulator = await startEmulator({ args })
-    context.product = new Product(context.emulator)
+    emulator = await startEmulator({ args })
+    product = new Product(emulator)
   })
-  afterAll(() => context.emulator.stop())
-  return context
+  afterAll(() => emulator?.stop())
+  return { emulator: late(() => emulator!), product: late(() => product!) }
 }
