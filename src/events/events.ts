@@ -19,11 +19,6 @@ export function entries(list: unknown): Array<Record<string, unknown>> {
   return isRecord(list) ? [list] : []
 }
 
-export interface EventOutcome {
-  event: string
-  applied: number
-}
-
 /**
  * Applies one pushed event. Only WeChat pushes events: a call that carries a
  * user's OPENID is a forgery and is refused.

@@ -18,7 +18,6 @@ export const MESSAGES = 'messages'
  * say, so it is never sent again; cancelled.
  */
 export type MessageStatus = 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled'
-export const FINAL_STATUSES: readonly MessageStatus[] = ['sent', 'failed', 'unknown', 'cancelled']
 
 export interface Attempt {
   at: Date | unknown

@@ -1,5 +1,5 @@
 import { EJSON } from 'bson'
-import { DatabaseError, invalidParam, unsupported } from './errors'
+import { invalidParam, unsupported } from './errors'
 import type { DatabaseGateway } from './gateway'
 import type { SortSpec } from './planner'
 import { decodeEjson, decodeLegacy, encodeDoc, isPlainObject, toLegacyJson, type Doc } from './values'
@@ -166,8 +166,4 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
     },
   }
   return actions
-}
-
-export function isDatabaseError(error: unknown): error is DatabaseError {
-  return error instanceof DatabaseError
 }
