@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import {
   CONCURRENT_SEND,
   DAILY_LIMIT,
@@ -25,7 +25,6 @@ import { checkKeywordValue } from './rules'
 import type { DeliveredMessage, Grant, GrantStatus, PrivateTemplate, WechatStore } from './store'
 
 export type PopupChoice = 'accept' | 'reject' | 'ban'
-export type PopupResult = PopupChoice | 'filter'
 
 export type SubscribeOutcome =
   | { ok: true; reply: Record<string, string> }
@@ -38,15 +37,24 @@ const BEIJING_OFFSET_MS = 8 * 3600_000
 /** Real msgids have 19 digits, past what a JSON number holds exactly (wx-server-sdk reads them as BigNumber). */
 const MSGID_BASE = 2_271_263_164_479_225_000n
 
-/** Page paths of the mini-program's app.json, read on every check so an edit is seen at once. */
+const pagesRead = new Map<string, { mtimeMs: number; pages: Set<string> }>()
+
+/**
+ * Page paths of the mini-program's app.json. Parsed again only when the file
+ * changes (a stat per send, not a read), so an edit is still seen at once.
+ */
 export function appPages(appJsonPath: string): Set<string> {
   if (!existsSync(appJsonPath)) return new Set()
+  const { mtimeMs } = statSync(appJsonPath)
+  const cached = pagesRead.get(appJsonPath)
+  if (cached?.mtimeMs === mtimeMs) return cached.pages
   const app = JSON.parse(readFileSync(appJsonPath, 'utf8')) as { pages?: unknown; subpackages?: unknown; subPackages?: unknown }
   const pages = new Set<string>(Array.isArray(app.pages) ? app.pages.filter((p): p is string => typeof p === 'string') : [])
   const packages = (app.subpackages ?? app.subPackages) as Array<{ root?: string; pages?: string[] }> | undefined
   for (const pkg of packages ?? []) {
     for (const page of pkg.pages ?? []) pages.add(`${(pkg.root ?? '').replace(/\/$/, '')}/${page}`)
   }
+  pagesRead.set(appJsonPath, { mtimeMs, pages })
   return pages
 }
 
