@@ -76,6 +76,18 @@ function report(io: Io, reply: Record<string, any>): number {
   return reply.ok ? 0 : 1
 }
 
+/** A command that passes one id to one of send's actions and shows the reply. */
+function byId(command: string, action: string, field: 'messageId' | 'campaignId') {
+  const what = field === 'messageId' ? 'message' : 'campaign'
+  return {
+    usage: `${command} <${field}>`,
+    run: async (c: Connection, [id]: string[], io: Io) => {
+      if (!id) throw new UsageError(`${command} needs a ${what} id`)
+      return report(io, await callSend(c, { action, [field]: id }))
+    },
+  }
+}
+
 function bar(done: number, total: number, width = 30): string {
   const filled = total === 0 ? width : Math.round((done / total) * width)
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`
@@ -93,20 +105,8 @@ export const COMMANDS: Record<string, { usage: string; run: (c: Connection, args
       return report(io, await callSend(c, { ...sendRequest(flags, io.root), sendAt: need(flags, 'at') }))
     },
   },
-  cancel: {
-    usage: 'cancel <messageId>',
-    run: async (c, [messageId], io) => {
-      if (!messageId) throw new UsageError('cancel needs a message id')
-      return report(io, await callSend(c, { action: 'cancel', messageId }))
-    },
-  },
-  message: {
-    usage: 'message <messageId>',
-    run: async (c, [messageId], io) => {
-      if (!messageId) throw new UsageError('message needs a message id')
-      return report(io, await callSend(c, { action: 'get', messageId }))
-    },
-  },
+  cancel: byId('cancel', 'cancel', 'messageId'),
+  message: byId('message', 'get', 'messageId'),
   broadcast: {
     usage: 'broadcast --template <id> --data <json|@file> [--page <page>] [--no-wait]',
     run: async (c, args, io) => {
@@ -132,13 +132,7 @@ export const COMMANDS: Record<string, { usage: string; run: (c: Connection, args
       return report(io, await callSend(c, { action: 'campaign', campaignId: reply.campaignId }))
     },
   },
-  campaign: {
-    usage: 'campaign <campaignId>',
-    run: async (c, [campaignId], io) => {
-      if (!campaignId) throw new UsageError('campaign needs a campaign id')
-      return report(io, await callSend(c, { action: 'campaign', campaignId }))
-    },
-  },
+  campaign: byId('campaign', 'campaign', 'campaignId'),
   grants: {
     usage: 'grants <openid>',
     run: async (c, [openid], io) => {
