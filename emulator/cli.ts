@@ -1,18 +1,33 @@
 /**
  * npm run emulator -- --port <n> [--data <dir> | --in-memory] [--no-timers]
  *   [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>]
- *   [--function-env <function>:<NAME>=<value>]… [--quiet]
+ *   [--function-env <function>:<NAME>=<value>]… [--function-timeout <function>:<seconds>]…
+ *   [--time-travel] [--push-source <source>] [--quiet]
  */
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startEmulator } from './server'
+import { SOURCE_CHAIN } from './services/functions/runtime'
 
 const USAGE =
-  'usage: emulator --port <n> [--data <dir> | --in-memory] [--no-timers] [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--function-env <function>:<NAME>=<value>]… [--quiet]'
+  'usage: emulator --port <n> [--data <dir> | --in-memory] [--no-timers] [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--function-env <function>:<NAME>=<value>]… [--function-timeout <function>:<seconds>]… [--time-travel] [--push-source <source>] [--quiet]'
 
 function fail(message: string): never {
   console.error(`emulator: ${message}\n${USAGE}`)
   process.exit(2)
+}
+
+/** `<function>:<seconds>` entries, as ms per function; the platform allows up to 900 s. */
+function parseTimeouts(entries: string[]): Record<string, number> {
+  const timeouts: Record<string, number> = {}
+  for (const entry of entries) {
+    const match = /^([A-Za-z0-9_-]+):(\d+(?:\.\d+)?)$/.exec(entry)
+    const seconds = Number(match?.[2])
+    if (!match || !(seconds > 0 && seconds <= 900)) fail(`--function-timeout takes <function>:<seconds>, over 0 and at most 900, not ${entry}`)
+    // At least 1 ms, so a tiny but positive value still ends up positive.
+    timeouts[match[1]!] = Math.max(1, Math.round(seconds * 1000))
+  }
+  return timeouts
 }
 
 async function main(): Promise<void> {
@@ -30,6 +45,9 @@ async function main(): Promise<void> {
         'max-instances': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         'function-env': { type: 'string', multiple: true, default: [] },
+        'function-timeout': { type: 'string', multiple: true, default: [] },
+        'time-travel': { type: 'boolean', default: false },
+        'push-source': { type: 'string', default: 'wx_unknown' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -52,6 +70,12 @@ async function main(): Promise<void> {
     if (!match) fail(`--function-env takes <function>:<NAME>=<value>, not ${entry}`)
     ;(functionEnv[match[1]!] ??= {})[match[2]!] = match[3]!
   }
+  const functionTimeouts = parseTimeouts(values['function-timeout'] as string[])
+  const pushSource = values['push-source'] as string
+  // Empty (`--push-source=`) means a push carries no SOURCE at all.
+  if (pushSource !== '' && !SOURCE_CHAIN.test(pushSource)) {
+    fail(`--push-source takes lower-case names and "_", comma-chained (such as wx_unknown), or nothing; not ${pushSource}`)
+  }
   const projectDir = resolve(values.project ?? process.cwd())
   const quiet = values.quiet
   const emulator = await startEmulator({
@@ -63,6 +87,9 @@ async function main(): Promise<void> {
     envId: values.env,
     maxInstancesPerFunction: maxInstances,
     functionEnv,
+    functionTimeouts,
+    timeTravel: values['time-travel'],
+    pushSource,
     workerScript: join(__dirname, 'worker.js'),
     log: quiet ? undefined : (line) => console.log(line),
   })

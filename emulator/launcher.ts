@@ -13,6 +13,11 @@ export interface User {
   unionid?: string
 }
 
+export interface CallOptions {
+  /** The call's SOURCE, in place of wx_client (with a user) or scf (without). */
+  source?: string
+}
+
 export interface CallReply {
   status: number
   body: Record<string, unknown>
@@ -22,9 +27,9 @@ export interface CallReply {
 export interface RunningEmulator {
   url: string
   output: string[]
-  call(name: string, data?: unknown, user?: User): Promise<CallReply>
+  call(name: string, data?: unknown, user?: User, options?: CallOptions): Promise<CallReply>
   /** Calls and returns the function's result, failing the test when the call fails. */
-  result<T = any>(name: string, data?: unknown, user?: User): Promise<T>
+  result<T = any>(name: string, data?: unknown, user?: User, options?: CallOptions): Promise<T>
   trigger(name: string, time?: string): Promise<CallReply>
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>
   stop(): Promise<void>
@@ -89,15 +94,15 @@ function emulatorClient(url: string, child: ChildProcess, output: string[]): Run
     const text = await response.text()
     return { status: response.status, body: text ? JSON.parse(text) : undefined }
   }
-  const call = async (name: string, data?: unknown, user?: User) =>
-    request('POST', `/_emulator/functions/${encodeURIComponent(name)}/call`, { data, user }) as Promise<CallReply>
+  const call = async (name: string, data?: unknown, user?: User, options: CallOptions = {}) =>
+    request('POST', `/_emulator/functions/${encodeURIComponent(name)}/call`, { data, user, source: options.source }) as Promise<CallReply>
   return {
     url,
     output,
     call,
     request,
-    async result(name, data, user) {
-      const reply = await call(name, data, user)
+    async result(name, data, user, options) {
+      const reply = await call(name, data, user, options)
       if (reply.status !== 200) throw new Error(`${name} failed (${reply.status}): ${JSON.stringify(reply.body)}`)
       return reply.body.result as never
     },

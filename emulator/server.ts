@@ -11,7 +11,7 @@ import { DatabaseGateway } from './services/database/gateway'
 import { databaseActions } from './services/database/router'
 import { loadDeclarations } from './services/database/schema'
 import { Store } from './services/database/store'
-import { FunctionsRuntime } from './services/functions/runtime'
+import { FunctionsRuntime, SOURCE_CHAIN } from './services/functions/runtime'
 import { TimerScheduler } from './services/functions/timers'
 import { functionRoutes, invokeFromSdk } from './services/functions/router'
 import { OpenApiRouter } from './services/openapi/router'
@@ -35,6 +35,15 @@ export interface EmulatorOptions {
   maxInstancesPerFunction?: number
   /** Environment variables set on functions, over their deploy configuration's. */
   functionEnv?: Record<string, Record<string, string>>
+  /** Timeouts in ms set on functions, over their deploy configuration's (at most 900 s). */
+  functionTimeouts?: Record<string, number>
+  /** Lets a trigger's `time` move the clock of the run it starts, and of the calls that run makes. */
+  timeTravel?: boolean
+  /**
+   * The SOURCE a message push carries: `wx_unknown` by default, as the platform does not
+   * document it; an empty string sets none.
+   */
+  pushSource?: string
   envId?: string
   /** The built worker script that hosts a function instance. */
   workerScript: string
@@ -54,15 +63,32 @@ function formParams(fields: Record<string, Buffer>): Record<string, unknown> {
 
 type Route = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
 
+const MAX_TIMEOUT_MS = 900_000
+
+/** The command line's settings for named functions, over the project's own. */
+function applyFunctionOverrides(project: ProjectDefinition, options: EmulatorOptions): void {
+  const functionOf = (option: string, name: string) => {
+    const definition = project.functions.get(name)
+    if (!definition) throw new Error(`${option} names ${name}, which is not a function of the project`)
+    return definition
+  }
+  for (const [name, variables] of Object.entries(options.functionEnv ?? {})) {
+    Object.assign(functionOf('--function-env', name).envVariables, variables)
+  }
+  for (const [name, timeoutMs] of Object.entries(options.functionTimeouts ?? {})) {
+    const definition = functionOf('--function-timeout', name)
+    if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) throw new Error(`--function-timeout for ${name} must be over 0 and at most 900 seconds`)
+    definition.timeoutMs = timeoutMs
+  }
+}
+
 /** Starts the offline CloudBase: `/admin` for the SDKs, `/_emulator/*` for tools and tests. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const log = options.log ?? (() => {})
   const project = loadProject(options.projectDir, { envId: options.envId })
-  for (const [name, variables] of Object.entries(options.functionEnv ?? {})) {
-    const definition = project.functions.get(name)
-    if (!definition) throw new Error(`--function-env names ${name}, which is not a function of the project`)
-    Object.assign(definition.envVariables, variables)
-  }
+  applyFunctionOverrides(project, options)
+  const pushSource = options.pushSource ?? 'wx_unknown'
+  if (pushSource !== '' && !SOURCE_CHAIN.test(pushSource)) throw new Error(`--push-source ${pushSource} is not a SOURCE`)
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
   const store = new Store(options.dataDir ? join(options.dataDir, 'cloudbase.sqlite') : ':memory:')
   const stats = new Stats()
@@ -77,6 +103,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     workerScript: options.workerScript,
     adminUrl: () => `${url}/admin`,
     maxInstancesPerFunction: options.maxInstancesPerFunction ?? 10,
+    timeTravel: options.timeTravel,
     onLog: (entry) => log(`[${entry.function} ${entry.requestId.slice(0, 8)}] ${entry.level}: ${entry.message}`),
   })
   const openapi = new OpenApiRouter((token) => {
@@ -93,8 +120,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const record: EventRecord = { event, receiver, outcome: receiver ? 'pending' : 'no receiver' }
     events.push(record)
     if (!receiver) return
-    // Pushed as WeChat pushes it: not a user's call, so no OPENID in the context.
-    runtime.invoke(receiver, event, { source: 'wx_unknown' }).then(
+    // As the platform delivers a push: the context names the user the event is about (and the
+    // app); the event is WeChat's own, without the userInfo of a mini-program call.
+    runtime.invoke(receiver, event, { source: pushSource || undefined, openid: event.FromUserName }).then(
       () => (record.outcome = 'delivered'),
       (error: Error) => {
         record.outcome = 'failed'

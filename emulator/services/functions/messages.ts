@@ -6,6 +6,8 @@ export interface InvokeMessage {
   context: Record<string, unknown>
   /** This invocation's environment: the caller's identity, the API token, the trigger source. */
   env: Record<string, string>
+  /** Added to what Date reads during this invocation (time travel only; 0 otherwise). */
+  clockOffsetMs: number
 }
 
 export type InstanceMessage =

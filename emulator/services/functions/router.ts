@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { HttpError, readJson, sendJson } from '../../http'
 import { isPlainObject } from '../database/values'
-import { InvocationError, type Caller, type FunctionsRuntime } from './runtime'
+import { InvocationError, SOURCE_CHAIN, type Caller, type FunctionsRuntime } from './runtime'
 import { runTimer } from './timers'
 
 type Route = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
@@ -19,6 +19,19 @@ function parseUser(user: unknown): { openid: string; unionid?: string } | undefi
   return { openid, unionid: unionid as string | undefined }
 }
 
+/** Sources of a call from the mini-program itself: the platform adds userInfo to their event. */
+const CLIENT_SOURCES = new Set(['wx_client', 'wx_devtools', 'wx_localdebug'])
+
+function parseSource(source: unknown): string | undefined {
+  if (source === undefined) return undefined
+  if (typeof source !== 'string' || !SOURCE_CHAIN.test(source)) {
+    throw new HttpError(400, '"source" must be a SOURCE such as wx_http, or a comma chain such as wx_client,scf: lower-case letters and "_"')
+  }
+  return source
+}
+
+const isClientCall = (source: string) => source.split(',').some((name) => CLIENT_SOURCES.has(name))
+
 function failure(res: ServerResponse, error: unknown, api: string): void {
   if (!(error instanceof InvocationError)) throw error
   sendJson(res, error.errCode === -501000 ? 404 : 500, {
@@ -35,15 +48,15 @@ function failure(res: ServerResponse, error: unknown, api: string): void {
 export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: string) => void): Array<[string, RegExp, Route]> {
   const call: Route = async (req, res, [name]) => {
     const body = await readJson(req)
-    if (!isPlainObject(body)) throw new HttpError(400, 'the body must be an object { data, user? }')
+    if (!isPlainObject(body)) throw new HttpError(400, 'the body must be an object { data, user?, source? }')
     const user = parseUser(body.user)
+    const source = parseSource(body.source) ?? (user ? 'wx_client' : 'scf')
     const data = body.data
     let event: unknown = data ?? {}
-    let caller: Caller = { source: 'scf' }
-    if (user) {
-      onUser(user.openid)
-      caller = { source: 'wx_client', ...user }
-      // The platform adds userInfo to the event of a mini-program call.
+    const caller: Caller = { source, ...user }
+    if (user) onUser(user.openid)
+    if (user && isClientCall(source)) {
+      // The platform adds userInfo to the event of a mini-program call only.
       const userInfo = { appId: runtime.project.appid, openId: user.openid }
       event = isPlainObject(data) ? { ...data, userInfo } : data === undefined ? { userInfo } : data
     }
@@ -64,7 +77,8 @@ export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: strin
     const time = body.time === undefined ? new Date() : new Date(String(body.time))
     if (Number.isNaN(time.getTime())) throw new HttpError(400, '"time" must be an ISO 8601 date')
     try {
-      const { result } = await runTimer(runtime, definition, time)
+      // With --time-travel the run's clock starts at `time`; otherwise `time` is only the event's.
+      const { result } = await runTimer(runtime, definition, time, { startsAt: time })
       sendJson(res, 200, { result })
     } catch (error) {
       failure(res, error, 'trigger')
@@ -95,7 +109,8 @@ export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: strin
 
 /**
  * `functions.invokeFunction` from an SDK. Called from inside a function, the
- * callee inherits the caller's user and its SOURCE gains `,scf`, as on the platform.
+ * callee inherits the caller's user and its SOURCE gains `,scf`, as on the platform,
+ * and the caller's moved clock, so that a chain of calls shares one time.
  */
 export async function invokeFromSdk(runtime: FunctionsRuntime, params: Record<string, unknown>): Promise<Record<string, unknown>> {
   const name = params.function_name
@@ -111,7 +126,13 @@ export async function invokeFromSdk(runtime: FunctionsRuntime, params: Record<st
   }
   const parent = runtime.callerOf(params.wxCloudApiToken)
   const caller: Caller = parent
-    ? { source: `${parent.caller.source},scf`, openid: parent.caller.openid, unionid: parent.caller.unionid }
+    ? {
+        // A caller without a SOURCE (a message push with --push-source=) passes on none to chain to.
+        source: parent.caller.source === undefined ? 'scf' : `${parent.caller.source},scf`,
+        openid: parent.caller.openid,
+        unionid: parent.caller.unionid,
+        clockOffsetMs: parent.caller.clockOffsetMs,
+      }
     : { source: 'scf' }
   try {
     const { result } = await runtime.invoke(name, event, caller)

@@ -6,12 +6,28 @@ import type { InstanceMessage, InvokeMessage, LogLevel } from './messages'
 
 /** Who a call comes from, as the platform knows it. */
 export interface Caller {
-  /** TCB_SOURCE: wx_client, wx_trigger, scf, or a comma chain such as `wx_client,scf`. */
-  source: string
+  /**
+   * TCB_SOURCE: wx_client, wx_trigger, scf, or a comma chain such as `wx_client,scf`.
+   * Undefined leaves TCB_SOURCE unset, so `getWXContext().SOURCE` is undefined.
+   */
+  source: string | undefined
   openid?: string
   unionid?: string
   /** Present for timer runs. */
   trigger?: string
+  /** How far the invocation's clock is moved (only with time travel); calls it makes inherit it. */
+  clockOffsetMs?: number
+}
+
+/** A SOURCE as the platform writes it: a name, or a comma chain of names. */
+export const SOURCE_CHAIN = /^[a-z_]+(,[a-z_]+)*$/
+
+export interface InvokeOptions {
+  /**
+   * With time travel, moves the instance's clock so that the invocation starts
+   * at this time; ignored otherwise, as the platform never moves a clock.
+   */
+  startsAt?: Date
 }
 
 export interface Invocation {
@@ -66,6 +82,8 @@ export interface RuntimeOptions {
   /** The `/admin` URL the functions' SDK is pointed at. */
   adminUrl: () => string
   maxInstancesPerFunction: number
+  /** Lets an invocation run with its instance's clock moved (`--time-travel`). */
+  timeTravel?: boolean
   onLog?: (entry: LogEntry) => void
 }
 
@@ -105,7 +123,7 @@ export class FunctionsRuntime {
     )
   }
 
-  async invoke(name: string, event: unknown, caller: Caller): Promise<Invocation> {
+  async invoke(name: string, event: unknown, caller: Caller, options: InvokeOptions = {}): Promise<Invocation> {
     const requestId = randomUUID()
     const definition = this.options.project.functions.get(name)
     if (!definition) {
@@ -121,7 +139,9 @@ export class FunctionsRuntime {
       throw new InvocationError(ERR_FUNCTION_EXECUTE_FAIL, `${name} could not be loaded: ${(error as Error).message}`, requestId)
     }
     const token = randomBytes(24).toString('hex')
-    this.tokens.set(token, { function: name, caller })
+    // Fixed here, as the invocation is handed to its ready instance, so a cold start takes no time off it.
+    const clockOffsetMs = this.clockOffset(caller, options)
+    this.tokens.set(token, { function: name, caller: { ...caller, clockOffsetMs } })
     try {
       const message: InvokeMessage = {
         type: 'invoke',
@@ -136,6 +156,7 @@ export class FunctionsRuntime {
           time_limit_in_ms: definition.timeoutMs,
         },
         env: this.invocationEnv(definition, caller, token),
+        clockOffsetMs,
       }
       const reply = await this.run(pool, instance, message)
       if (!reply.ok) {
@@ -173,6 +194,12 @@ export class FunctionsRuntime {
     return out
   }
 
+  private clockOffset(caller: Caller, options: InvokeOptions): number {
+    if (!this.options.timeTravel) return 0
+    if (options.startsAt) return options.startsAt.getTime() - Date.now()
+    return caller.clockOffsetMs ?? 0
+  }
+
   private invocationEnv(definition: FunctionDefinition, caller: Caller, token: string): Record<string, string> {
     const { appid, envId } = this.options.project
     // The SDK reads only the variables that WX_CONTEXT_KEYS lists, the API token among them
@@ -184,12 +211,12 @@ export class FunctionsRuntime {
     const env: Record<string, string> = {
       ...context,
       WX_CONTEXT_KEYS: Object.keys(context).join(','),
-      TCB_SOURCE: caller.source,
       TCB_ENV: envId,
       SCF_NAMESPACE: envId,
       SCF_FUNCTIONNAME: definition.name,
       TCB_CONTEXT_CNFG: JSON.stringify({ URL: this.options.adminUrl() }),
     }
+    if (caller.source !== undefined) env.TCB_SOURCE = caller.source
     if (caller.trigger) env.TRIGGER_SRC = 'timer'
     return env
   }
@@ -258,7 +285,7 @@ export class FunctionsRuntime {
     const base: Record<string, string> = {}
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined) base[key] = value
     const worker = new Worker(this.options.workerScript, {
-      workerData: { bundle: definition.bundle },
+      workerData: { bundle: definition.bundle, timeTravel: this.options.timeTravel === true },
       env: {
         ...base,
         ...definition.envVariables,

@@ -1,6 +1,6 @@
 import { Cron } from 'croner'
 import type { FunctionDefinition } from '../../project'
-import type { FunctionsRuntime, Invocation } from './runtime'
+import type { FunctionsRuntime, Invocation, InvokeOptions } from './runtime'
 
 /** The platform retries a failed timer run twice. */
 export const TIMER_RETRIES = 2
@@ -28,9 +28,9 @@ export function nextFireTime(cron: string, from: Date): Date | null {
 }
 
 /** Runs a function's timer once, as the platform does: a server-side call with SOURCE wx_trigger. */
-export function runTimer(runtime: FunctionsRuntime, definition: FunctionDefinition, time: Date): Promise<Invocation> {
+export function runTimer(runtime: FunctionsRuntime, definition: FunctionDefinition, time: Date, options: InvokeOptions = {}): Promise<Invocation> {
   const trigger = definition.timer?.name ?? 'timer'
-  return runtime.invoke(definition.name, timerEvent(trigger, time), { source: 'wx_trigger', trigger })
+  return runtime.invoke(definition.name, timerEvent(trigger, time), { source: 'wx_trigger', trigger }, options)
 }
 
 /**
@@ -63,6 +63,7 @@ export class TimerScheduler {
   private async fire(definition: FunctionDefinition, time: Date): Promise<void> {
     for (let attempt = 0; attempt <= TIMER_RETRIES; attempt++) {
       try {
+        // A scheduled run keeps the real clock, even with --time-travel: only a trigger moves it.
         await runTimer(this.runtime, definition, time)
         return
       } catch (error) {

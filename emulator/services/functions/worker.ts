@@ -14,7 +14,7 @@ import type { InstanceMessage, InvokeMessage, LogLevel } from './messages'
 process.env = { ...process.env }
 
 const port = parentPort!
-const { bundle } = workerData as { bundle: string }
+const { bundle, timeTravel } = workerData as { bundle: string; timeTravel: boolean }
 let current = ''
 let invocationKeys: string[] = []
 
@@ -26,6 +26,39 @@ for (const level of ['log', 'info', 'warn', 'error', 'debug'] as LogLevel[]) {
 process.on('unhandledRejection', (reason) => {
   send({ type: 'log', requestId: current, level: 'error', message: `Unhandled rejection: ${format(reason)}` })
 })
+
+/**
+ * With --time-travel, Date reads the real clock moved by the current invocation's offset.
+ * Only the current time moves: dates built from a value, Date.UTC and Date.parse are as
+ * ever, and timers still wait real time.
+ */
+function installMovableClock(): (offsetMs: number) => void {
+  const RealDate = Date
+  let offset = 0
+  const Moved = class Date extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(RealDate.now() + offset)
+      else super(...(args as [string]))
+    }
+
+    static override now(): number {
+      return RealDate.now() + offset
+    }
+
+    // Dates that Node makes itself (fs stats, for one) are real Dates: they still count as Dates.
+    static override [Symbol.hasInstance](value: unknown): boolean {
+      return this === MovedDate ? value instanceof RealDate : Function.prototype[Symbol.hasInstance].call(this, value)
+    }
+  }
+  // Called without new, Date gives the current time as text.
+  const MovedDate = new Proxy(Moved, { apply: () => new RealDate(RealDate.now() + offset).toString() }) as DateConstructor
+  // So that `date.constructor === Date` holds for the dates a function makes.
+  Object.defineProperty(Moved.prototype, 'constructor', { value: MovedDate, writable: true, configurable: true })
+  globalThis.Date = MovedDate
+  return (offsetMs) => (offset = offsetMs)
+}
+
+const setClockOffset = timeTravel ? installMovableClock() : () => {}
 
 type Handler = (event: unknown, context: unknown) => unknown
 let handler: Handler | undefined
@@ -48,6 +81,7 @@ port.on('message', async (message: InvokeMessage) => {
   for (const key of invocationKeys) delete process.env[key]
   Object.assign(process.env, message.env)
   invocationKeys = Object.keys(message.env)
+  setClockOffset(message.clockOffsetMs)
   try {
     if (!handler) throw loadError ?? new Error(`${bundle} is not loaded`)
     const value = await handler(message.event, message.context)
@@ -55,5 +89,7 @@ port.on('message', async (message: InvokeMessage) => {
   } catch (error) {
     const err = error instanceof Error ? error : new Error(format(error))
     send({ type: 'result', requestId: message.requestId, ok: false, message: err.message, stack: err.stack })
+  } finally {
+    setClockOffset(0)
   }
 })

@@ -211,7 +211,8 @@ describe('send rules', () => {
     const user = newUser()
     await subscribe(user, { [ORDER]: 'accept' })
     await subscribe(user, { [ORDER]: 'accept' })
-    await emulator.request('PUT', '/_emulator/wechat/faults', { latencyMs: 300 })
+    // Long enough that the two overlap even when their instances start one after the other.
+    await emulator.request('PUT', '/_emulator/wechat/faults', { latencyMs: 1500 })
     const replies = await Promise.all([0, 1].map(() => send({ touser: user, templateId: ORDER, data: orderData })))
     expect(replies.map((r) => r.ok?.errCode ?? r.error.errCode).sort()).toEqual([0, 43108])
     expect((await quota(user, ORDER)).available).toBe(1)
@@ -359,8 +360,8 @@ describe('events', () => {
       Event: 'subscribe_msg_popup_event',
       List: { TemplateId: 'ONE_TIME_A', SubscribeStatusString: 'accept', PopupScene: '0' },
     })
-    // Pushed by WeChat, not called by a user: no OPENID in the receiver's context.
-    expect(record.context.OPENID).toBeUndefined()
+    // Pushed by WeChat, about the user: their OPENID in the receiver's context, no userInfo in the event.
+    expect(record.context).toMatchObject({ OPENID: openid, SOURCE: 'wx_unknown' })
   })
 
   it('pushes a List array for several entries', async () => {
