@@ -6,6 +6,7 @@
 import { build, type BuildOptions } from 'esbuild'
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { loadSettings } from '../src/settings'
 
 const root = resolve(__dirname, '..')
 
@@ -94,8 +95,25 @@ export const TEMPLATES: RegistryTemplate[] = ${JSON.stringify(templates, null, 2
   )
 }
 
+/**
+ * Refuses settings.json if the functions would refuse it when loaded (with
+ * each function's envVariables from cloudbaserc.json applied), or if
+ * timing.functionTimeoutMs is not `send`'s timeout there.
+ */
+export function checkSettings(): void {
+  const file = JSON.parse(readFileSync(join(root, 'settings.json'), 'utf8')) as unknown
+  const rc = JSON.parse(readFileSync(join(root, 'cloudbaserc.json'), 'utf8')) as { functions?: Array<{ name: string; timeout?: number; envVariables?: Record<string, string> }> }
+  for (const fn of rc.functions ?? []) {
+    const settings = loadSettings(file, fn.envVariables ?? {})
+    if (fn.name === 'send' && (fn.timeout ?? 3) * 1000 !== settings.timing.functionTimeoutMs) {
+      throw new Error(`settings.json: timing.functionTimeoutMs (${settings.timing.functionTimeoutMs}) is not send's timeout in cloudbaserc.json (${fn.timeout} s)`)
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now()
+  checkSettings()
   writeMiniprogramRegistry()
   await Promise.all([buildFunctions(), buildEmulator()])
   console.log(`built ${functionNames().join(', ')} and the emulator in ${Date.now() - started} ms`)

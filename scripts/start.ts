@@ -10,7 +10,11 @@ import registry from '../templates.json'
 import { startEmulator, type RunningEmulator } from '../emulator/launcher'
 
 const root = resolve(__dirname, '..')
-/** EMULATOR_DATA moves the data elsewhere (the tests start it in a folder of their own). */
+/**
+ * EMULATOR_DATA moves the data elsewhere (the tests start it in a folder of
+ * their own); EMULATOR_ARGS adds emulator options (a test adds --time-travel
+ * to see the demo's reminder go out without waiting a minute).
+ */
 const DATA = resolve(process.env.EMULATOR_DATA ?? join(root, '.data/emulator'))
 const SEEDED = join(DATA, 'demo-seeded')
 const [APPOINTMENT, ORDER, EVENT] = registry.templates
@@ -48,7 +52,8 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8900)
   mkdirSync(DATA, { recursive: true })
   // Timers on: the dispatcher runs every minute, as deployed.
-  const emulator = await startEmulator({ project: root, data: DATA, port, args: [], echo: true })
+  const extra = process.env.EMULATOR_ARGS ? process.env.EMULATOR_ARGS.split(' ').filter(Boolean) : []
+  const emulator = await startEmulator({ project: root, data: DATA, port, args: extra, echo: true })
   const first = !existsSync(SEEDED)
   const lines = first ? await seedDemo(emulator) : ['demo: data kept from the last start; nothing seeded']
   if (first) writeFileSync(SEEDED, new Date().toISOString())

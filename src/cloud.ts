@@ -6,6 +6,7 @@
  * the code sees the shapes the SDK really resolves with.
  */
 import * as sdk from 'wx-server-sdk'
+import { SETTINGS } from './settings'
 
 export type Doc = Record<string, unknown> & { _id?: string }
 type Command = ReturnType<typeof sdk.database>['command']
@@ -82,7 +83,8 @@ let initialised = false
 
 function ready(): typeof sdk {
   if (!initialised) {
-    sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV as unknown as string })
+    // The SDK's default wait for every request, named in the settings so that the timing relations can count on it.
+    sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV as unknown as string, timeout: SETTINGS.timing.sdkTimeoutMs } as never)
     initialised = true
   }
   return sdk
@@ -160,9 +162,12 @@ export async function sendSubscribeMessage(request: SubscribeMessageRequest, tim
   }
 }
 
-/** Calls another cloud function and resolves with what it returned. */
-export async function callFunction<T = unknown>(name: string, data: Record<string, unknown>): Promise<T> {
-  const reply = (await ready().callFunction({ name, data })) as unknown as { result: T }
+/**
+ * Calls another cloud function and resolves with what it returned. `timeoutMs`
+ * replaces the SDK's default wait, for a callee that may run longer than that.
+ */
+export async function callFunction<T = unknown>(name: string, data: Record<string, unknown>, timeoutMs?: number): Promise<T> {
+  const reply = (await ready().callFunction({ name, data, ...(timeoutMs ? { timeout: timeoutMs } : {}) } as never)) as unknown as { result: T }
   return reply.result
 }
 

@@ -41,6 +41,8 @@ export const CODES = {
   NOT_FOUND: 'NOT_FOUND',
   /** The message is no longer scheduled (it is being sent, or has finished), so it cannot be cancelled. */
   NOT_CANCELLABLE: 'NOT_CANCELLABLE',
+  /** The mini-program user already has the most scheduled messages pending that one user may (`limit`). Nothing was written. */
+  QUEUE_FULL: 'QUEUE_FULL',
 } as const
 
 export type Code = (typeof CODES)[keyof typeof CODES]

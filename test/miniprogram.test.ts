@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { MiniProgram, buildMiniprogram } from './support/miniprogram'
 import { APPOINTMENT, CLASS, EVENT, newOpenid, useProduct } from './support/product'
 
-const { emulator, product } = useProduct()
+const { emulator, product } = useProduct(['--no-timers', '--time-travel', '--max-instances', '20'])
 beforeAll(async () => {
   await buildMiniprogram()
 })

@@ -124,6 +124,37 @@ describe('authorization', () => {
     expect(await product.delivered(other)).toEqual([])
     expect((await product.collection('messages')).some((m) => m.touser === me || m.touser === other)).toBe(false)
   })
+
+  it('decides by SOURCE, not by OPENID: a client in a chain is still the user, HTTP access is no one', async () => {
+    const me = await grantedUser()
+    const other = await grantedUser(ORDER)
+    const call = (request: Record<string, unknown>, source: string, user?: { openid: string }) => emulator.result('send', request, user, { source })
+    // A function called from the user's call (wx_client,scf) may not send what the user may not.
+    expect(await call({ touser: other, templateId: ORDER, data: exampleData(ORDER) }, 'wx_client,scf', { openid: me })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+    expect(await call({ touser: other, templateId: ORDER, data: exampleData(ORDER) }, 'wx_devtools', { openid: me })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+    // HTTP access (open to anyone with the URL) and the crawler are never a server, with or without a user.
+    for (const source of ['wx_http', 'wx_crawler', 'wx_http,scf']) {
+      expect(await call({ touser: other, templateId: ORDER, data: exampleData(ORDER) }, source)).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+      expect(await call(appointment(me), source, { openid: me })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+      expect(await call({ action: 'broadcast', templateId: ORDER, data: exampleData(ORDER) }, source)).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+    }
+    expect(await product.delivered(other)).toEqual([])
+    // WeChat's push carries a user's OPENID yet is server-side; a timer is a server.
+    expect(await call({ touser: other, templateId: ORDER, data: exampleData(ORDER) }, 'wx_unknown', { openid: me })).toMatchObject({ ok: true, status: 'sent' })
+  })
+})
+
+describe("a timer event's Time", () => {
+  it('never moves the clock of a deployed function: a message scheduled a week ahead stays queued', async () => {
+    const openid = await grantedUser()
+    const week = Date.now() + 7 * 24 * 3600_000
+    const { messageId } = await product.send(appointment(openid, { sendAt: new Date(week).toISOString() }))
+    // As a server may call it, and as the platform's trigger would if its Time were ever ahead (this emulator runs without --time-travel).
+    expect(await product.send({ Type: 'timer', TriggerName: 'dispatch', Time: new Date(week + 60_000).toISOString() })).toMatchObject({ ok: true })
+    expect((await emulator.trigger('send', new Date(week + 60_000).toISOString())).status).toBe(200)
+    expect((await product.send({ action: 'get', messageId })).message.status).toBe('scheduled')
+    expect(await product.delivered(openid)).toEqual([])
+  })
 })
 
 describe("WeChat's answers", () => {

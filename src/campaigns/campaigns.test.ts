@@ -9,7 +9,7 @@ import { Campaigns } from './campaigns'
 
 const ORDER = findTemplate('Hq8vT2nW5yB1xK7mR4cZ9pL3sD6fJ0gA2eU8iO5tY1w')!
 const data = { character_string1: 'SO1', thing2: '杯子', amount3: '¥1.00', name4: '张三', phrase5: '已发货' }
-const server = { source: 'scf' }
+const server = { kind: 'server' as const, source: 'scf' }
 
 let emulator: RunningEmulator
 

@@ -7,12 +7,13 @@
  * still queues each message once.
  */
 import { randomBytes } from 'node:crypto'
-import { isDuplicateKey, type CallerContext, type Database, type Doc } from '../cloud'
+import { requireServer, type Caller } from '../caller'
+import { isDuplicateKey, type Database, type Doc } from '../cloud'
 import { KEY, TEMPLATE_ID, messageData, oneOf, readEvent, text } from '../input'
 import { GRANTS } from '../ledger/ledger'
 import { MESSAGES, newMessage, newMessageId, type NewMessage } from '../outbox/outbox'
 import { CODES, refuse, success } from '../replies'
-import { LANGS, MINIPROGRAM_STATES, requireServer } from '../send/request'
+import { LANGS, MINIPROGRAM_STATES } from '../send/request'
 import { prepareMessage, type MessageData } from '../templates/validate'
 
 export const CAMPAIGNS = 'campaigns'
@@ -39,7 +40,7 @@ export class Campaigns {
   ) {}
 
   /** `{ action: "broadcast", templateId, data, page?, miniprogramState?, lang? }`, for server-side callers. */
-  async broadcast(caller: CallerContext, event: unknown, budgetMs: number): Promise<Record<string, unknown>> {
+  async broadcast(caller: Caller, event: unknown, budgetMs: number): Promise<Record<string, unknown>> {
     requireServer(caller, 'broadcast')
     const input = readEvent(event, ['action', 'templateId', 'data', 'page', 'miniprogramState', 'lang'])
     const templateId = text(input, 'templateId', { pattern: TEMPLATE_ID, max: 64 })!
@@ -145,7 +146,7 @@ export class Campaigns {
   }
 
   /** `{ action: "campaign", campaignId }` → how its messages stand. */
-  async report(caller: CallerContext, event: unknown): Promise<Record<string, unknown>> {
+  async report(caller: Caller, event: unknown): Promise<Record<string, unknown>> {
     requireServer(caller, 'campaign')
     const input = readEvent(event, ['action', 'campaignId'])
     const campaignId = text(input, 'campaignId', { pattern: KEY, max: 128 })!

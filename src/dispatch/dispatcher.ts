@@ -2,10 +2,12 @@
  * The dispatcher, run by `send`'s timer: claims due messages in batches under
  * a lease (a conditional update that stamps a claim token), sends them with
  * bounded concurrency and never two at once to one user, and settles each
- * with one write that holds only while its claim does. A retried or
- * overlapping run can therefore never send a message twice; a crashed run's
- * messages are taken over when their lease ends. A large backlog is split
- * over parallel invocations, one per shard of recipients.
+ * with one write that holds only while its claim does. WeChat is called for a
+ * message only while the claim is sure to outlive the call and its settling
+ * (the lease is renewed as the run goes), so an overlapping or retried run
+ * never sends what another holds; a crashed run's messages are taken over
+ * when their lease ends. When one run could not send everything due, the next
+ * tick splits the work over parallel invocations, one per shard of recipients.
  */
 import { randomBytes } from 'node:crypto'
 import type { Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
@@ -15,6 +17,11 @@ import { MESSAGES, Outbox, SHARDS, type MessageChange, type MessageRecord } from
 import { CODES } from '../replies'
 import type { DispatchSettings } from '../settings'
 import { findTemplate } from '../templates/registry'
+import { Claim } from './claim'
+import { DispatchState, nextBeijingMidnight } from './state'
+import { attemptCoverMs, messageCoverMs, type Timing } from './timing'
+
+export type StopReason = 'drained' | 'deadline' | 'daily-limit' | 'lost-claim'
 
 export interface DispatchReport {
   claimed: number
@@ -26,21 +33,31 @@ export interface DispatchReport {
   released: number
   /** Settled after another run had taken the message over: the send may have been a duplicate. */
   lostClaims: number
-  stoppedBy: 'drained' | 'deadline' | 'daily-limit'
+  stoppedBy: StopReason
   /** Parallel invocations this run fanned out to. */
   fannedOut: number
+  /** Shards that failed or did not answer in time (their messages stay claimed or queued, never lost). */
+  shardFailures: number
+}
+
+/**
+ * When an invocation must be done. `deadline`: no message is taken up after
+ * it. `until`: no WeChat call starts unless it, and its settling, end before it.
+ */
+export interface RunWindow {
+  deadline: number
+  until: number
 }
 
 export interface DispatchDeps {
   db: Database
   wechat: (request: SubscribeMessageRequest, timeoutMs: number) => Promise<WechatOutcome>
-  wechatTimeoutMs: number
+  timing: Timing
   settings: DispatchSettings
-  /** The dispatcher's clock (epoch ms); a test may run it ahead of the server's. */
   clock: () => number
   sleep: (ms: number) => Promise<void>
-  /** Runs one shard in a parallel invocation (cloud.callFunction of `send` itself). */
-  fanOut: (shard: number, deadline: number) => Promise<DispatchReport>
+  /** Runs one shard in a parallel invocation (cloud.callFunction of `send` itself), within the window. */
+  fanOut: (shard: number, window: RunWindow) => Promise<DispatchReport>
 }
 
 export const emptyReport = (): DispatchReport => ({
@@ -53,49 +70,77 @@ export const emptyReport = (): DispatchReport => ({
   lostClaims: 0,
   stoppedBy: 'drained',
   fannedOut: 0,
+  shardFailures: 0,
 })
 
+const STOP_RANK: Record<StopReason, number> = { drained: 0, deadline: 1, 'lost-claim': 2, 'daily-limit': 3 }
+const COUNTS = ['claimed', 'sent', 'failed', 'unknown', 'rescheduled', 'released', 'lostClaims', 'fannedOut', 'shardFailures'] as const
+
 function merge(into: DispatchReport, other: DispatchReport): DispatchReport {
-  for (const key of ['claimed', 'sent', 'failed', 'unknown', 'rescheduled', 'released', 'lostClaims', 'fannedOut'] as const) into[key] += other[key]
-  if (other.stoppedBy === 'daily-limit' || (other.stoppedBy === 'deadline' && into.stoppedBy === 'drained')) into.stoppedBy = other.stoppedBy
+  for (const key of COUNTS) into[key] += other[key]
+  if (STOP_RANK[other.stoppedBy] > STOP_RANK[into.stoppedBy]) into.stoppedBy = other.stoppedBy
   return into
 }
 
 export class Dispatcher {
   private readonly outbox: Outbox
   private readonly ledger: Ledger
+  private readonly state: DispatchState
 
   constructor(private readonly deps: DispatchDeps) {
     this.outbox = new Outbox(deps.db)
     this.ledger = new Ledger(deps.db)
+    this.state = new DispatchState(deps.db)
   }
 
-  /** One timer tick: dispatch what is due, fanning out when the backlog is more than one invocation can send. */
-  async tick(deadline: number): Promise<DispatchReport> {
-    const _ = this.deps.db.command
-    const now = new Date(this.deps.clock())
-    // Counted from the (status, dueAt) index alone: no document is read, whatever the backlog.
-    const { total: backlog } = await this.deps.db.collection(MESSAGES).where({ status: 'scheduled', dueAt: _.lte(now) }).count()
-    if (backlog < this.deps.settings.fanOutThreshold) return this.run(undefined, deadline)
-    const reports = await Promise.all(Array.from({ length: SHARDS }, (_s, shard) => this.deps.fanOut(shard, deadline)))
-    return reports.reduce(merge, { ...emptyReport(), fannedOut: SHARDS })
+  /**
+   * The window of an invocation that started at `started`: it takes up
+   * messages for the budget, and answers within the function's timeout
+   * with a write's time to spare.
+   */
+  windowFrom(started: number): RunWindow {
+    const { timing, settings } = this.deps
+    return { deadline: started + settings.budgetMs, until: started + timing.functionTimeoutMs - timing.writeMs }
   }
 
-  /** Claims and sends, batch after batch, until nothing is due, the deadline, or WeChat's daily limit. */
-  async run(shard: number | undefined, deadline: number): Promise<DispatchReport> {
+  /** One timer tick: nothing while WeChat's daily limit holds; else one run, or one per shard when the last run fell behind. */
+  async tick(window: RunWindow): Promise<DispatchReport> {
+    const state = await this.state.read()
+    if (state.pausedUntil > this.deps.clock()) return { ...emptyReport(), stoppedBy: 'daily-limit' }
+    if (this.deps.settings.fanOut && state.fanOut) return this.fanOutTick(window)
+    const report = await this.run(undefined, window)
+    if (this.deps.settings.fanOut && report.stoppedBy === 'deadline') await this.state.setFanOut(true)
+    return report
+  }
+
+  private async fanOutTick(window: RunWindow): Promise<DispatchReport> {
+    // Each shard answers before the tick must: its window ends a write earlier.
+    const shardWindow = { deadline: window.deadline, until: window.until - this.deps.timing.writeMs }
+    const reports = await Promise.all(
+      Array.from({ length: SHARDS }, (_s, shard) =>
+        this.deps.fanOut(shard, shardWindow).catch(() => ({ ...emptyReport(), stoppedBy: 'deadline' as const, shardFailures: 1 })),
+      ),
+    )
+    const report = reports.reduce(merge, { ...emptyReport(), fannedOut: SHARDS })
+    if (report.stoppedBy === 'drained') await this.state.setFanOut(false)
+    return report
+  }
+
+  /** Claims and sends, batch after batch, until nothing is due, the deadline, WeChat's daily limit, or a lost claim. */
+  async run(shard: number | undefined, window: RunWindow): Promise<DispatchReport> {
     const report = emptyReport()
     for (;;) {
-      if (Date.now() >= deadline) {
+      if (this.deps.clock() >= window.deadline) {
         report.stoppedBy = 'deadline'
         return report
       }
-      const token = randomBytes(12).toString('hex')
-      const batch = await this.claim(shard, token)
-      if (batch.length === 0) return report
-      report.claimed += batch.length
-      const stop = await this.send(batch, token, deadline, report)
+      const claim = await this.claim(shard)
+      if (!claim) return report
+      report.claimed += claim.messages.length
+      const stop = await this.send(claim, window, report)
       if (stop) {
-        report.released += await this.release(token)
+        const dueAt = stop === 'daily-limit' ? nextBeijingMidnight(this.deps.clock()) : this.deps.clock()
+        report.released += await this.release(claim.token, dueAt)
         report.stoppedBy = stop
         return report
       }
@@ -108,10 +153,11 @@ export class Dispatcher {
    * by skip; one conditional update claims them all, and only those it
    * stamped with this run's token are this run's.
    */
-  private async claim(shard: number | undefined, token: string): Promise<MessageRecord[]> {
-    const { db, settings } = this.deps
+  private async claim(shard: number | undefined): Promise<Claim | undefined> {
+    const { db, settings, clock } = this.deps
     const _ = db.command
-    const now = new Date(this.deps.clock())
+    const started = clock()
+    const now = new Date(started)
     const scope = shard === undefined ? {} : { shard }
     const due = async (status: string, limit: number) =>
       (
@@ -125,72 +171,95 @@ export class Dispatcher {
       ).data.map((d) => d._id as string)
     const ids = await due('scheduled', settings.batchSize)
     if (ids.length < settings.batchSize) ids.push(...(await due('sending', settings.batchSize - ids.length)))
-    if (ids.length === 0) return []
+    if (ids.length === 0) return undefined
+    const token = randomBytes(12).toString('hex')
+    const leaseEnd = clock() + settings.leaseMs
     await db
       .collection(MESSAGES)
       .where({ _id: _.in(ids), status: _.in(['scheduled', 'sending']), dueAt: _.lte(now) })
-      .update({ data: { status: 'sending', claimToken: token, dueAt: new Date(now.getTime() + settings.leaseMs) } })
+      .update({ data: { status: 'sending', claimToken: token, dueAt: new Date(leaseEnd) } })
     const { data } = await db.collection(MESSAGES).where({ claimToken: token }).limit(settings.batchSize).get()
-    return data as unknown as MessageRecord[]
+    if (data.length === 0) return undefined
+    return new Claim({ db, leaseMs: settings.leaseMs, clock }, token, data as unknown as MessageRecord[], leaseEnd)
   }
 
   /**
-   * Sends a batch with at most `concurrency` in flight and one user's
-   * messages one after another. Returns why it stopped early, if it did.
+   * Sends a claimed batch with at most `concurrency` in flight and one user's
+   * messages one after another, each only while the claim covers it.
+   * Returns why it stopped early, if it did.
    */
-  private async send(batch: MessageRecord[], token: string, deadline: number, report: DispatchReport): Promise<DispatchReport['stoppedBy'] | undefined> {
+  private async send(claim: Claim, window: RunWindow, report: DispatchReport): Promise<StopReason | undefined> {
+    const { clock, timing, settings } = this.deps
     const byUser = new Map<string, MessageRecord[]>()
-    for (const message of batch) byUser.set(message.touser, [...(byUser.get(message.touser) ?? []), message])
+    for (const message of claim.messages) byUser.set(message.touser, [...(byUser.get(message.touser) ?? []), message])
     const users = [...byUser.values()]
-    let stop: DispatchReport['stoppedBy'] | undefined
+    const cover = messageCoverMs(timing)
+    let stop: StopReason | undefined
+    // A 43108 retry starts only while the claim, and the invocation, outlive it.
+    const mayRetry = async (waitMs: number) => {
+      const need = waitMs + attemptCoverMs(timing)
+      return clock() + need <= window.until && (await claim.cover(need))
+    }
     const worker = async () => {
       for (let queue = users.shift(); queue; queue = users.shift()) {
         for (const message of queue) {
-          if (!stop && Date.now() >= deadline) stop = 'deadline'
+          if (!stop && (clock() >= window.deadline || clock() + cover > window.until)) stop = 'deadline'
           if (stop) return
-          const delivery = await this.deliverOne(message)
+          if (!claim.holds(message._id)) continue
+          if (!(await claim.cover(cover))) {
+            stop ??= 'lost-claim'
+            return
+          }
+          if (!claim.holds(message._id)) continue
+          const delivery = await this.deliverOne(message, mayRetry)
           const { change, dailyLimit } = this.settle(message, delivery)
-          if (dailyLimit) stop = 'daily-limit'
-          const held = await this.outbox.update(message._id, { ...change, claimToken: null }, delivery.attempts, { claimToken: token })
+          if (dailyLimit && !stop) {
+            stop = 'daily-limit'
+            await this.state.pause(change.dueAt!.getTime())
+          }
+          const held = await this.outbox.update(message._id, { ...change, claimToken: null }, delivery.attempts, { claimToken: claim.token })
+          claim.done(message._id)
           if (!held) report.lostClaims += 1
           count(report, change)
         }
       }
     }
-    await Promise.all(Array.from({ length: Math.min(this.deps.settings.concurrency, users.length) }, worker))
+    await Promise.all(Array.from({ length: Math.min(settings.concurrency, users.length) }, worker))
     return stop
   }
 
-  private async deliverOne(message: MessageRecord): Promise<Delivery> {
+  private async deliverOne(message: MessageRecord, mayRetry: (waitMs: number) => Promise<boolean>): Promise<Delivery> {
     const template = findTemplate(message.templateId)
     if (!template) {
       return { kind: 'refused', code: CODES.TEMPLATE_NOT_FOUND, errcode: 40037, errmsg: `template ${message.templateId} left the registry`, attempts: [] }
     }
-    const { wechat, wechatTimeoutMs, sleep } = this.deps
-    return deliver({ ledger: this.ledger, wechat, wechatTimeoutMs, sleep, now: () => new Date(this.deps.clock()) }, template, message)
+    const { wechat, timing, sleep, clock } = this.deps
+    return deliver({ ledger: this.ledger, wechat, timing, sleep, now: () => new Date(clock()), mayRetry }, template, message)
   }
 
   /** What one delivery does to a queued message: final, or back in the queue after a backoff. */
   private settle(message: MessageRecord, delivery: Delivery): { change: MessageChange; dailyLimit: boolean } {
     const tries = message.tries + 1
-    const final = { dueAt: null, tries }
+    // A final message gives its user's queue slot back; one where nothing went out frees its key too.
+    const final = { dueAt: null, tries, queueSlot: message._id }
+    const released = { idempotencyKey: Outbox.released(message) }
     switch (delivery.kind) {
       case 'sent':
         return { change: { status: 'sent', msgid: delivery.msgid, ...final }, dailyLimit: false }
       case 'no_quota':
-        return { change: { status: 'failed', code: CODES.NO_QUOTA, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }, dailyLimit: false }
+        return { change: { status: 'failed', code: CODES.NO_QUOTA, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final, ...released }, dailyLimit: false }
       case 'refused':
         return { change: { status: 'failed', code: delivery.code, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }, dailyLimit: false }
       case 'unknown':
         return { change: { status: 'unknown', code: CODES.UNKNOWN_OUTCOME, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }, dailyLimit: false }
       case 'transient': {
         const now = this.deps.clock()
-        // The daily limit is nobody's fault: back in the queue as it was, and the run ends.
+        // The daily limit is nobody's fault: back in the queue as it was, due when WeChat's count starts again.
         if (delivery.errcode === DAILY_LIMIT) {
-          return { change: { status: 'scheduled', dueAt: new Date(now), errcode: delivery.errcode, errmsg: delivery.errmsg }, dailyLimit: true }
+          return { change: { status: 'scheduled', dueAt: new Date(nextBeijingMidnight(now)), errcode: delivery.errcode, errmsg: delivery.errmsg }, dailyLimit: true }
         }
         if (tries >= this.deps.settings.maxTries) {
-          return { change: { status: 'failed', code: CODES.RETRYABLE, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }, dailyLimit: false }
+          return { change: { status: 'failed', code: CODES.RETRYABLE, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final, ...released }, dailyLimit: false }
         }
         return {
           change: { status: 'scheduled', dueAt: new Date(now + this.backoff(tries)), tries, errcode: delivery.errcode, errmsg: delivery.errmsg },
@@ -207,12 +276,12 @@ export class Dispatcher {
     return Math.round(wait * (0.8 + Math.random() * 0.4))
   }
 
-  /** Gives back what this run claimed but did not send. */
-  private async release(token: string): Promise<number> {
+  /** Gives back what this run claimed but did not send, due at `dueAt`. */
+  private async release(token: string, dueAt: number): Promise<number> {
     const { stats } = await this.deps.db
       .collection(MESSAGES)
       .where({ claimToken: token, status: 'sending' })
-      .update({ data: { status: 'scheduled', claimToken: null, dueAt: new Date(this.deps.clock()) } })
+      .update({ data: { status: 'scheduled', claimToken: null, dueAt: new Date(dueAt) } })
     return stats.updated
   }
 }

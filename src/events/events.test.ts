@@ -6,11 +6,13 @@ import { database } from '../cloud'
 import { Ledger } from '../ledger/ledger'
 import { subscriptions } from '../subscriptions/subscriptions'
 import { findTemplate } from '../templates/registry'
+import { identify } from '../caller'
 import { applyEvent, entries } from './events'
 
 const APPOINTMENT = 'bK3nQ7xR2mV9pL4sT8wY1cF6hJ0dG5aE3uZ7iO2kN9r'
 const ORDER = 'Hq8vT2nW5yB1xK7mR4cZ9pL3sD6fJ0gA2eU8iO5tY1w'
-const server = { source: 'wx_unknown' }
+/** WeChat's push: about the user whose OPENID it carries, from no client. */
+const push = (openid: string) => identify({ openid, source: 'wx_unknown' })
 
 let emulator: RunningEmulator
 
@@ -46,21 +48,21 @@ describe('accepts from events', () => {
       { TemplateId: APPOINTMENT, SubscribeStatusString: 'accept', PopupScene: '0' },
       { TemplateId: ORDER, SubscribeStatusString: 'reject', PopupScene: '0' },
     ])
-    expect(await applyEvent(database(), server, event, 'events')).toMatchObject({ ok: true, applied: 2 })
-    await applyEvent(database(), server, event, 'events')
+    expect(await applyEvent(database(), push('oEv1'), event, 'events')).toMatchObject({ ok: true, applied: 2 })
+    await applyEvent(database(), push('oEv1'), event, 'events')
     expect(await available('oEv1', APPOINTMENT)).toBe(1)
-    await applyEvent(database(), server, popup('oEv1', { TemplateId: APPOINTMENT, SubscribeStatusString: 'accept' }, 1700000001), 'events')
+    await applyEvent(database(), push('oEv1'), popup('oEv1', { TemplateId: APPOINTMENT, SubscribeStatusString: 'accept' }, 1700000001), 'events')
     expect(await available('oEv1', APPOINTMENT)).toBe(2)
   })
 
   it('then the mini-program report is read back but not counted', async () => {
-    await applyEvent(database(), server, popup('oEv2', { TemplateId: APPOINTMENT, SubscribeStatusString: 'accept' }), 'events')
-    const reply = await subscriptions(database(), { openid: 'oEv2', source: 'wx_client' }, { results: { [APPOINTMENT]: 'accept' } }, 'events')
+    await applyEvent(database(), push('oEv2'), popup('oEv2', { TemplateId: APPOINTMENT, SubscribeStatusString: 'accept' }), 'events')
+    const reply = await subscriptions(database(), identify({ openid: 'oEv2', source: 'wx_client' }), { results: { [APPOINTMENT]: 'accept' } }, 'events')
     expect(reply).toMatchObject({ ok: true, grants: { [APPOINTMENT]: { available: 1 } } })
   })
 
   it('while reports count, popup events are acknowledged and ignored', async () => {
-    const reply = await applyEvent(database(), server, popup('oEv3', { TemplateId: APPOINTMENT, SubscribeStatusString: 'accept' }), 'reports')
+    const reply = await applyEvent(database(), push('oEv3'), popup('oEv3', { TemplateId: APPOINTMENT, SubscribeStatusString: 'accept' }), 'reports')
     expect(reply).toMatchObject({ ok: true, applied: 0 })
     expect(await available('oEv3', APPOINTMENT)).toBe(0)
   })

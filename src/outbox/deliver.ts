@@ -5,6 +5,7 @@
  * afterwards is the caller's to decide.
  */
 import type { SubscribeMessageRequest, WechatOutcome } from '../cloud'
+import { BUSY_RETRIES, busyWaitMs, type Timing } from '../dispatch/timing'
 import type { Ledger } from '../ledger/ledger'
 import { CODES, type Code } from '../replies'
 import type { Template } from '../templates/registry'
@@ -33,9 +34,11 @@ export type Delivery =
 export interface DeliveryDeps {
   ledger: Ledger
   wechat: (request: SubscribeMessageRequest, timeoutMs: number) => Promise<WechatOutcome>
-  wechatTimeoutMs: number
+  timing: Timing
   sleep: (ms: number) => Promise<void>
   now: () => Date
+  /** Whether a 43108 retry after `waitMs` may still start (the dispatcher's claim must outlive it); always, when absent. */
+  mayRetry?: (waitMs: number) => Promise<boolean>
 }
 
 /** WeChat's definite refusals and the code each is reported with. */
@@ -53,8 +56,6 @@ export const DAILY_LIMIT = 45009
 const TRANSIENT = new Set([-1, 43108, DAILY_LIMIT])
 const NO_QUOTA = 43101
 const CONCURRENT_SEND = 43108
-/** 43108 (another send to this user in flight) is normal under concurrency: retried within the call first. */
-export const CONCURRENCY_RETRIES = 3
 
 export async function deliver(deps: DeliveryDeps, template: Template, message: Deliverable): Promise<Delivery> {
   const attempts: Attempt[] = []
@@ -70,11 +71,15 @@ export async function deliver(deps: DeliveryDeps, template: Template, message: D
     ...(message.page ? { page: message.page } : {}),
   }
   let outcome: WechatOutcome
-  for (let retry = 0; ; retry++) {
-    outcome = await deps.wechat(request, deps.wechatTimeoutMs)
+  // 43108 (another send to this user in flight) is normal under concurrency: retried within the call first.
+  for (let retry = 1; ; retry++) {
+    outcome = await deps.wechat(request, deps.timing.wechatTimeoutMs)
     attempts.push({ at: deps.now(), ...attemptOf(outcome) })
-    if (outcome.kind !== 'refused' || outcome.errcode !== CONCURRENT_SEND || retry >= CONCURRENCY_RETRIES) break
-    await deps.sleep(50 + Math.floor(Math.random() * 150) * (retry + 1))
+    if (outcome.kind !== 'refused' || outcome.errcode !== CONCURRENT_SEND || retry > BUSY_RETRIES) break
+    // A random wait of up to the retry's allowance, so that two senders do not meet again.
+    const wait = Math.round(busyWaitMs(deps.timing, retry) * (0.25 + 0.75 * Math.random()))
+    if (deps.mayRetry && !(await deps.mayRetry(wait))) break
+    await deps.sleep(wait)
   }
 
   if (outcome.kind === 'sent') return { kind: 'sent', msgid: outcome.msgid, attempts }

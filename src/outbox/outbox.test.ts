@@ -36,7 +36,7 @@ describe('Outbox', () => {
     const winners = results.filter((r) => r.created)
     expect(winners).toHaveLength(1)
     const winner = attempts[results.findIndex((r) => r.created)]!
-    for (const r of results) if (!r.created) expect(r.existing._id).toBe(winner._id)
+    for (const r of results) if (!r.created) expect(r.existing?._id).toBe(winner._id)
     expect((await emulator.request('GET', '/_emulator/db/messages?limit=1000')).body.data.filter((m: MessageRecord) => m.idempotencyKey === 'server:k1')).toHaveLength(1)
   })
 

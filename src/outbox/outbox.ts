@@ -45,6 +45,12 @@ export interface MessageRecord {
   dueAt: Date | null
   /** The dispatcher shard, from the recipient: one user's messages are never in two shards. */
   shard: number
+  /**
+   * Unique: `<openid>#<n>` while a mini-program user's scheduled message holds
+   * one of that user's pending slots, the message's own `_id` otherwise. The
+   * unique index, not a read, keeps a user within the cap.
+   */
+  queueSlot: string
   claimToken: string | null
   /** Delivery attempts by the dispatcher (each may hold several WeChat attempts). */
   tries: number
@@ -61,6 +67,11 @@ export type NewMessage = Omit<MessageRecord, 'createdAt' | 'updatedAt'>
 export type MessageChange = Partial<Omit<MessageRecord, '_id' | 'attempts'>>
 
 export const SHARDS = 8
+/** Statuses of a message still to go out. */
+export const PENDING: MessageStatus[] = ['scheduled', 'sending']
+
+/** A user's n-th pending slot. */
+export const queueSlot = (openid: string, n: number) => `${openid}#${String(n).padStart(4, '0')}`
 
 /** FNV-1a of the openid, folded onto the shards. */
 export function shardOf(openid: string): number {
@@ -73,7 +84,12 @@ export function shardOf(openid: string): number {
 export type MessageRequest = Pick<
   MessageRecord,
   '_id' | 'idempotencyKey' | 'fingerprint' | 'requestedBy' | 'touser' | 'templateId' | 'data' | 'page' | 'miniprogramState' | 'lang'
-> & { sendAt?: Date | null; campaignId?: string | null; leaseUntil?: Date }
+> & {
+  sendAt?: Date | null
+  campaignId?: string | null
+  leaseUntil?: Date
+  queueSlot?: string
+}
 
 /**
  * A message as first written: queued for `sendAt` when given; else being sent
@@ -89,6 +105,7 @@ export function newMessage(request: MessageRequest): NewMessage {
     sendAt,
     dueAt: sendAt ?? leaseUntil ?? null,
     shard: shardOf(request.touser),
+    queueSlot: request.queueSlot ?? request._id,
     claimToken: null,
     tries: 0,
     campaignId: request.campaignId ?? null,
@@ -107,18 +124,32 @@ export function newMessageId(): string {
 export class Outbox {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the message, or, when its idempotency key is taken, gives the message that holds it. */
-  async open(record: NewMessage): Promise<{ created: true } | { created: false; existing: MessageRecord }> {
+  /**
+   * Inserts the message, or, when its idempotency key is taken, gives the
+   * message that holds it; `existing` is absent when another unique key (its
+   * queue slot) refused it.
+   */
+  async open(record: NewMessage): Promise<{ created: true } | { created: false; existing?: MessageRecord }> {
     const now = this.db.serverDate()
     try {
       await this.db.collection(MESSAGES).add({ data: { ...record, createdAt: now, updatedAt: now } as Doc })
       return { created: true }
     } catch (error) {
       if (!isDuplicateKey(error)) throw error
-      const existing = await this.byKey(record.idempotencyKey)
-      if (!existing) throw error
-      return { created: false, existing }
+      return { created: false, existing: await this.byKey(record.idempotencyKey) }
     }
+  }
+
+  /** Messages to `touser` still to go out (queued, or being sent), counted from the (touser, status) index alone. */
+  async pendingFor(touser: string): Promise<number> {
+    const _ = this.db.command
+    return (await this.db.collection(MESSAGES).where({ touser, status: _.in(PENDING) }).count()).total
+  }
+
+  /** Queue slots a user holds, counted on the queueSlot index. */
+  async slotsHeld(openid: string): Promise<number> {
+    const _ = this.db.command
+    return (await this.db.collection(MESSAGES).where({ queueSlot: _.gte(`${openid}#`).and(_.lt(`${openid}#~`)) }).count()).total
   }
 
   async byKey(idempotencyKey: string): Promise<MessageRecord | undefined> {

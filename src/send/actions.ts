@@ -4,54 +4,64 @@
  * tick, and, on its timer, the tick itself.
  */
 import { Campaigns } from '../campaigns/campaigns'
-import { callFunction, database, getTemplateList, sendSubscribeMessage, type CallerContext } from '../cloud'
-import { Dispatcher, type DispatchReport } from '../dispatch/dispatcher'
+import { isServer, requireServer, type Caller } from '../caller'
+import { callFunction, database, getTemplateList, sendSubscribeMessage } from '../cloud'
+import { Dispatcher, type DispatchReport, type RunWindow } from '../dispatch/dispatcher'
 import { isRecord } from '../input'
+import { SHARDS } from '../outbox/outbox'
 import { CODES, refuse, success } from '../replies'
 import { SETTINGS } from '../settings'
 import { registryFromAccount } from '../templates/sync'
-import { requireServer } from './request'
 import { Sender, defaultSleep } from './send'
 
-/** A timer event's Time later than the clock moves the tick's clock forward (the platform never sends one; tests do). */
-export function clockAhead(time: unknown): number {
-  const at = typeof time === 'string' ? Date.parse(time) : typeof time === 'number' ? time : Number.NaN
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : 0
-}
+const { timing } = SETTINGS
 
 export class SendActions {
-  constructor(private readonly wechatTimeoutMs: number) {}
-
-  private dispatcher(offset: number): Dispatcher {
+  private dispatcher(): Dispatcher {
     return new Dispatcher({
       db: database(),
       wechat: sendSubscribeMessage,
-      wechatTimeoutMs: this.wechatTimeoutMs,
+      timing,
       settings: SETTINGS.dispatcher,
-      clock: () => Date.now() + offset,
+      clock: Date.now,
       sleep: defaultSleep,
-      fanOut: async (shard, deadline) => {
-        const reply = await callFunction<{ ok: boolean; report: DispatchReport }>('send', { action: 'dispatch', shard, deadline, clockAhead: offset })
+      // Waits for the shard for as long as its window lets it run, not the SDK's default: a shard may run for most of a minute.
+      fanOut: async (shard, window) => {
+        const reply = await callFunction<{ ok: boolean; report?: DispatchReport; message?: string }>(
+          'send',
+          { action: 'dispatch', shard, deadline: window.deadline, until: window.until },
+          Math.max(1, window.until + timing.writeMs - Date.now()),
+        )
+        if (!reply?.ok || !reply.report) throw new Error(`shard ${shard} refused: ${reply?.message ?? JSON.stringify(reply)}`)
         return reply.report
       },
     })
   }
 
-  private campaigns(offset = 0): Campaigns {
-    return new Campaigns(database(), SETTINGS.campaigns.pageSize, () => Date.now() + offset)
+  private campaigns(): Campaigns {
+    return new Campaigns(database(), SETTINGS.campaigns.pageSize, Date.now)
   }
 
-  async handle(caller: CallerContext, event: unknown): Promise<Record<string, unknown>> {
+  /**
+   * @param started when the invocation began (epoch ms)
+   * @param timeLimitMs the platform's timeout for this invocation, when its context says
+   */
+  async handle(caller: Caller, event: unknown, started: number, timeLimitMs?: number): Promise<Record<string, unknown>> {
     const request = isRecord(event) ? event : {}
     const { budgetMs } = SETTINGS.dispatcher
-    if (!caller.openid && request.Type === 'timer') {
-      const offset = clockAhead(request.Time)
-      const deadline = Date.now() + budgetMs
-      // Broadcasts still queuing get a third of the tick; then everything due is dispatched.
-      const campaignQueued = await this.campaigns(offset).advance(Date.now() + budgetMs / 3)
-      return success({ report: { ...(await this.dispatcher(offset).tick(deadline)), campaignQueued } })
+    if (caller.kind === 'untrusted') refuse(CODES.FORBIDDEN, `send does not answer calls from ${caller.source}`)
+    if (isServer(caller) && request.Type === 'timer') {
+      if (timeLimitMs !== undefined && timeLimitMs < timing.functionTimeoutMs) {
+        // The settings' timing relations assume a longer run than the platform allows: refuse loudly rather than be cut off mid-send.
+        throw new Error(`send runs for at most ${timeLimitMs} ms here, but timing.functionTimeoutMs is ${timing.functionTimeoutMs}: make them agree`)
+      }
+      const dispatcher = this.dispatcher()
+      const window = dispatcher.windowFrom(started)
+      // Broadcasts still queuing get a third of the budget; then everything due is dispatched.
+      const campaignQueued = await this.campaigns().advance(started + budgetMs / 3)
+      return success({ report: { ...(await dispatcher.tick(window)), campaignQueued } })
     }
-    const sender = new Sender({ db: database(), wechat: sendSubscribeMessage, wechatTimeoutMs: this.wechatTimeoutMs })
+    const sender = new Sender({ db: database(), wechat: sendSubscribeMessage, timing, queue: SETTINGS.queue })
     switch (request.action) {
       case undefined:
         return sender.send(caller, event)
@@ -68,14 +78,22 @@ export class SendActions {
         return success({ templates: registryFromAccount(await getTemplateList()) })
       case 'dispatch': {
         requireServer(caller, 'dispatch')
-        const { shard, deadline, clockAhead: offset } = request
-        if (!Number.isInteger(shard) || typeof deadline !== 'number' || typeof offset !== 'number') {
-          return refuse(CODES.INVALID_ARGUMENT, 'dispatch takes shard, deadline and clockAhead')
-        }
-        return success({ report: await this.dispatcher(offset).run(shard as number, deadline) })
+        const dispatcher = this.dispatcher()
+        return success({ report: await dispatcher.run(Number(request.shard), shardWindow(request, dispatcher.windowFrom(started))) })
       }
       default:
         return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, broadcast, campaign or templates, or left out', { field: 'action' })
     }
   }
+}
+
+/** `{ action: "dispatch", shard, deadline, until }` from a fanned-out tick, never past this invocation's own window. */
+function shardWindow(request: Record<string, unknown>, own: RunWindow): RunWindow {
+  const { shard, deadline, until } = request
+  const unknown = Object.keys(request).find((key) => !['action', 'shard', 'deadline', 'until'].includes(key))
+  if (unknown) refuse(CODES.INVALID_ARGUMENT, `${unknown} is not a field of dispatch`, { field: unknown })
+  if (!Number.isInteger(shard) || (shard as number) < 0 || (shard as number) >= SHARDS || typeof deadline !== 'number' || typeof until !== 'number') {
+    return refuse(CODES.INVALID_ARGUMENT, `dispatch takes shard (0 to ${SHARDS - 1}), deadline and until`)
+  }
+  return { deadline: Math.min(deadline, own.deadline), until: Math.min(until, own.until) }
 }

@@ -1,5 +1,5 @@
 /** The requests `send` takes, read from untrusted input. */
-import type { CallerContext } from '../cloud'
+import type { Caller } from '../caller'
 import { KEY, OPENID, TEMPLATE_ID, messageData, oneOf, readEvent, text, type Json } from '../input'
 import { CODES, refuse } from '../replies'
 import { findTemplate } from '../templates/registry'
@@ -54,14 +54,10 @@ export function parseMessageAction(event: unknown): string {
   return text(input, 'messageId', { pattern: KEY, max: 128 })!
 }
 
-/** A mini-program user may send only to itself, and only a template the registry marks self-service. */
-export function authorize(caller: CallerContext, touser: string, templateId: string): void {
-  if (!caller.openid) return
+/** A server may send to anyone; a mini-program user only to itself, and only a template the registry marks self-service. */
+export function authorize(caller: Caller, touser: string, templateId: string): void {
+  if (caller.kind === 'server' || caller.kind === 'push') return
+  if (caller.kind !== 'user') return refuse(CODES.FORBIDDEN, `send does not answer calls from ${caller.source}`)
   if (touser !== caller.openid) refuse(CODES.FORBIDDEN, 'a mini-program user may send only to itself')
   if (!findTemplate(templateId)?.selfService) refuse(CODES.FORBIDDEN, `template ${templateId} is not self-service`)
-}
-
-/** Server-side callers only: another function, a timer, or a server through the admin SDK. */
-export function requireServer(caller: CallerContext, what: string): void {
-  if (caller.openid) refuse(CODES.FORBIDDEN, `${what} is for server-side callers only`)
 }

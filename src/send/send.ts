@@ -4,25 +4,28 @@
  * `get` of a message.
  */
 import { createHash } from 'node:crypto'
-import type { CallerContext, Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
+import type { Caller } from '../caller'
+import type { Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
+import { immediateLeaseMs, repeatWaitMs, type Timing } from '../dispatch/timing'
 import { Ledger } from '../ledger/ledger'
 import { deliver, type Delivery } from '../outbox/deliver'
-import { Outbox, newMessage, newMessageId, type MessageChange, type MessageRecord } from '../outbox/outbox'
+import { Outbox, newMessage, newMessageId, queueSlot, type MessageChange, type MessageRecord, type NewMessage } from '../outbox/outbox'
 import { CODES, failure, refuse, success } from '../replies'
+import type { QueueSettings } from '../settings'
 import { prepareMessage, type PreparedMessage } from '../templates/validate'
 import { authorize, parseMessageAction, parseSendRequest, type SendRequest } from './request'
 
 export interface SendDeps {
   db: Database
   wechat: (request: SubscribeMessageRequest, timeoutMs: number) => Promise<WechatOutcome>
-  /** How long to wait for WeChat before the outcome counts as unknown. */
-  wechatTimeoutMs: number
+  timing: Timing
+  queue: QueueSettings
   sleep?: (ms: number) => Promise<void>
   now?: () => Date
 }
 
-/** How long an immediate send holds its message before the dispatcher may take it over (past send's 60 s timeout). */
-export const IMMEDIATE_LEASE_MS = 90_000
+/** A user's queue is counted again after this many taken slots in a row. */
+const SLOT_RECOUNT = 5
 
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -70,6 +73,15 @@ function outcomeOf(message: MessageRecord, delivery: Delivery): MessageChange {
   }
 }
 
+/**
+ * When a queued message is first due: at its `sendAt`, or, for a recipient
+ * with `free` or more already pending, later by the spacing for each one past.
+ */
+function spaced(record: NewMessage, pending: number, free: number, spacingMs: number): Date {
+  const sendAt = record.sendAt!.getTime()
+  return new Date(sendAt + Math.max(0, pending + 1 - free) * spacingMs)
+}
+
 /** The public view of a message, for `get`. */
 export function messageView(message: MessageRecord & { createdAt?: unknown; sentAt?: unknown }) {
   const { _id, status, touser, templateId, sendAt, tries, attempts, code, errcode, errmsg, msgid, campaignId, createdAt, sentAt } = message
@@ -89,12 +101,12 @@ export class Sender {
     this.now = deps.now ?? (() => new Date())
   }
 
-  async send(caller: CallerContext, event: unknown): Promise<Record<string, unknown>> {
+  async send(caller: Caller, event: unknown): Promise<Record<string, unknown>> {
     const request = parseSendRequest(event, this.now())
     authorize(caller, request.touser, request.templateId)
     const prepared = prepareMessage(request.templateId, request.data, request.page)
     const messageId = newMessageId()
-    const scope = caller.openid ?? 'server'
+    const scope = caller.kind === 'user' ? caller.openid : 'server'
     const record = newMessage({
       _id: messageId,
       idempotencyKey: `${scope}:${request.idempotencyKey ?? `auto:${messageId}`}`,
@@ -108,20 +120,49 @@ export class Sender {
       lang: request.lang,
       sendAt: request.sendAt,
       // Longer than the function can run: only a call that died leaves it to the dispatcher.
-      leaseUntil: new Date(this.now().getTime() + IMMEDIATE_LEASE_MS),
+      leaseUntil: new Date(this.now().getTime() + immediateLeaseMs(this.deps.timing)),
     })
-    const opened = await this.outbox.open(record)
-    if (!opened.created) return this.repeat(opened.existing, record.fingerprint)
     // A scheduled message reserves its grant when it is dispatched, not now.
-    if (request.sendAt) return success({ status: 'scheduled', messageId })
-    const delivery = await deliver(
-      { ledger: this.ledger, wechat: this.deps.wechat, wechatTimeoutMs: this.deps.wechatTimeoutMs, sleep: this.sleep, now: this.now },
-      prepared.template,
-      record,
-    )
+    if (request.sendAt) return this.schedule(caller, record)
+    const opened = await this.outbox.open(record)
+    if (!opened.created) return opened.existing ? this.repeat(opened.existing, record.fingerprint) : refuse(CODES.IN_PROGRESS, 'the message could not be recorded; try again')
+    const delivery = await deliver({ ledger: this.ledger, wechat: this.deps.wechat, timing: this.deps.timing, sleep: this.sleep, now: this.now }, prepared.template, record)
     const change = settleNow(record as MessageRecord, delivery)
-    await this.outbox.update(messageId, change, delivery.attempts)
+    // Only while the message is still this call's: a dispatcher that took it over (past its lease) settles it instead.
+    const held = await this.outbox.update(messageId, change, delivery.attempts, { claimToken: null, status: 'sending' })
+    if (!held) await this.outbox.update(messageId, {}, delivery.attempts)
     return replyOf({ ...(record as MessageRecord), ...change })
+  }
+
+  /**
+   * Queues a message. A mini-program user's takes one of its
+   * `maxPendingPerUser` queue slots (a unique key, so concurrent requests
+   * cannot pass the cap); past that it is refused with QUEUE_FULL and nothing
+   * is written. A recipient with more than that pending has each further
+   * message due `recipientSpacingMs` after the one before, so that its
+   * backlog cannot hold everyone else's messages back.
+   */
+  private async schedule(caller: Caller, record: NewMessage): Promise<Record<string, unknown>> {
+    const { maxPendingPerUser: cap, recipientSpacingMs } = this.deps.queue
+    if (caller.kind !== 'user') {
+      const pending = await this.outbox.pendingFor(record.touser)
+      return (await this.queue({ ...record, dueAt: spaced(record, pending, cap, recipientSpacingMs) })) ?? refuse(CODES.IN_PROGRESS, 'the message could not be recorded; try again')
+    }
+    // From a random slot on, so that concurrent requests seldom try the same one; counted again now and then, so that a full queue is told fast.
+    const start = Math.floor(Math.random() * cap)
+    for (let tried = 0; tried < cap; tried++) {
+      if (tried % SLOT_RECOUNT === 0 && (await this.outbox.slotsHeld(caller.openid)) >= cap) break
+      const reply = await this.queue({ ...record, queueSlot: queueSlot(caller.openid, (start + tried) % cap) })
+      if (reply) return reply
+    }
+    return failure(CODES.QUEUE_FULL, `at most ${cap} scheduled messages may be pending per user`, { limit: cap })
+  }
+
+  /** Inserts a queued message: its reply, a repeat's, or undefined when its queue slot was taken. */
+  private async queue(record: NewMessage): Promise<Record<string, unknown> | undefined> {
+    const opened = await this.outbox.open(record)
+    if (opened.created) return success({ status: 'scheduled', messageId: record._id })
+    return opened.existing && this.repeat(opened.existing, record.fingerprint)
   }
 
   /** A request with a key already used: the first outcome, once it is known; never a second send. */
@@ -129,7 +170,7 @@ export class Sender {
     if (existing.fingerprint !== print) {
       return failure(CODES.IDEMPOTENCY_MISMATCH, 'this idempotency key was used for a different request', { messageId: existing._id })
     }
-    const deadline = Date.now() + this.deps.wechatTimeoutMs * 4 + 2000
+    const deadline = Date.now() + repeatWaitMs(this.deps.timing)
     let current: MessageRecord | undefined = existing
     // An immediate send in progress: wait for its outcome.
     while (current && current.status === 'sending' && !current.sendAt) {
@@ -141,25 +182,25 @@ export class Sender {
   }
 
   /** The message, if the caller may see it: a server any message, a user only its own. */
-  private async ownMessage(caller: CallerContext, event: unknown): Promise<MessageRecord> {
+  private async ownMessage(caller: Caller, event: unknown): Promise<MessageRecord> {
     const messageId = parseMessageAction(event)
     const message = await this.outbox.get(messageId)
     if (!message) return refuse(CODES.NOT_FOUND, `no message ${messageId}`)
-    if (caller.openid && message.requestedBy !== caller.openid) refuse(CODES.FORBIDDEN, 'a mini-program user may see and cancel only its own messages')
+    if (caller.kind === 'user' && message.requestedBy !== caller.openid) refuse(CODES.FORBIDDEN, 'a mini-program user may see and cancel only its own messages')
     return message
   }
 
-  async cancel(caller: CallerContext, event: unknown): Promise<Record<string, unknown>> {
+  async cancel(caller: Caller, event: unknown): Promise<Record<string, unknown>> {
     const message = await this.ownMessage(caller, event)
     // Only while still queued: one conditional write, so a dispatcher's claim and a cancel never both win.
-    if (await this.outbox.update(message._id, { status: 'cancelled', dueAt: null }, [], { status: 'scheduled' })) {
+    if (await this.outbox.update(message._id, { status: 'cancelled', dueAt: null, queueSlot: message._id }, [], { status: 'scheduled' })) {
       return success({ status: 'cancelled', messageId: message._id })
     }
     const now = await this.outbox.get(message._id)
     return failure(CODES.NOT_CANCELLABLE, `message ${message._id} is ${now?.status ?? 'gone'}`, { messageId: message._id, status: now?.status })
   }
 
-  async get(caller: CallerContext, event: unknown): Promise<Record<string, unknown>> {
+  async get(caller: Caller, event: unknown): Promise<Record<string, unknown>> {
     return success({ message: messageView(await this.ownMessage(caller, event)) })
   }
 }

@@ -3,7 +3,8 @@
  * subscription popup in the ledger, and reports the caller's grants.
  */
 import { randomBytes } from 'node:crypto'
-import type { CallerContext, Database } from '../cloud'
+import { requireUser, type Caller } from '../caller'
+import type { Database } from '../cloud'
 import { KEY, TEMPLATE_ID, isRecord, readEvent, text } from '../input'
 import { Ledger, POPUP_OUTCOMES, type PopupOutcome } from '../ledger/ledger'
 import { CODES, refuse, success } from '../replies'
@@ -41,12 +42,12 @@ function popupOutcomes(results: unknown): Array<{ template: Template; outcome: P
 
 export async function subscriptions(
   db: Database,
-  caller: CallerContext,
+  caller: Caller,
   event: unknown,
   acceptsFrom: Settings['acceptsFrom'],
 ): Promise<Record<string, unknown>> {
   // The user is always the caller: a user named in the data counts for nothing.
-  const openid = caller.openid ?? refuse(CODES.FORBIDDEN, 'subscriptions belong to a mini-program user; this call carries no OPENID')
+  const openid = requireUser(caller, 'a subscription')
   const input = readEvent(event, ['action', 'results', 'requestId', 'templateIds'])
   const ledger = new Ledger(db)
 

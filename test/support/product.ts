@@ -51,8 +51,37 @@ export class Product {
     return (await this.emulator.request('GET', `/_emulator/wechat/messages${touser ? `?touser=${touser}` : ''}`)).body.data
   }
 
+  /** Every document of a collection, read a page at a time so that none is left out. */
   async collection(name: string): Promise<any[]> {
-    return (await this.emulator.request('GET', `/_emulator/db/${name}?limit=1000`)).body.data
+    const all: any[] = []
+    for (let offset = 0; ; offset += 1000) {
+      const page = (await this.emulator.request('GET', `/_emulator/db/${name}?limit=1000&offset=${offset}`)).body.data
+      all.push(...page)
+      if (page.length < 1000) return all
+    }
+  }
+
+  private async admin(params: Record<string, unknown>): Promise<any> {
+    const reply = await this.emulator.request('POST', '/admin', { envName: 'local', ...params })
+    if (reply.body?.code) throw new Error(`${params.action}: ${reply.body.message}`)
+    return reply.body
+  }
+
+  /** Forgets the dispatcher's state (a daily-limit pause, fan-out), as a new day and a quiet queue would. */
+  async clearDispatchState(): Promise<void> {
+    await this.admin({ action: 'database.removeDocument', collectionName: 'dispatch_state', query: '{}', multi: true })
+  }
+
+  /** Cancels whatever an earlier test left queued, so that a test's tick sends only its own messages. */
+  async cancelQueued(): Promise<void> {
+    await this.admin({
+      action: 'database.modifyDocument',
+      collectionName: 'messages',
+      query: JSON.stringify({ status: { $in: ['scheduled', 'sending'] } }),
+      data: JSON.stringify({ $set: { status: 'cancelled', dueAt: null, claimToken: null } }),
+      multi: true,
+      merge: true,
+    })
   }
 
   faults(settings: Record<string, unknown> | null) {

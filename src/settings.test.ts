@@ -1,0 +1,65 @@
+/** Settings that check themselves: the schema, the environment's overrides, and the timing relations. */
+import { describe, expect, it } from 'vitest'
+import file from '../settings.json'
+import { useProduct } from '../test/support/product'
+import { attemptCoverMs, deliveryMs, messageCoverMs } from './dispatch/timing'
+import { loadSettings } from './settings'
+
+const copy = () => JSON.parse(JSON.stringify(file)) as typeof file
+
+describe('loadSettings', () => {
+  it('loads settings.json as it is, and an override from the environment', () => {
+    const settings = loadSettings(file, { DISPATCH_CONCURRENCY: '40', DISPATCH_FAN_OUT: 'false', TIMING_WECHAT_TIMEOUT_MS: '5000' })
+    expect(settings.dispatcher).toMatchObject({ concurrency: 40, fanOut: false, leaseMs: 30_000 })
+    expect(settings.timing.wechatTimeoutMs).toBe(5000)
+    // The derived figures the README gives.
+    expect(messageCoverMs(loadSettings(file).timing)).toBe(7000)
+    expect(attemptCoverMs(loadSettings(file).timing)).toBe(6000)
+    expect(deliveryMs(loadSettings(file).timing)).toBe(16_200)
+  })
+
+  it('refuses a misspelled or unknown key, naming it', () => {
+    const misspelled = copy() as Record<string, any>
+    misspelled.dispatcher.leaseMS = misspelled.dispatcher.leaseMs
+    expect(() => loadSettings(misspelled)).toThrow(/unknown key dispatcher\.leaseMS/)
+    const extra = { ...copy(), acceptFrom: 'events' }
+    expect(() => loadSettings(extra)).toThrow(/unknown key acceptFrom/)
+    const missing = copy() as Record<string, any>
+    delete missing.timing.writeMs
+    expect(() => loadSettings(missing)).toThrow(/timing\.writeMs must be a whole number/)
+  })
+
+  it('refuses a value of the wrong type or out of range, naming it', () => {
+    expect(() => loadSettings({ ...copy(), acceptsFrom: 'both' })).toThrow(/acceptsFrom must be "reports" or "events"/)
+    expect(() => loadSettings(file, { DISPATCH_CONCURRENCY: 'twenty' })).toThrow(/environment variable DISPATCH_CONCURRENCY must be a whole number/)
+    expect(() => loadSettings(file, { DISPATCH_FAN_OUT: 'yes' })).toThrow(/DISPATCH_FAN_OUT must be true or false/)
+    expect(() => loadSettings(file, { DISPATCH_BATCH_SIZE: '0' })).toThrow(/from 1 to 1000/)
+  })
+
+  it('refuses an environment variable that names no setting', () => {
+    expect(() => loadSettings(file, { DISPATCH_LEASEMS: '3000' })).toThrow(/DISPATCH_LEASEMS is not a setting/)
+    expect(() => loadSettings(file, { DISPATCH_FANOUT_THRESHOLD: '200' })).toThrow(/DISPATCH_FANOUT_THRESHOLD is not a setting/)
+    // Other variables are the platform's and the SDK's business.
+    expect(() => loadSettings(file, { WX_OPENID: 'o', TCB_ENV: 'local' })).not.toThrow()
+  })
+
+  it('refuses timing numbers that break their relations, naming the numbers', () => {
+    // A lease shorter than one message's cover and its renewal.
+    expect(() => loadSettings(file, { DISPATCH_LEASE_MS: '7999' })).toThrow(/dispatcher\.leaseMs \(7999\) must cover one message/)
+    expect(() => loadSettings(file, { DISPATCH_LEASE_MS: '8000' })).not.toThrow()
+    // A budget that leaves no room for the last message inside the function's timeout.
+    expect(() => loadSettings(file, { DISPATCH_BUDGET_MS: '51001' })).toThrow(/dispatcher\.budgetMs \(51001\).*timing\.functionTimeoutMs \(60000\): at most 51000/)
+    expect(() => loadSettings(file, { TIMING_FUNCTION_TIMEOUT_MS: '20000' })).toThrow(/timing\.functionTimeoutMs/)
+    expect(() => loadSettings(file, { TIMING_SDK_TIMEOUT_MS: '2000' })).toThrow(/timing\.wechatTimeoutMs \(3000\) must not exceed timing\.sdkTimeoutMs \(2000\)/)
+  })
+})
+
+describe('a function with settings it refuses', () => {
+  const { emulator } = useProduct(['--no-timers', '--function-env', 'send:DISPATCH_LEASEMS=3000'])
+
+  it('fails to load, saying which', async () => {
+    const reply = await emulator.call('send', { action: 'get', messageId: 'msg_x' })
+    expect(reply.status).toBe(500)
+    expect(String(reply.body.errMsg)).toMatch(/DISPATCH_LEASEMS is not a setting/)
+  })
+})
