@@ -208,6 +208,8 @@ async function measureColdStart(emulatorUrl: string) {
     TENCENTCLOUD_SECRETKEY: 'bench',
     TENCENTCLOUD: 'true',
     WX_CONTEXT_KEYS: 'WX_OPENID,WX_APPID',
+    // A mini-program's call, as login expects.
+    TCB_SOURCE: 'wx_client',
     WX_OPENID: 'oColdStart',
     WX_APPID: 'wx8e4f0c1d2a3b5c67',
   }
