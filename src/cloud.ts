@@ -103,6 +103,21 @@ export function callerContext(): CallerContext {
   }
 }
 
+/**
+ * Updates the first document a query matches and gives it back as it is
+ * after the update (`doc` null when none matched): one request, where an
+ * update and a read would be two. wx-server-sdk 4.0.2 does not expose the
+ * database's `updateAndReturn` on its query wrapper; the @cloudbase/database
+ * query it wraps (`_query`) has it, and answers a failure as `{ code }`.
+ */
+export async function updateAndReturn(query: Query, data: Record<string, unknown>): Promise<{ updated: number; doc: Doc | null }> {
+  const inner = (query as unknown as { _query?: { updateAndReturn?: (data: Record<string, unknown>) => Promise<Record<string, unknown>> } })._query
+  if (typeof inner?.updateAndReturn !== 'function') throw new Error('this wx-server-sdk has no updateAndReturn underneath its query')
+  const reply = await inner.updateAndReturn(data)
+  if (reply.code) throw Object.assign(new Error(`updateAndReturn: ${String(reply.message)}`), { errCode: reply.code, errMsg: String(reply.message) })
+  return { updated: Number(reply.updated ?? 0), doc: (reply.doc as Doc | undefined) ?? null }
+}
+
 let db: Database | undefined
 
 /** The database, opened so that a missing document reads as `null` rather than an error. */

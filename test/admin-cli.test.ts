@@ -66,7 +66,7 @@ describe('npm run admin', () => {
   it('lists grants and message stats', async () => {
     const openid = newOpenid('oCli')
     await product.subscribe(openid, { [ORDER]: 'accept' })
-    expect((await admin('grants', openid)).out).toMatch(new RegExp(`${ORDER}\\s+one-time\\s+available 1\\s+accept`))
+    expect((await admin('grants', openid)).out).toMatch(new RegExp(`${ORDER}\\s+one-time\\s+available 1\\s+accept\\s+uncertain 0`))
     const stats = await admin('stats')
     expect(stats.code).toBe(0)
     expect(stats.out).toMatch(new RegExp(`${ORDER}\\s+sent\\s+\\d+`))

@@ -128,9 +128,10 @@ const NOT_AN_OBJECT_EVENT: Row[] = [
 // ---------------------------------------------------------------------------
 // Cases.
 
-type Fn = 'login' | 'subscribe-record' | 'send'
+type Fn = 'login' | 'subscribe-record' | 'send' | 'wechat-events'
 type Code = 'INVALID_ARGUMENT' | 'FORBIDDEN' | 'INVALID_DATA'
-type As = 'user' | 'server'
+/** A mini-program user; a server; WeChat's message push, which carries the OPENID of the user it is about. */
+type As = 'user' | 'server' | 'push'
 
 interface Case {
   name: string
@@ -399,6 +400,75 @@ const LOGIN_EVENTS: Row[] = [
   ['an event with a 100 KB string', { note: KB100 }],
 ]
 
+// send's other actions, and the message-push receiver -------------------------
+
+const BROADCAST_BASE = { action: 'broadcast', templateId: ORDER, data: ORDER_DATA }
+const MESSAGE_ID_VALUES: Row[] = [...NOT_A_STRING, ...EMPTY_AND_HUGE, ...OPERATOR_STRINGS, ['a space', 'msg a'], ['a slash', 'msg/../x']]
+
+/** cancel, get, broadcast, campaign, templates and dispatch, each one field away from valid. */
+function actionCases(as: 'user' | 'server'): Case[] {
+  const cases: Case[] = []
+  const add = (d: string, event: unknown, code: Code, field?: string) => cases.push(row('send', as, d, event, code, field))
+  for (const action of ['cancel', 'get']) {
+    for (const [d, value] of MESSAGE_ID_VALUES) add(`${action}: messageId is ${d}`, { action, messageId: value }, INVALID_ARGUMENT)
+    add(`${action}: no messageId`, { action }, INVALID_ARGUMENT)
+    add(`${action}: an unknown field "openid"`, { action, messageId: 'msg_x', openid: OTHER.openid }, INVALID_ARGUMENT)
+  }
+  if (as === 'user') {
+    // Server-side actions: refused for a user whatever they carry.
+    add('broadcast, valid', BROADCAST_BASE, FORBIDDEN)
+    add('campaign, valid', { action: 'campaign', campaignId: 'cmp_x' }, FORBIDDEN)
+    add('templates', { action: 'templates' }, FORBIDDEN)
+    add('dispatch, valid', { action: 'dispatch', shard: 0, deadline: Date.now(), until: Date.now() }, FORBIDDEN)
+    add('a timer event', { Type: 'timer', TriggerName: 'dispatch', Time: new Date().toISOString() }, INVALID_ARGUMENT)
+    return cases
+  }
+  for (const [d, value] of [...NOT_A_STRING, ...EMPTY_AND_HUGE]) add(`broadcast: templateId is ${d}`, { ...BROADCAST_BASE, templateId: value }, INVALID_ARGUMENT)
+  add('broadcast: an unknown template', { ...BROADCAST_BASE, templateId: UNKNOWN_TEMPLATE }, INVALID_DATA)
+  add('broadcast: data is not an object', { ...BROADCAST_BASE, data: 'x' }, INVALID_ARGUMENT)
+  add('broadcast: data misses a keyword', { ...BROADCAST_BASE, data: { ...ORDER_DATA, phrase5: undefined } }, INVALID_DATA)
+  add('broadcast: a thing over 20 characters', { ...BROADCAST_BASE, data: { ...ORDER_DATA, thing2: '这是一段超过二十个字符的商品名称需要被拒绝的' } }, INVALID_DATA)
+  add('broadcast: a page not in app.json', { ...BROADCAST_BASE, page: 'pages/nowhere/nowhere' }, INVALID_DATA)
+  add('broadcast: an unknown field "touser"', { ...BROADCAST_BASE, touser: USER.openid }, INVALID_ARGUMENT)
+  add('broadcast: lang is "fr_FR"', { ...BROADCAST_BASE, lang: 'fr_FR' }, INVALID_ARGUMENT)
+  for (const [d, value] of MESSAGE_ID_VALUES) add(`campaign: campaignId is ${d}`, { action: 'campaign', campaignId: value }, INVALID_ARGUMENT)
+  add('campaign: an unknown field', { action: 'campaign', campaignId: 'cmp_x', extra: 1 }, INVALID_ARGUMENT)
+  add('templates: an unknown field', { action: 'templates', templateId: ORDER }, INVALID_ARGUMENT)
+  // Shards are the whole numbers 0 to 7 (0 is the one valid value of NOT_A_STRING).
+  for (const [d, value] of [...NOT_A_STRING.filter(([, v]) => v !== 0), ['-1', -1], ['8', 8], ['1.5', 1.5], ['NaN text', 'NaN']] as Row[]) {
+    add(`dispatch: shard is ${d}`, { action: 'dispatch', shard: value, deadline: Date.now(), until: Date.now() }, INVALID_ARGUMENT)
+  }
+  add('dispatch: no deadline', { action: 'dispatch', shard: 0, until: Date.now() }, INVALID_ARGUMENT)
+  add('dispatch: until is text', { action: 'dispatch', shard: 0, deadline: Date.now(), until: 'later' }, INVALID_ARGUMENT)
+  add('dispatch: an unknown field "clockAhead"', { action: 'dispatch', shard: 0, deadline: Date.now(), until: Date.now(), clockAhead: 604_800_000 }, INVALID_ARGUMENT)
+  return cases
+}
+
+/** A card's reject about USER, as WeChat would push it. */
+const CHANGE_EVENT = {
+  ToUserName: 'gh_0123456789ab',
+  FromUserName: USER.openid,
+  CreateTime: 1_764_000_000,
+  MsgType: 'event',
+  Event: 'subscribe_msg_change_event',
+  List: { TemplateId: APPOINTMENT, SubscribeStatusString: 'reject' },
+}
+
+function eventCases(): Case[] {
+  const cases: Case[] = []
+  // Only WeChat's push about the user it names may change anything.
+  for (const as of ['user', 'server'] as const) cases.push(row('wechat-events', as, 'a valid card reject', CHANGE_EVENT, FORBIDDEN))
+  cases.push(row('wechat-events', 'push', 'a card reject about another user than the push', { ...CHANGE_EVENT, FromUserName: OTHER.openid }, FORBIDDEN))
+  const add = (d: string, event: unknown) => cases.push(row('wechat-events', 'push', d, event, INVALID_ARGUMENT))
+  for (const [d, event] of NOT_AN_OBJECT_EVENT) add(d, event)
+  add('an empty event', {})
+  add('MsgType "text"', { ...CHANGE_EVENT, MsgType: 'text' })
+  add('an unknown Event', { ...CHANGE_EVENT, Event: 'subscribe_msg_delete_event' })
+  add('Event is { $ne: null }', { ...CHANGE_EVENT, Event: { $ne: null } })
+  for (const [d, value] of [...NOT_A_STRING, ...EMPTY_AND_HUGE, ...OPERATOR_STRINGS]) add(`FromUserName is ${d}`, { ...CHANGE_EVENT, FromUserName: value })
+  return cases
+}
+
 const CASES: Case[] = [
   ...LOGIN_EVENTS.map(([d, event]) => row('login', 'server', d, event, FORBIDDEN)),
   ...subscribeRecordCorpus().map(([d, event]) => row('subscribe-record', 'user', d, event, INVALID_ARGUMENT)),
@@ -410,12 +480,15 @@ const CASES: Case[] = [
   ...subscribeRecordCorpus().map(([d, event]) => row('subscribe-record', 'server', d, event, FORBIDDEN)),
   ...sendCases('user'),
   ...sendCases('server'),
+  ...actionCases('user'),
+  ...actionCases('server'),
+  ...eventCases(),
 ]
 
 // ---------------------------------------------------------------------------
 // The run.
 
-const COLLECTIONS = ['users', 'grants', 'grant_reports', 'messages'] as const
+const COLLECTIONS = ['users', 'grants', 'grant_reports', 'messages', 'campaigns'] as const
 
 interface Snapshot {
   counts: Record<string, number>
@@ -478,7 +551,7 @@ describe('bad input: a reply with the contract code, and nothing written', () =>
   })
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const reply = await emulator.call(c.fn, c.event, c.as === 'user' ? USER : undefined)
+    const reply = await emulator.call(c.fn, c.event, c.as === 'server' ? undefined : USER, c.as === 'push' ? { source: 'wx_unknown' } : {})
     const after = await snapshot()
     const before = last
     last = after

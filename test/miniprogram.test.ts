@@ -51,6 +51,25 @@ describe('the mini-program', () => {
     expect(row(subscriptions, EVENT).available).toBe(1)
   })
 
+  it('a report lost to the network is kept on the phone and sent again, so the ledger catches up with WeChat, once', async () => {
+    const app = user()
+    const page = await app.open('pages/subscriptions/subscriptions')
+    app.offline.add('subscribe-record')
+    await app.tap(page, 'subscribe', { kind: 'one-time' })
+    expect(app.toasts).toContain('网络不佳，订阅结果稍后自动同步')
+    expect(await product.oracleQuota(app.openid, APPOINTMENT)).toMatchObject({ available: 1 })
+    expect(await product.ledger(app.openid, APPOINTMENT)).toMatchObject({ available: 0 })
+    app.offline.clear()
+    await page.onShow()
+    await app.idle()
+    expect(row(page, APPOINTMENT)).toMatchObject({ available: 1, status: 'accept' })
+    expect(await product.ledger(app.openid, APPOINTMENT)).toMatchObject({ available: 1 })
+    // Nothing left to send: showing the page again changes nothing.
+    await page.onShow()
+    await app.idle()
+    expect(await product.grant(app.openid, APPOINTMENT)).toMatchObject({ available: 1, uncertain: 0 })
+  })
+
   it('asks only from a tap', async () => {
     const app = user()
     const page = await app.open('pages/subscriptions/subscriptions')

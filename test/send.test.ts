@@ -166,13 +166,14 @@ describe("WeChat's answers", () => {
     expect((await product.collection('messages')).find((m) => m._id === reply.messageId).attempts).toEqual([])
   })
 
-  it('43101 sets the ledger to 0: the user turned the template off from a card', async () => {
+  it("43101 sets the ledger to 0 and clears what was uncertain: WeChat's count is known", async () => {
     const openid = await grantedUser(APPOINTMENT, 2)
-    await emulator.request('POST', '/_emulator/wechat/reject', { openid, templateId: APPOINTMENT })
+    // WeChat's own answer, whatever the ledger thought (injected, so that no card-reject push races it).
+    await product.faults({ errcode: 43101 })
     const reply = await product.send(appointment(openid))
     expect(reply).toMatchObject({ ok: false, code: 'NO_QUOTA', errcode: 43101 })
-    expect((await product.ledger(openid, APPOINTMENT)).available).toBe(0)
-    expect((await product.ledger(openid, APPOINTMENT)).available).toBe((await product.oracleQuota(openid, APPOINTMENT)).available)
+    expect((await product.collection('messages')).find((m) => m._id === reply.messageId).attempts.map((a: { errcode: number }) => a.errcode)).toEqual([43101])
+    expect(await product.grant(openid, APPOINTMENT)).toMatchObject({ available: 0, uncertain: 0 })
   })
 
   it.each([
@@ -193,7 +194,24 @@ describe("WeChat's answers", () => {
     expect(await product.ledger(openid, APPOINTMENT)).toEqual(await product.oracleQuota(openid, APPOINTMENT))
   })
 
-  it.each([[-1], [45009]])('a transient %i refunds, answers RETRYABLE, and a retry under the same key sends', async (errcode) => {
+  it.each([[0], [1]])(
+    'a -1 (deliverFirst %i) keeps the grant spent and uncertain, answers UNKNOWN_OUTCOME, and is never sent again: the ledger is never above WeChat',
+    async (deliverFirst) => {
+      const openid = await grantedUser(APPOINTMENT, 2)
+      await product.faults({ errcode: -1, deliverFirst })
+      const request = appointment(openid, { idempotencyKey: `busy-${deliverFirst}` })
+      expect(await product.send(request)).toMatchObject({ ok: false, code: 'UNKNOWN_OUTCOME', errcode: -1 })
+      expect(await product.grant(openid, APPOINTMENT)).toMatchObject({ available: 1, uncertain: 1 })
+      // WeChat delivered it or not: the ledger is at most WeChat's count, and at least it less what is uncertain.
+      expect((await product.oracleQuota(openid, APPOINTMENT)).available).toBe(2 - deliverFirst)
+      expect(await product.delivered(openid)).toHaveLength(deliverFirst)
+      await product.faults(null)
+      expect(await product.send(request)).toMatchObject({ ok: false, code: 'UNKNOWN_OUTCOME' })
+      expect(await product.delivered(openid)).toHaveLength(deliverFirst)
+    },
+  )
+
+  it.each([[45009]])('a transient %i refunds, answers RETRYABLE, and a retry under the same key sends', async (errcode) => {
     const openid = await grantedUser()
     await product.faults({ errcode })
     const first = await product.send(appointment(openid, { idempotencyKey: `retry-${errcode}` }))

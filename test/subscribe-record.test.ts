@@ -11,8 +11,8 @@ describe('subscribe-record', () => {
     const openid = newOpenid()
     const first = await product.subscribe(openid, { [APPOINTMENT]: 'accept', [ORDER]: 'reject' })
     expect(first.grants).toEqual({
-      [APPOINTMENT]: { available: 1, kind: 'one-time', status: 'accept' },
-      [ORDER]: { available: 0, kind: 'one-time', status: 'reject' },
+      [APPOINTMENT]: { available: 1, kind: 'one-time', status: 'accept', uncertain: 0 },
+      [ORDER]: { available: 0, kind: 'one-time', status: 'reject', uncertain: 0 },
     })
     await product.subscribe(openid, { [APPOINTMENT]: 'accept' })
     expect(await product.ledger(openid, APPOINTMENT)).toEqual(await product.oracleQuota(openid, APPOINTMENT))
@@ -22,10 +22,10 @@ describe('subscribe-record', () => {
   it('counts acceptWithAudio for one-time and acceptWithAlert for long-term; filter changes nothing', async () => {
     const openid = newOpenid()
     const reply = await record({ results: { errMsg: 'requestSubscribeMessage:ok', [APPOINTMENT]: 'acceptWithAudio', [EVENT]: 'filter' } }, openid)
-    expect(reply.grants[APPOINTMENT]).toEqual({ available: 1, kind: 'one-time', status: 'accept' })
-    expect(reply.grants[EVENT]).toEqual({ available: 0, kind: 'one-time', status: 'none' })
+    expect(reply.grants[APPOINTMENT]).toEqual({ available: 1, kind: 'one-time', status: 'accept', uncertain: 0 })
+    expect(reply.grants[EVENT]).toEqual({ available: 0, kind: 'one-time', status: 'none', uncertain: 0 })
     const long = await record({ results: { [CLASS]: 'acceptWithAlert' } }, openid)
-    expect(long.grants[CLASS]).toEqual({ available: 1, kind: 'long-term', status: 'accept' })
+    expect(long.grants[CLASS]).toEqual({ available: 1, kind: 'long-term', status: 'accept', uncertain: 0 })
   })
 
   it('activates a long-term grant on accept and deactivates it on reject or ban', async () => {
@@ -59,10 +59,14 @@ describe('subscribe-record', () => {
   it('always records for the caller, whoever the data names', async () => {
     const openid = newOpenid()
     const other = newOpenid()
-    await record({ results: { [APPOINTMENT]: 'accept' }, openid: other } as never, openid).catch(() => undefined)
-    const reply = await record({ results: { [APPOINTMENT]: 'accept' } }, openid)
+    // Naming a user is no field of the request: refused, and nothing is written for anyone.
+    expect(await record({ results: { [APPOINTMENT]: 'accept' }, openid: other } as never, openid)).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT', field: 'openid' })
+    expect((await product.collection('grants')).some((g) => g.openid === other || g.openid === openid)).toBe(false)
+    // The platform's userInfo names the caller, whatever the mini-program put there.
+    const reply = await record({ results: { [APPOINTMENT]: 'accept' }, userInfo: { appId: 'wx0', openId: other } } as never, openid)
     expect(reply.grants[APPOINTMENT].available).toBe(1)
     expect((await product.collection('grants')).some((g) => g.openid === other)).toBe(false)
+    expect((await product.collection('grants')).filter((g) => g.openid === openid)).toHaveLength(1)
   })
 
   it('reports status for given templates or all of the registry', async () => {
@@ -70,9 +74,9 @@ describe('subscribe-record', () => {
     await product.subscribe(openid, { [EVENT]: 'accept' })
     const all = await record({ action: 'status' }, openid)
     expect(Object.keys(all.grants)).toHaveLength(5)
-    expect(all.grants[EVENT]).toEqual({ available: 1, kind: 'one-time', status: 'accept' })
+    expect(all.grants[EVENT]).toEqual({ available: 1, kind: 'one-time', status: 'accept', uncertain: 0 })
     const one = await record({ action: 'status', templateIds: [EVENT] }, openid)
-    expect(one.grants).toEqual({ [EVENT]: { available: 1, kind: 'one-time', status: 'accept' } })
+    expect(one.grants).toEqual({ [EVENT]: { available: 1, kind: 'one-time', status: 'accept', uncertain: 0 } })
   })
 
   it.each([

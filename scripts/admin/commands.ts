@@ -139,7 +139,8 @@ export const COMMANDS: Record<string, { usage: string; run: (c: Connection, args
       if (!openid) throw new UsageError('grants needs an openid')
       const { data, code, message } = await c.app.database().collection('grants').where({ openid }).limit(100).get()
       if (code) throw new Error(`${code} ${message}`)
-      for (const g of data as Array<Record<string, unknown>>) io.out(`${g.templateId}  ${g.kind}  available ${g.available}  ${g.status}`)
+      // Uncertain: units whose outcome was never known, which WeChat may still hold on top of `available`.
+      for (const g of data as Array<Record<string, unknown>>) io.out(`${g.templateId}  ${g.kind}  available ${g.available}  ${g.status}  uncertain ${g.uncertain ?? 0}`)
       if (data.length === 0) io.out(`no grants for ${openid}`)
       return 0
     },

@@ -170,7 +170,9 @@ export class Dispatcher {
           .get()
       ).data.map((d) => d._id as string)
     const ids = await due('scheduled', settings.batchSize)
-    if (ids.length < settings.batchSize) ids.push(...(await due('sending', settings.batchSize - ids.length)))
+    // Still `sending` past its lease: its run (or the immediate call) died, perhaps after reserving a unit.
+    const abandoned = ids.length < settings.batchSize ? await due('sending', settings.batchSize - ids.length) : []
+    ids.push(...abandoned)
     if (ids.length === 0) return undefined
     const token = randomBytes(12).toString('hex')
     const leaseEnd = clock() + settings.leaseMs
@@ -180,7 +182,13 @@ export class Dispatcher {
       .update({ data: { status: 'sending', claimToken: token, dueAt: new Date(leaseEnd) } })
     const { data } = await db.collection(MESSAGES).where({ claimToken: token }).limit(settings.batchSize).get()
     if (data.length === 0) return undefined
-    return new Claim({ db, leaseMs: settings.leaseMs, clock }, token, data as unknown as MessageRecord[], leaseEnd)
+    const messages = data as unknown as MessageRecord[]
+    // A unit the dead run may have reserved, and WeChat may still hold: the ledger says so.
+    for (const message of messages) {
+      const template = abandoned.includes(message._id) ? findTemplate(message.templateId) : undefined
+      if (template) await this.ledger.uncertain(message.touser, template)
+    }
+    return new Claim({ db, leaseMs: settings.leaseMs, clock }, token, messages, leaseEnd)
   }
 
   /**

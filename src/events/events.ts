@@ -57,9 +57,9 @@ export async function applyEvent(db: Database, caller: Caller, message: unknown,
   } else if (message.Event === 'subscribe_msg_change_event') {
     for (const entry of list) {
       const template = findTemplate(String(entry.TemplateId))
-      if (!template || entry.SubscribeStatusString !== 'reject') continue
-      await ledger.turnOff(openid, template)
-      applied += 1
+      const status = entry.SubscribeStatusString
+      if (!template || (status !== 'reject' && status !== 'accept')) continue
+      if (await ledger.change(openid, template, status)) applied += 1
     }
   } else {
     // Only asynchronous failures are pushed: the message did not reach the user after all.

@@ -10,7 +10,7 @@ const longTerm = findTemplate('Lt5kR9mW3xC7vB1nQ4zS8dF2gH6jA0eY3uI7oP1tK5r')!
 
 describe('applyOutcome', () => {
   const grant = (kind: 'one-time' | 'long-term') =>
-    ({ openid: 'o', templateId: 't', kind, available: 2, status: 'accept', accepted: 2 }) as const
+    ({ openid: 'o', templateId: 't', kind, available: 2, status: 'accept', accepted: 2, epoch: 0, uncertain: 0 }) as const
 
   it.each([
     ['accept', { available: 3, status: 'accept', accepted: 3 }],
@@ -56,26 +56,43 @@ describe('Ledger against the emulator', () => {
   it('reserves a reservation with one conditional update, reading nothing', async () => {
     await ledger.recordPopup('oL2', [{ template: oneTime, outcome: 'accept' }], 'r1')
     await emulator.request('DELETE', '/_emulator/stats')
-    expect(await ledger.reserve('oL2', oneTime)).toBe(true)
+    expect(await ledger.reserve('oL2', oneTime)).toEqual({ epoch: 0 })
     const stats = (await emulator.request('GET', '/_emulator/stats')).body
-    expect(stats.requests).toEqual({ total: 1, byAction: { 'database.modifyDocument': 1 } })
+    expect(stats.requests).toEqual({ total: 1, byAction: { 'database.modifyAndReturnDoc': 1 } })
     expect(stats.documentsExamined).toBe(1)
   })
 
   it('refunds and exhausts', async () => {
     await ledger.recordPopup('oL3', [{ template: oneTime, outcome: 'accept' }], 'r1')
-    expect(await ledger.reserve('oL3', oneTime)).toBe(true)
-    await ledger.refund('oL3', oneTime)
+    const reservation = await ledger.reserve('oL3', oneTime)
+    expect(reservation).toEqual({ epoch: 0 })
+    await ledger.refund('oL3', oneTime, reservation!)
     expect((await ledger.views('oL3', [oneTime]))[oneTime.id]!.available).toBe(1)
     await ledger.exhaust('oL3', oneTime)
     expect((await ledger.views('oL3', [oneTime]))[oneTime.id]!.available).toBe(0)
   })
 
+  it('never lets a refund revive a grant zeroed after its reservation (a card reject, a 43101)', async () => {
+    for (const [user, zero] of [
+      ['oL6', () => ledger.change('oL6', oneTime, 'reject')],
+      ['oL7', () => ledger.exhaust('oL7', oneTime)],
+    ] as const) {
+      await ledger.recordPopup(user, [{ template: oneTime, outcome: 'accept' }], 'r1')
+      await ledger.recordPopup(user, [{ template: oneTime, outcome: 'accept' }], 'r2')
+      const reservation = await ledger.reserve(user, oneTime)
+      await zero()
+      // The user accepts again before the refund lands: that new unit is the only one.
+      await ledger.recordPopup(user, [{ template: oneTime, outcome: 'accept' }], 'r3')
+      await ledger.refund(user, oneTime, reservation!)
+      expect((await ledger.views(user, [oneTime]))[oneTime.id]).toMatchObject({ available: 1, uncertain: 0 })
+    }
+  })
+
   it('checks a long-term grant without consuming it', async () => {
     await ledger.recordPopup('oL4', [{ template: longTerm, outcome: 'accept' }], 'r1')
-    for (let i = 0; i < 3; i++) expect(await ledger.reserve('oL4', longTerm)).toBe(true)
+    for (let i = 0; i < 3; i++) expect(await ledger.reserve('oL4', longTerm)).toBeDefined()
     await ledger.recordPopup('oL4', [{ template: longTerm, outcome: 'reject' }], 'r2')
-    expect(await ledger.reserve('oL4', longTerm)).toBe(false)
+    expect(await ledger.reserve('oL4', longTerm)).toBeUndefined()
   })
 
   it('applies a report once per requestId, as one transaction', async () => {

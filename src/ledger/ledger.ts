@@ -5,7 +5,7 @@
  * one conditional update (`available > 0` → `available - 1`), so concurrent
  * sends never spend more than was granted, with no read and no lock.
  */
-import { isDuplicateKey, isTransactionConflict, type Database, type Doc, type Transaction } from '../cloud'
+import { isDuplicateKey, isTransactionConflict, updateAndReturn, type Database, type Doc, type Transaction } from '../cloud'
 import type { Template, TemplateKind } from '../templates/registry'
 
 export const GRANTS = 'grants'
@@ -18,6 +18,13 @@ export interface GrantView {
   available: number
   kind: TemplateKind
   status: GrantStatus
+  /** Units whose outcome was never known: WeChat may still hold up to this many more than `available`. */
+  uncertain: number
+}
+
+/** What a reservation took: the grant's epoch then, so that a refund can tell whether the grant was zeroed since. */
+export interface Reservation {
+  epoch: number
 }
 
 /** What `wx.requestSubscribeMessage` resolved with, per template. */
@@ -31,6 +38,9 @@ interface GrantDoc extends Doc {
   available: number
   status: GrantStatus
   accepted: number
+  /** Moves on whenever WeChat or the user zeroes the grant, so that a refund of an older reservation revives nothing. */
+  epoch: number
+  uncertain: number
 }
 
 /** Concurrent reports for one user conflict; each is tried this many times. */
@@ -54,10 +64,10 @@ export function applyOutcome(grant: GrantDoc, outcome: PopupOutcome): GrantDoc {
 }
 
 function emptyGrant(openid: string, template: Template): GrantDoc {
-  return { openid, templateId: template.id, kind: template.kind, available: 0, status: 'none', accepted: 0 }
+  return { openid, templateId: template.id, kind: template.kind, available: 0, status: 'none', accepted: 0, epoch: 0, uncertain: 0 }
 }
 
-const view = (grant: GrantDoc): GrantView => ({ available: grant.available, kind: grant.kind, status: grant.status })
+const view = (grant: GrantDoc): GrantView => ({ available: grant.available, kind: grant.kind, status: grant.status, uncertain: grant.uncertain ?? 0 })
 
 export class Ledger {
   constructor(private readonly db: Database) {}
@@ -90,7 +100,8 @@ export class Ledger {
       for (const { template, outcome } of outcomes) {
         if (outcome === 'filter') continue
         const ref = tx.collection(GRANTS).doc(grantId(openid, template.id))
-        const current = ((await ref.get()).data as GrantDoc | null) ?? emptyGrant(openid, template)
+        const stored = (await ref.get()).data as GrantDoc | null
+        const current = stored ? { ...emptyGrant(openid, template), ...stored } : emptyGrant(openid, template)
         const { _id, ...next } = applyOutcome(current, outcome)
         await ref.set({ data: { ...next, updatedAt: now } })
       }
@@ -108,43 +119,74 @@ export class Ledger {
     return out
   }
 
-  /** Takes one send before WeChat is called. True when won; a long-term grant is checked, never consumed. */
-  async reserve(openid: string, template: Template): Promise<boolean> {
+  /**
+   * Takes one send before WeChat is called, with one conditional update that
+   * also says the grant's epoch. Undefined when there was none to take; a
+   * long-term grant is checked, never consumed.
+   */
+  async reserve(openid: string, template: Template): Promise<Reservation | undefined> {
     const _ = this.db.command
     const id = grantId(openid, template.id)
     if (template.kind === 'long-term') {
       const { data } = await this.db.collection(GRANTS).doc(id).get()
-      return (data as GrantDoc | null)?.status === 'accept'
+      return (data as GrantDoc | null)?.status === 'accept' ? { epoch: (data as GrantDoc).epoch ?? 0 } : undefined
     }
+    const { updated, doc } = await updateAndReturn(this.db.collection(GRANTS).where({ _id: id, available: _.gt(0) }), {
+      available: _.inc(-1),
+      updatedAt: this.db.serverDate(),
+    })
+    return updated === 1 ? { epoch: (doc as GrantDoc | null)?.epoch ?? 0 } : undefined
+  }
+
+  /**
+   * Gives a reserved send back, after WeChat definitely did not send: only
+   * while the grant is in the epoch the reservation was taken in. Zeroed
+   * since (a card's reject, a 43101), the unit is gone at WeChat too.
+   */
+  async refund(openid: string, template: Template, reservation: Reservation): Promise<void> {
+    if (template.kind === 'long-term') return
+    const _ = this.db.command
+    await this.db
+      .collection(GRANTS)
+      .where({ _id: grantId(openid, template.id), epoch: reservation.epoch })
+      .update({ data: { available: _.inc(1), updatedAt: this.db.serverDate() } })
+  }
+
+  /** The user changed the template from a message card (subscribe_msg_change_event): a reject zeroes it, a long-term accept turns it back on. */
+  async change(openid: string, template: Template, status: 'accept' | 'reject'): Promise<boolean> {
+    const _ = this.db.command
+    const id = grantId(openid, template.id)
+    if (status === 'reject') {
+      const { stats } = await this.db
+        .collection(GRANTS)
+        .doc(id)
+        .update({ data: { available: 0, status: 'reject', uncertain: 0, epoch: _.inc(1), updatedAt: this.db.serverDate() } })
+      return stats.updated === 1
+    }
+    // WeChat pushes an accept from the card only for a long-term template: it allows sends again.
+    if (template.kind !== 'long-term') return false
     const { stats } = await this.db
       .collection(GRANTS)
-      .where({ _id: id, available: _.gt(0) })
-      .update({ data: { available: _.inc(-1), updatedAt: this.db.serverDate() } })
+      .doc(id)
+      .update({ data: { available: 1, status: 'accept', updatedAt: this.db.serverDate() } })
     return stats.updated === 1
   }
 
-  /** Gives a reserved send back, after WeChat definitely did not send. */
-  async refund(openid: string, template: Template): Promise<void> {
+  /** WeChat says the user has no quota (43101): believe it, and nothing is uncertain any more. */
+  async exhaust(openid: string, template: Template): Promise<void> {
+    const _ = this.db.command
+    const change: Record<string, unknown> = { available: 0, uncertain: 0, epoch: _.inc(1), updatedAt: this.db.serverDate() }
+    if (template.kind === 'long-term') change.status = 'reject'
+    await this.db.collection(GRANTS).doc(grantId(openid, template.id)).update({ data: change })
+  }
+
+  /** A reserved unit whose outcome will never be known: WeChat may still hold it. */
+  async uncertain(openid: string, template: Template): Promise<void> {
     if (template.kind === 'long-term') return
     const _ = this.db.command
     await this.db
       .collection(GRANTS)
       .doc(grantId(openid, template.id))
-      .update({ data: { available: _.inc(1), updatedAt: this.db.serverDate() } })
-  }
-
-  /** The user turned the template off from a message card (subscribe_msg_change_event reject). */
-  async turnOff(openid: string, template: Template): Promise<void> {
-    await this.db
-      .collection(GRANTS)
-      .doc(grantId(openid, template.id))
-      .update({ data: { available: 0, status: 'reject', updatedAt: this.db.serverDate() } })
-  }
-
-  /** WeChat says the user has no quota (43101): believe it. */
-  async exhaust(openid: string, template: Template): Promise<void> {
-    const change: Record<string, unknown> = { available: 0, updatedAt: this.db.serverDate() }
-    if (template.kind === 'long-term') change.status = 'reject'
-    await this.db.collection(GRANTS).doc(grantId(openid, template.id)).update({ data: change })
+      .update({ data: { uncertain: _.inc(1), updatedAt: this.db.serverDate() } })
   }
 }

@@ -26,9 +26,9 @@ export type Delivery =
   | { kind: 'no_quota'; errcode: number | null; errmsg: string; attempts: Attempt[] }
   /** A definite refusal: nothing sent, grant refunded. */
   | { kind: 'refused'; code: Code; errcode: number; errmsg: string; attempts: Attempt[] }
-  /** A transient failure (-1, 43108, 45009): nothing sent, grant refunded. */
+  /** A transient failure (43108, 45009): nothing sent, grant refunded. */
   | { kind: 'transient'; errcode: number; errmsg: string; attempts: Attempt[] }
-  /** No answer, or an answer that says nothing certain: the grant stays spent. */
+  /** No answer, -1, or an answer that says nothing certain: the grant stays spent and counts as uncertain. */
   | { kind: 'unknown'; errcode: number | null; errmsg: string; attempts: Attempt[] }
 
 export interface DeliveryDeps {
@@ -53,15 +53,19 @@ export const REFUSALS: Record<number, Code> = {
   [-604101]: CODES.NO_PERMISSION,
 }
 export const DAILY_LIMIT = 45009
-const TRANSIENT = new Set([-1, 43108, DAILY_LIMIT])
+/**
+ * Refusals that say for certain nothing went out. -1 ("system busy") is not
+ * one of them: WeChat does not say whether it delivered first, so it is an
+ * unknown outcome (the README gives the policy and its cost).
+ */
+const TRANSIENT = new Set([43108, DAILY_LIMIT])
 const NO_QUOTA = 43101
 const CONCURRENT_SEND = 43108
 
 export async function deliver(deps: DeliveryDeps, template: Template, message: Deliverable): Promise<Delivery> {
   const attempts: Attempt[] = []
-  if (!(await deps.ledger.reserve(message.touser, template))) {
-    return { kind: 'no_quota', errcode: null, errmsg: `no send left for ${template.id}`, attempts }
-  }
+  const reservation = await deps.ledger.reserve(message.touser, template)
+  if (!reservation) return { kind: 'no_quota', errcode: null, errmsg: `no send left for ${template.id}`, attempts }
   const request: SubscribeMessageRequest = {
     touser: message.touser,
     templateId: template.id,
@@ -83,19 +87,21 @@ export async function deliver(deps: DeliveryDeps, template: Template, message: D
   }
 
   if (outcome.kind === 'sent') return { kind: 'sent', msgid: outcome.msgid, attempts }
-  if (outcome.kind === 'unknown') return { kind: 'unknown', errcode: null, errmsg: outcome.reason, attempts }
-  const { errcode, errmsg } = outcome
-  if (errcode === NO_QUOTA) {
+  if (outcome.kind === 'refused' && outcome.errcode === NO_QUOTA) {
     await deps.ledger.exhaust(message.touser, template)
-    return { kind: 'no_quota', errcode, errmsg, attempts }
+    return { kind: 'no_quota', errcode: outcome.errcode, errmsg: outcome.errmsg, attempts }
   }
-  const refused = REFUSALS[errcode]
-  if (refused || TRANSIENT.has(errcode)) {
-    await deps.ledger.refund(message.touser, template)
+  if (outcome.kind === 'refused' && (REFUSALS[outcome.errcode] || TRANSIENT.has(outcome.errcode))) {
+    const { errcode, errmsg } = outcome
+    await deps.ledger.refund(message.touser, template, reservation)
+    const refused = REFUSALS[errcode]
     return refused ? { kind: 'refused', code: refused, errcode, errmsg, attempts } : { kind: 'transient', errcode, errmsg, attempts }
   }
-  // A code we do not know says nothing certain: treat it as an unknown outcome.
-  return { kind: 'unknown', errcode, errmsg, attempts }
+  // No answer, -1, or a code we do not know: the unit may be spent at WeChat, or not. Keep it spent, and say so.
+  await deps.ledger.uncertain(message.touser, template)
+  return outcome.kind === 'unknown'
+    ? { kind: 'unknown', errcode: null, errmsg: outcome.reason, attempts }
+    : { kind: 'unknown', errcode: outcome.errcode, errmsg: outcome.errmsg, attempts }
 }
 
 function attemptOf(outcome: WechatOutcome): { errcode: number | null; errmsg: string } {

@@ -47,10 +47,13 @@ describe('Outbox', () => {
     expect(await outbox.update(queued._id, { status: 'cancelled' }, [], { status: 'scheduled' })).toBe(false)
   })
 
-  it('spreads recipients over the shards, each recipient always in one', () => {
-    const shards = new Set(Array.from({ length: 200 }, (_, i) => shardOf(`oUser${i}`)))
-    expect(shards.size).toBe(8)
-    expect(shardOf('oSame')).toBe(shardOf('oSame'))
+  it('spreads recipients over the shards by FNV-1a of the openid, so a recipient is always in one', () => {
+    const shards = Array.from({ length: 200 }, (_, i) => shardOf(`oUser${i}`))
+    expect(new Set(shards).size).toBe(8)
+    // FNV-1a's 32-bit reference values (offset basis 2166136261, prime 16777619), folded onto 8 shards.
+    expect(shardOf('')).toBe(2166136261 % 8)
+    expect(shardOf('a')).toBe(0xe40c292c % 8)
+    expect(shardOf('foobar')).toBe(0xbf9cf968 % 8)
   })
 
   it('records attempts and the outcome, and frees a key for a retry', async () => {

@@ -7,7 +7,7 @@ import { Campaigns } from '../campaigns/campaigns'
 import { isServer, requireServer, type Caller } from '../caller'
 import { callFunction, database, getTemplateList, sendSubscribeMessage } from '../cloud'
 import { Dispatcher, type DispatchReport, type RunWindow } from '../dispatch/dispatcher'
-import { isRecord } from '../input'
+import { isRecord, readEvent } from '../input'
 import { SHARDS } from '../outbox/outbox'
 import { CODES, refuse, success } from '../replies'
 import { SETTINGS } from '../settings'
@@ -75,6 +75,7 @@ export class SendActions {
         return this.campaigns().report(caller, event)
       case 'templates':
         requireServer(caller, 'templates')
+        readEvent(event, ['action'])
         return success({ templates: registryFromAccount(await getTemplateList()) })
       case 'dispatch': {
         requireServer(caller, 'dispatch')

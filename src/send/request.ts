@@ -20,18 +20,20 @@ export interface SendRequest {
   idempotencyKey?: string
   /** Set when the message is to go out later. */
   sendAt?: Date
+  /** The time the caller named, even one already past (which sends now). */
+  requestedAt?: Date
 }
 
 const SEND_FIELDS = ['touser', 'templateId', 'data', 'page', 'miniprogramState', 'lang', 'idempotencyKey', 'sendAt'] as const
 
-/** A time in ISO 8601 with its offset; a time already past means now. */
-function sendAt(input: Json, now: Date): Date | undefined {
+/** A time in ISO 8601 with its offset, at most a year ahead. */
+function requestedAt(input: Json, now: Date): Date | undefined {
   const raw = text(input, 'sendAt', { pattern: ISO_8601, max: 40, optional: true })
   if (raw === undefined) return undefined
   const at = new Date(raw)
   if (Number.isNaN(at.getTime())) return refuse(CODES.INVALID_ARGUMENT, 'sendAt is not a valid time', { field: 'sendAt' })
   if (at.getTime() - now.getTime() > MAX_SCHEDULE_MS) refuse(CODES.INVALID_ARGUMENT, 'sendAt is more than a year ahead', { field: 'sendAt' })
-  return at.getTime() > now.getTime() ? at : undefined
+  return at
 }
 
 export function parseSendRequest(event: unknown, now: Date): SendRequest {
@@ -44,8 +46,13 @@ export function parseSendRequest(event: unknown, now: Date): SendRequest {
     miniprogramState: oneOf(input, 'miniprogramState', MINIPROGRAM_STATES) ?? 'formal',
     lang: oneOf(input, 'lang', LANGS) ?? 'zh_CN',
     idempotencyKey: text(input, 'idempotencyKey', { pattern: KEY, max: 128, optional: true }),
-    sendAt: sendAt(input, now),
+    ...schedule(requestedAt(input, now), now),
   }
+}
+
+/** A time already past means now: it is kept as asked, and the message is not queued. */
+function schedule(at: Date | undefined, now: Date): Pick<SendRequest, 'sendAt' | 'requestedAt'> {
+  return { requestedAt: at, sendAt: at && at.getTime() > now.getTime() ? at : undefined }
 }
 
 /** `{ action, messageId }` for cancel and get. */

@@ -29,10 +29,11 @@ const SLOT_RECOUNT = 5
 
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/** A digest of what the caller asked for (the time as it named it, past or not), so that a retry is known for the same request. */
 function fingerprint(request: SendRequest, prepared: PreparedMessage): string {
-  const { touser, templateId, page, miniprogramState, lang, sendAt } = request
+  const { touser, templateId, page, miniprogramState, lang, requestedAt } = request
   return createHash('sha256')
-    .update(JSON.stringify([touser, templateId, prepared.data, page ?? null, miniprogramState, lang, sendAt?.toISOString() ?? null]))
+    .update(JSON.stringify([touser, templateId, prepared.data, page ?? null, miniprogramState, lang, requestedAt?.toISOString() ?? null]))
     .digest('hex')
     .slice(0, 32)
 }

@@ -44,6 +44,10 @@ export class MiniProgram {
   readonly navigations: string[] = []
   /** The answer the user gives to each template in a popup. */
   choose: (templateId: string) => Choice = () => 'accept'
+  /** Cloud calls to these functions fail as a lost network does (the call may or may not have run), while set. */
+  offline = new Set<string>()
+  /** wx's local storage, kept across page loads as on a phone. */
+  readonly storage = new Map<string, unknown>()
   private readonly context: Context
   private app: any
   private pending = 0
@@ -149,6 +153,7 @@ export class MiniProgram {
         init: (_options: { env?: string }) => undefined,
         callFunction: (options: { name: string; data?: unknown } & Callbacks<unknown>) =>
           this.api(options, async () => {
+            if (this.offline.has(options.name)) throw { errMsg: 'cloud.callFunction:fail request:fail timeout', errCode: -1 }
             const reply = await emulator.call(options.name, options.data ?? {}, { openid: this.openid })
             if (reply.status !== 200) throw { errMsg: reply.body.errMsg, errCode: reply.body.errCode }
             return reply.body
@@ -172,6 +177,10 @@ export class MiniProgram {
           const reply = await emulator.request('GET', `/_emulator/wechat/settings?openid=${this.openid}`)
           return options.withSubscriptions ? reply.body : { errMsg: reply.body.errMsg, authSetting: reply.body.authSetting }
         }),
+      getStorageSync: (key: string) => (this.storage.has(key) ? structuredClone(this.storage.get(key)) : ''),
+      setStorageSync: (key: string, value: unknown) => {
+        this.storage.set(key, structuredClone(value))
+      },
       showToast: (options: { title: string }) => {
         this.toasts.push(options.title)
       },

@@ -42,9 +42,16 @@ export class Product {
     return (await this.emulator.request('GET', `/_emulator/wechat/quota?openid=${openid}&templateId=${templateId}`)).body
   }
 
-  async ledger(openid: string, templateId: string): Promise<{ available: number; kind: string; status: string }> {
+  /** The grant as `subscribe-record` reports it, uncertain units included. */
+  async grant(openid: string, templateId: string): Promise<{ available: number; kind: string; status: string; uncertain: number }> {
     const reply = await this.emulator.result('subscribe-record', { action: 'status', templateIds: [templateId] }, { openid })
     return reply.grants[templateId]
+  }
+
+  /** The ledger's count in the oracle's shape, to hold the two against each other. */
+  async ledger(openid: string, templateId: string): Promise<{ available: number; kind: string; status: string }> {
+    const { available, kind, status } = await this.grant(openid, templateId)
+    return { available, kind, status }
   }
 
   async delivered(touser?: string): Promise<any[]> {

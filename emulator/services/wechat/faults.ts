@@ -9,6 +9,12 @@ import { SYSTEM_BUSY } from './errors'
 export interface FaultSettings {
   errcode?: number
   rate?: number
+  /**
+   * The share of injected errors answered after the message was delivered
+   * (its quota spent): WeChat does not say that an error such as -1 means
+   * nothing went out, so a sender must be tested against both.
+   */
+  deliverFirst?: number
   latencyMs?: number
   jitterMs?: number
   hang?: boolean
@@ -18,7 +24,7 @@ export interface FaultSettings {
 
 export type FaultDecision =
   | { kind: 'pass'; delayMs: number }
-  | { kind: 'error'; errcode: number; delayMs: number }
+  | { kind: 'error'; errcode: number; delayMs: number; deliverFirst: boolean }
   | { kind: 'hang'; deliver: boolean; delayMs: number }
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
@@ -36,7 +42,7 @@ function prng(seed: number): () => number {
 export function parseFaults(body: unknown): FaultSettings {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('faults must be an object')
   const input = body as Record<string, unknown>
-  const known = new Set(['errcode', 'rate', 'latencyMs', 'jitterMs', 'hang', 'dailyLimit', 'seed'])
+  const known = new Set(['errcode', 'rate', 'deliverFirst', 'latencyMs', 'jitterMs', 'hang', 'dailyLimit', 'seed'])
   for (const key of Object.keys(input)) if (!known.has(key)) throw new Error(`unknown fault setting ${key}`)
   const number = (key: string, min: number, max: number, integer = false) => {
     const value = input[key]
@@ -50,6 +56,7 @@ export function parseFaults(body: unknown): FaultSettings {
   return {
     errcode: number('errcode', -2147483648, 2147483647, true),
     rate: number('rate', 0, 1),
+    deliverFirst: number('deliverFirst', 0, 1),
     latencyMs: number('latencyMs', 0, 600_000),
     jitterMs: number('jitterMs', 0, 600_000),
     hang: input.hang as boolean | undefined,
@@ -81,12 +88,12 @@ export class Faults {
 
   /** Draws this send's fate. An errcode without a rate always fires; a rate without an errcode answers -1. */
   decide(): FaultDecision {
-    const { errcode, rate, latencyMs = 0, jitterMs = 0, hang } = this.settings
+    const { errcode, rate, deliverFirst = 0, latencyMs = 0, jitterMs = 0, hang } = this.settings
     const delayMs = latencyMs + (jitterMs > 0 ? this.random() * jitterMs : 0)
     if (hang) return { kind: 'hang', deliver: this.random() < 0.5, delayMs }
     if (errcode !== undefined || rate !== undefined) {
       const fires = this.random() < (rate ?? 1)
-      if (fires) return { kind: 'error', errcode: errcode ?? SYSTEM_BUSY, delayMs }
+      if (fires) return { kind: 'error', errcode: errcode ?? SYSTEM_BUSY, delayMs, deliverFirst: deliverFirst > 0 && this.random() < deliverFirst }
     }
     return { kind: 'pass', delayMs }
   }

@@ -215,7 +215,11 @@ export class WechatGateway {
     } finally {
       if (touser) this.inFlight.delete(touser)
     }
-    if (fate.kind === 'error') return fail(fate.errcode, `fault injected: errcode ${fate.errcode}`)
+    if (fate.kind === 'error') {
+      // Delivered, and yet answered with the error: the sender cannot tell from the answer.
+      if (fate.deliverFirst) this.deliver(request)
+      return fail(fate.errcode, `fault injected: errcode ${fate.errcode}`)
+    }
     if (fate.kind === 'hang') {
       // The caller's timeout fires; the message may or may not have gone out.
       if (fate.deliver) this.deliver(request)

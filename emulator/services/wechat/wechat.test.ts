@@ -230,6 +230,21 @@ describe('faults', () => {
     expect((await send({ touser: user, templateId: ORDER, data: orderData })).ok).toBeDefined()
   })
 
+  it('delivers before answering the error for the share deliverFirst says', async () => {
+    const user = newUser()
+    await subscribe(user, { [ORDER]: 'accept' })
+    await subscribe(user, { [ORDER]: 'accept' })
+    await emulator.request('PUT', '/_emulator/wechat/faults', { errcode: -1, deliverFirst: 1 })
+    expect((await send({ touser: user, templateId: ORDER, data: orderData })).error.errCode).toBe(-1)
+    expect(await messages(user)).toHaveLength(1)
+    expect((await quota(user, ORDER)).available).toBe(1)
+    await emulator.request('PUT', '/_emulator/wechat/faults', { errcode: -1, deliverFirst: 0 })
+    expect((await send({ touser: user, templateId: ORDER, data: orderData })).error.errCode).toBe(-1)
+    expect(await messages(user)).toHaveLength(1)
+    expect((await emulator.request('PUT', '/_emulator/wechat/faults', { deliverFirst: 2 })).status).toBe(400)
+    await emulator.request('DELETE', '/_emulator/wechat/faults')
+  })
+
   it('repeats the same draws for the same seed', async () => {
     const outcomes = async () => {
       const user = newUser()

@@ -1,5 +1,6 @@
 import { TEMPLATES, type RegistryTemplate } from '../../generated/registry'
-import { recordSubscriptions, subscriptionStatus, type Grant } from '../../lib/api'
+import { subscriptionStatus, type Grant } from '../../lib/api'
+import { flushReports, report } from '../../lib/reports'
 
 /** WeChat shows at most 5 templates in one popup, all of one kind. */
 const PER_POPUP = 5
@@ -45,6 +46,8 @@ Page({
   },
 
   async refresh() {
+    // A report an earlier tap could not deliver goes first, so the counts shown include it.
+    await flushReports()
     const [status, setting] = await Promise.all([
       subscriptionStatus(),
       wx.getSetting({ withSubscriptions: true }) as Promise<WechatMiniprogram.GetSettingSuccessCallbackResult>,
@@ -67,9 +70,9 @@ Page({
     wx.requestSubscribeMessage({
       tmplIds,
       success: async (results) => {
-        const reply = await recordSubscriptions(results as unknown as Record<string, string>, requestId)
-        if (!reply.ok) {
-          wx.showToast({ title: '记录失败，请重试', icon: 'none' })
+        const recorded = await report(results as unknown as Record<string, string>, requestId)
+        if (!recorded) {
+          wx.showToast({ title: '网络不佳，订阅结果稍后自动同步', icon: 'none' })
           return
         }
         const why = explain(results as unknown as Record<string, string>)
