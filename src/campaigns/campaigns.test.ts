@@ -9,6 +9,7 @@ import { Campaigns } from './campaigns'
 
 const ORDER = findTemplate('Hq8vT2nW5yB1xK7mR4cZ9pL3sD6fJ0gA2eU8iO5tY1w')!
 const data = { character_string1: 'SO1', thing2: '杯子', amount3: '¥1.00', name4: '张三', phrase5: '已发货' }
+const eventData = { thing1: '周末读书会', date2: '2026年12月5日', number3: '12', enum4: '报名中', symbol5: '★★★' }
 const server = { kind: 'server' as const, source: 'scf' }
 
 let emulator: RunningEmulator
@@ -40,12 +41,30 @@ describe('Campaigns', () => {
     expect(await campaigns.report(server, { action: 'campaign', campaignId })).toMatchObject({ status: 'queued', total: 23, queued: 23 })
   })
 
-  it('queues each holder once when two runs advance the same campaign at once', async () => {
+  it('queues each holder once when two runs advance the same campaign at once, and counts them all', async () => {
     const campaigns = new Campaigns(database(), 4, Date.now)
     const { campaignId } = (await campaigns.broadcast(server, { action: 'broadcast', templateId: ORDER.id, data }, 0)) as { campaignId: string }
     for (let i = 0; i < 8; i++) await Promise.all([campaigns.advance(0), campaigns.advance(0)])
     const queued = await messagesOf(campaignId)
     expect(queued).toHaveLength(23)
     expect(new Set(queued.map((m: { touser: string }) => m.touser)).size).toBe(23)
+    expect(await campaigns.report(server, { action: 'campaign', campaignId })).toMatchObject({ status: 'queued', total: 23, queued: 23 })
+  })
+
+  it('reads only holders: a template whose grants are mostly spent costs what it queues', async () => {
+    const ledger = new Ledger(database())
+    const event = findTemplate('Zx4cV8bN1mQ6wE3rT9yU2iO7pA5sD0fG4hJ8kL1zX6c')!
+    for (let i = 0; i < 40; i++) {
+      const openid = `oSp${String(i).padStart(2, '0')}`
+      await ledger.recordPopup(openid, [{ template: event, outcome: 'accept' }], 'r')
+      // All but every tenth spend their one unit.
+      if (i % 10 !== 0) expect(await ledger.reserve(openid, event)).toBeDefined()
+    }
+    const campaigns = new Campaigns(database(), 200, Date.now)
+    await emulator.request('DELETE', '/_emulator/stats')
+    const { campaignId } = (await campaigns.broadcast(server, { action: 'broadcast', templateId: event.id, data: eventData }, 0)) as { campaignId: string }
+    expect((await messagesOf(campaignId)).map((m: { touser: string }) => m.touser).sort()).toEqual(['oSp00', 'oSp10', 'oSp20', 'oSp30'])
+    // The four holders, read by the (templateId, holding, _id) index, and the campaign itself.
+    expect((await emulator.request('GET', '/_emulator/stats')).body.documentsExamined).toBeLessThanOrEqual(4 + 2)
   })
 })

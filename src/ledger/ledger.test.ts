@@ -10,7 +10,7 @@ const longTerm = findTemplate('Lt5kR9mW3xC7vB1nQ4zS8dF2gH6jA0eY3uI7oP1tK5r')!
 
 describe('applyOutcome', () => {
   const grant = (kind: 'one-time' | 'long-term') =>
-    ({ openid: 'o', templateId: 't', kind, available: 2, status: 'accept', accepted: 2, epoch: 0, uncertain: 0 }) as const
+    ({ openid: 'o', templateId: 't', kind, available: 2, status: 'accept', accepted: 2, epoch: 0, uncertain: 0, holding: true }) as const
 
   it.each([
     ['accept', { available: 3, status: 'accept', accepted: 3 }],

@@ -41,6 +41,8 @@ interface GrantDoc extends Doc {
   /** Moves on whenever WeChat or the user zeroes the grant, so that a refund of an older reservation revives nothing. */
   epoch: number
   uncertain: number
+  /** available > 0, kept by every write that changes it, so that a broadcast pages holders by an index alone. */
+  holding: boolean
 }
 
 /** Concurrent reports for one user conflict; each is tried this many times. */
@@ -57,14 +59,12 @@ export function applyOutcome(grant: GrantDoc, outcome: PopupOutcome): GrantDoc {
   if (outcome === 'filter') return grant
   const accept = isAccept(grant.kind, outcome)
   const status: GrantStatus = accept ? 'accept' : outcome === 'ban' ? 'ban' : 'reject'
-  if (grant.kind === 'one-time') {
-    return { ...grant, status, available: grant.available + (accept ? 1 : 0), accepted: grant.accepted + (accept ? 1 : 0) }
-  }
-  return { ...grant, status, available: accept ? 1 : 0, accepted: grant.accepted + (accept ? 1 : 0) }
+  const available = grant.kind === 'one-time' ? grant.available + (accept ? 1 : 0) : accept ? 1 : 0
+  return { ...grant, status, available, holding: available > 0, accepted: grant.accepted + (accept ? 1 : 0) }
 }
 
 function emptyGrant(openid: string, template: Template): GrantDoc {
-  return { openid, templateId: template.id, kind: template.kind, available: 0, status: 'none', accepted: 0, epoch: 0, uncertain: 0 }
+  return { openid, templateId: template.id, kind: template.kind, available: 0, status: 'none', accepted: 0, epoch: 0, uncertain: 0, holding: false }
 }
 
 const view = (grant: GrantDoc): GrantView => ({ available: grant.available, kind: grant.kind, status: grant.status, uncertain: grant.uncertain ?? 0 })
@@ -131,11 +131,15 @@ export class Ledger {
       const { data } = await this.db.collection(GRANTS).doc(id).get()
       return (data as GrantDoc | null)?.status === 'accept' ? { epoch: (data as GrantDoc).epoch ?? 0 } : undefined
     }
-    const { updated, doc } = await updateAndReturn(this.db.collection(GRANTS).where({ _id: id, available: _.gt(0) }), {
-      available: _.inc(-1),
-      updatedAt: this.db.serverDate(),
-    })
-    return updated === 1 ? { epoch: (doc as GrantDoc | null)?.epoch ?? 0 } : undefined
+    // The last unit first (most grants hold one): taking it clears `holding` in the same update. Else one of several;
+    // and if those ran out meanwhile (reservations only lower the count), the last one again.
+    const grants = this.db.collection(GRANTS)
+    const now = this.db.serverDate()
+    const last = () => updateAndReturn(grants.where({ _id: id, available: 1 }), { available: 0, holding: false, updatedAt: now })
+    let taken = await last()
+    if (taken.updated !== 1) taken = await updateAndReturn(grants.where({ _id: id, available: _.gt(1) }), { available: _.inc(-1), updatedAt: now })
+    if (taken.updated !== 1) taken = await last()
+    return taken.updated === 1 ? { epoch: (taken.doc as GrantDoc | null)?.epoch ?? 0 } : undefined
   }
 
   /**
@@ -149,7 +153,7 @@ export class Ledger {
     await this.db
       .collection(GRANTS)
       .where({ _id: grantId(openid, template.id), epoch: reservation.epoch })
-      .update({ data: { available: _.inc(1), updatedAt: this.db.serverDate() } })
+      .update({ data: { available: _.inc(1), holding: true, updatedAt: this.db.serverDate() } })
   }
 
   /** The user changed the template from a message card (subscribe_msg_change_event): a reject zeroes it, a long-term accept turns it back on. */
@@ -160,7 +164,7 @@ export class Ledger {
       const { stats } = await this.db
         .collection(GRANTS)
         .doc(id)
-        .update({ data: { available: 0, status: 'reject', uncertain: 0, epoch: _.inc(1), updatedAt: this.db.serverDate() } })
+        .update({ data: { available: 0, holding: false, status: 'reject', uncertain: 0, epoch: _.inc(1), updatedAt: this.db.serverDate() } })
       return stats.updated === 1
     }
     // WeChat pushes an accept from the card only for a long-term template: it allows sends again.
@@ -168,14 +172,14 @@ export class Ledger {
     const { stats } = await this.db
       .collection(GRANTS)
       .doc(id)
-      .update({ data: { available: 1, status: 'accept', updatedAt: this.db.serverDate() } })
+      .update({ data: { available: 1, holding: true, status: 'accept', updatedAt: this.db.serverDate() } })
     return stats.updated === 1
   }
 
   /** WeChat says the user has no quota (43101): believe it, and nothing is uncertain any more. */
   async exhaust(openid: string, template: Template): Promise<void> {
     const _ = this.db.command
-    const change: Record<string, unknown> = { available: 0, uncertain: 0, epoch: _.inc(1), updatedAt: this.db.serverDate() }
+    const change: Record<string, unknown> = { available: 0, holding: false, uncertain: 0, epoch: _.inc(1), updatedAt: this.db.serverDate() }
     if (template.kind === 'long-term') change.status = 'reject'
     await this.db.collection(GRANTS).doc(grantId(openid, template.id)).update({ data: change })
   }
