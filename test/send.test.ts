@@ -296,12 +296,13 @@ describe('quota under concurrency', () => {
     expect((await product.oracleQuota(openid, APPOINTMENT)).available).toBe(0)
   }, 60_000)
 
-  it("the ledger equals WeChat's quota after random accepts, sends, refusals and faults", async () => {
+  // Outcomes that are certain only: the unknown ones (-1, hangs) are held by test/ledger-truth.test.ts.
+  it("the ledger equals WeChat's quota after random accepts, sends, refusals and faults of certain outcome", async () => {
     const step = fc.oneof(
       fc.constant({ kind: 'accept' as const }),
       fc.constant({ kind: 'reject' as const }),
       fc.constant({ kind: 'send' as const }),
-      fc.record({ kind: fc.constant('fault' as const), errcode: fc.constantFrom(-1, 45009, 40003, 47003, 43107) }),
+      fc.record({ kind: fc.constant('fault' as const), errcode: fc.constantFrom(43108, 45009, 40003, 47003, 43107) }),
     )
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps) => {

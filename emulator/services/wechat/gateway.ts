@@ -159,6 +159,19 @@ export class WechatGateway {
     return next
   }
 
+  /**
+   * The user turns a long-term template back on in the mini-program's
+   * subscription settings: sends are allowed again, and WeChat pushes the
+   * change. Undefined for a one-time template, which has nothing to resume.
+   */
+  resumeFromSettings(openid: string, templateId: string): Grant | undefined {
+    if (this.store.template(templateId)?.kind !== 'long-term') return undefined
+    const next: Grant = { available: 1, status: 'accept' }
+    this.store.putGrant(openid, templateId, next)
+    this.options.emit(changeEvent(openid, [{ TemplateId: templateId, SubscribeStatusString: 'accept' }], this.now()))
+    return next
+  }
+
   setMainSwitch(openid: string, on: boolean): void {
     this.meetUser(openid)
     const settings = this.store.settings(openid)

@@ -80,6 +80,15 @@ export function wechatRoutes(
     sendJson(res, 200, gateway.rejectFromCard(openid as string, id))
   }
 
+  const resume: Route = async (req, res) => {
+    const { openid, templateId } = await body(req)
+    const id = requireText(templateId, 'templateId')
+    if (!gateway.quota(requireText(openid, 'openid'), id)) throw new HttpError(404, `template ${id} is not a template of this account`)
+    const grant = gateway.resumeFromSettings(openid as string, id)
+    if (!grant) throw new HttpError(400, `template ${id} is one-time: only a long-term template is turned back on`)
+    sendJson(res, 200, grant)
+  }
+
   const failMessage: Route = async (req, res, [msgid]) => {
     const { errorCode = 10002, errorStatus = 'fail' } = await body(req)
     if (typeof errorCode !== 'number' || typeof errorStatus !== 'string') throw new HttpError(400, '"errorCode" is a number and "errorStatus" a string')
@@ -111,6 +120,7 @@ export function wechatRoutes(
     ['GET', /^\/_emulator\/wechat\/settings$/, settings],
     ['PUT', /^\/_emulator\/wechat\/settings$/, settings],
     ['POST', /^\/_emulator\/wechat\/reject$/, rejectFromCard],
+    ['POST', /^\/_emulator\/wechat\/resume$/, resume],
     ['GET', /^\/_emulator\/wechat\/faults$/, faultRoute],
     ['PUT', /^\/_emulator\/wechat\/faults$/, faultRoute],
     ['DELETE', /^\/_emulator\/wechat\/faults$/, faultRoute],
