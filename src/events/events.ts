@@ -1,6 +1,6 @@
 /**
- * WeChat's pushed events applied to the ledger and the messages
- * (section 4 of the reference). `List` is one object for one entry and an
+ * WeChat's pushed events applied to the ledger and the messages (the
+ * subscribe_msg_* events of WeChat's message-push documentation). `List` is one object for one entry and an
  * array for more: normalised first.
  */
 import { createHash } from 'node:crypto'

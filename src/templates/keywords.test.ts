@@ -1,5 +1,5 @@
 /**
- * The product's keyword rules (reference, section 2): accepted and refused
+ * The product's keyword rules (WeChat's subscribeMessage.send keyword table): accepted and refused
  * values per type with their length boundaries, the characters refused
  * everywhere, data keys, and the cutting of long things.
  */

@@ -1,6 +1,6 @@
 /**
- * The product's reading of WeChat's keyword rules (section 2 of the
- * reference), checked before WeChat is called so that a bad value never
+ * The product's reading of WeChat's keyword rules (the keyword table of
+ * subscribeMessage.send's documentation), checked before WeChat is called so that a bad value never
  * costs a reservation. The emulator has its own, separate reading; tests hold
  * the two against each other.
  */

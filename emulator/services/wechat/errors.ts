@@ -1,6 +1,6 @@
 /**
- * WeChat's error codes, each beside what the documentation says of it
- * (../shared/reference/wechat-subscribe-messages.md).
+ * WeChat's error codes, each beside what the documentation of
+ * subscribeMessage.send and of cloud calls says of it.
  */
 
 // subscribeMessage.send (section 1)

@@ -1,6 +1,6 @@
 /**
- * The JSON messages WeChat pushes to the app's message-push receiver
- * (section 4 of the reference). `List` is one object for one entry and an
+ * The JSON messages WeChat pushes to the app's message-push receiver (the
+ * subscribe_msg_* events of WeChat's message-push documentation). `List` is one object for one entry and an
  * array for more, as WeChat sends it.
  */
 export interface WechatEvent {

@@ -1,5 +1,5 @@
 /**
- * The emulator's keyword rules (reference, section 2): accepted and refused
+ * The emulator's keyword rules (WeChat's subscribeMessage.send keyword table): accepted and refused
  * examples per type, the length boundaries, and properties over random values.
  */
 import fc from 'fast-check'

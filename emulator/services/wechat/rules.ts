@@ -1,6 +1,6 @@
 /**
  * The emulator's reading of WeChat's keyword rules for `subscribeMessage.send`
- * data (reference, section 2). The emulator plays WeChat: a value that breaks
+ * data (the keyword table of its documentation). The emulator plays WeChat: a value that breaks
  * its keyword's rule is answered with errcode 47003.
  *
  * Vocabulary used below:
@@ -11,8 +11,8 @@
  *   `é`, an emoji, ...).
  * - "Control" is U+0000–U+001F, U+007F–U+009F (DEL and the C1 controls,
  *   U+0085 a line break among them) and the line and paragraph separators
- *   U+2028/U+2029: the reference allows "no newlines or control characters
- *   anywhere". No type accepts one.
+ *   U+2028/U+2029: WeChat allows no newlines or control characters
+ *   anywhere. No type accepts one.
  *
  * Lengths count Unicode code points, not UTF-16 units, so an emoji is one
  * character.
