@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import registry from '../templates.json'
-import { startEmulator, type RunningEmulator } from '../emulator/launcher'
+import { spawnEmulator, type RunningEmulator } from '../emulator/spawn'
 
 const root = resolve(__dirname, '..')
 /**
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   mkdirSync(DATA, { recursive: true })
   // Timers on: the dispatcher runs every minute, as deployed.
   const extra = process.env.EMULATOR_ARGS ? process.env.EMULATOR_ARGS.split(' ').filter(Boolean) : []
-  const emulator = await startEmulator({ project: root, data: DATA, port, args: extra, echo: true })
+  const emulator = await spawnEmulator({ project: root, data: DATA, port, args: extra, echo: true })
   const first = !existsSync(SEEDED)
   const lines = first ? await seedDemo(emulator) : ['demo: data kept from the last start; nothing seeded']
   if (first) writeFileSync(SEEDED, new Date().toISOString())

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import file from '../settings.json'
 import { useProduct } from '../test/support/product'
-import { attemptCoverMs, deliveryMs, messageCoverMs } from './dispatch/timing'
+import { attemptCoverMs, deliveryMs, messageCoverMs } from './timing'
 import { loadSettings } from './settings'
 
 const copy = () => JSON.parse(JSON.stringify(file)) as typeof file

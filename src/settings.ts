@@ -6,7 +6,7 @@
  * in the environment, is an error that names it, never a silent default.
  */
 import raw from '../settings.json'
-import { timingProblems, type LeaseTiming, type Timing } from './dispatch/timing'
+import { timingProblems, type LeaseTiming, type Timing } from './timing'
 
 export interface DispatchSettings extends LeaseTiming {
   /** Sends in flight at once, per dispatcher invocation. */

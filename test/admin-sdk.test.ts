@@ -5,13 +5,13 @@
  */
 import tcb from 'tcb-admin-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from './support/emulator'
+import { spawnEmulator, type RunningEmulator } from './support/emulator'
 
 let emulator: RunningEmulator
 let app: any
 
 beforeAll(async () => {
-  emulator = await startEmulator()
+  emulator = await spawnEmulator()
   app = tcb.init({ secretId: 'local', secretKey: 'local', env: 'local', serviceUrl: `${emulator.url}/admin` })
 })
 afterAll(() => emulator.stop())

@@ -12,7 +12,7 @@
  * show as a write or a delivered message, not only as a wrong reply.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator, type User } from './support/emulator'
+import { spawnEmulator, type RunningEmulator, type User } from './support/emulator'
 
 // ---------------------------------------------------------------------------
 // The project: templates (templates.json) and the callers.
@@ -521,7 +521,7 @@ async function popup(user: User, choices: Record<string, 'accept'>) {
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator()
+  emulator = await spawnEmulator()
   // Real users with real grants, in the ledger and at WeChat: a refusal that
   // failed open would reach a write or a delivery.
   for (const user of [USER, OTHER]) {

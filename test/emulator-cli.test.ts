@@ -4,19 +4,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ROOT, startEmulator } from './support/emulator'
+import { ROOT, spawnEmulator } from './support/emulator'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'emu-data-'))
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
 
 describe('the emulator command', () => {
   it('keeps every document across a restart', async () => {
-    const first = await startEmulator({ data: dataDir })
+    const first = await spawnEmulator({ data: dataDir })
     expect(first.output.some((line) => /^ready http:\/\/127\.0\.0\.1:\d+$/.test(line))).toBe(true)
     await first.result('login', {}, { openid: 'oKept' })
     await first.stop()
 
-    const second = await startEmulator({ data: dataDir })
+    const second = await spawnEmulator({ data: dataDir })
     try {
       const users = (await second.request('GET', '/_emulator/db/users')).body.data
       expect(users).toEqual([expect.objectContaining({ _id: 'oKept', logins: 1 })])
@@ -28,7 +28,7 @@ describe('the emulator command', () => {
   })
 
   it('serves stats by action and resets them', async () => {
-    const emulator = await startEmulator()
+    const emulator = await spawnEmulator()
     try {
       await emulator.result('login', {}, { openid: 'oStats' })
       const stats = (await emulator.request('GET', '/_emulator/stats')).body

@@ -1,7 +1,7 @@
 /** WeChat's pushed events reach `wechat-events` (the project's message-push receiver) and keep the ledger true. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { RunningEmulator } from '../emulator/launcher'
+import type { RunningEmulator } from '../emulator/spawn'
 import { APPOINTMENT, CLASS, EVENT, exampleData, newOpenid, useProduct } from './support/product'
 
 /** WeChat does not document a push's SOURCE: each plausible one is an emulator setting, and the receiver must work under all. */

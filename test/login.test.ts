@@ -1,11 +1,11 @@
 /** `login` end to end: the bundle in the emulator, called as a mini-program user through the control API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from './support/emulator'
+import { spawnEmulator, type RunningEmulator } from './support/emulator'
 
 let emulator: RunningEmulator
 
 beforeAll(async () => {
-  emulator = await startEmulator()
+  emulator = await spawnEmulator()
 })
 afterAll(() => emulator.stop())
 

@@ -3,14 +3,14 @@
  * `deliverFirst` of those after WeChat delivered. Prints one JSON line.
  * usage: npx tsx scripts/measure/minus-one.ts <deliverFirst 0..1>   (PROJECT=<dir> to measure another project)
  */
-import { startEmulator } from '../../emulator/launcher'
+import { spawnEmulator } from '../../emulator/spawn'
 import registry from '../../templates.json'
 
 const ORDER = registry.templates[1]!
 const data = Object.fromEntries(ORDER.keywords.map((k) => [k.key, k.example]))
 async function main() {
   const deliverFirst = Number(process.argv[2])
-  const emulator = await startEmulator({ project: process.env.PROJECT, args: ['--no-timers', '--quiet', '--time-travel', '--max-instances', '20'] })
+  const emulator = await spawnEmulator({ project: process.env.PROJECT, args: ['--no-timers', '--quiet', '--time-travel', '--max-instances', '20'] })
   try {
     const users = Array.from({ length: 300 }, (_, i) => `oBusy${i}`)
     for (const openid of users) {

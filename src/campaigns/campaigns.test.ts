@@ -1,6 +1,6 @@
 /** Campaign queuing, page by page, against the emulator through the real SDK. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../../test/support/emulator'
+import { spawnEmulator, type RunningEmulator } from '../../test/support/emulator'
 import { connectSdk } from '../../test/support/sdk'
 import { database } from '../cloud'
 import { Ledger } from '../ledger/ledger'
@@ -15,7 +15,7 @@ const server = { kind: 'server' as const, source: 'scf' }
 let emulator: RunningEmulator
 
 beforeAll(async () => {
-  emulator = await startEmulator()
+  emulator = await spawnEmulator()
   connectSdk(emulator)
   const ledger = new Ledger(database())
   for (let i = 0; i < 23; i++) await ledger.recordPopup(`oCm${String(i).padStart(2, '0')}`, [{ template: ORDER, outcome: 'accept' }], 'r')

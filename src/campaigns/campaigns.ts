@@ -9,11 +9,11 @@
 import { randomBytes } from 'node:crypto'
 import { requireServer, type Caller } from '../caller'
 import { isDuplicateKey, type Database, type Doc } from '../cloud'
-import { KEY, TEMPLATE_ID, messageData, oneOf, readEvent, text } from '../input'
+import { KEY, readEvent, text } from '../input'
 import { GRANTS } from '../ledger/ledger'
 import { MESSAGES, newMessage, newMessageId, type NewMessage } from '../outbox/outbox'
 import { CODES, refuse, success } from '../replies'
-import { LANGS, MINIPROGRAM_STATES } from '../send/request'
+import { CONTENT_FIELDS, readContent } from '../templates/content'
 import { prepareMessage, type MessageData } from '../templates/validate'
 
 export const CAMPAIGNS = 'campaigns'
@@ -41,17 +41,15 @@ export class Campaigns {
   /** `{ action: "broadcast", templateId, data, page?, miniprogramState?, lang? }`, for server-side callers. */
   async broadcast(caller: Caller, event: unknown, budgetMs: number): Promise<Record<string, unknown>> {
     requireServer(caller, 'broadcast')
-    const input = readEvent(event, ['action', 'templateId', 'data', 'page', 'miniprogramState', 'lang'])
-    const templateId = text(input, 'templateId', { pattern: TEMPLATE_ID, max: 64 })!
-    const page = text(input, 'page', { max: 512, optional: true })
-    const prepared = prepareMessage(templateId, messageData(input, 'data'), page)
+    const content = readContent(readEvent(event, ['action', ...CONTENT_FIELDS]))
+    const prepared = prepareMessage(content.templateId, content.data, content.page)
     const campaign: Campaign = {
       _id: `cmp_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`,
-      templateId,
+      templateId: content.templateId,
       data: prepared.data,
-      page: page ?? null,
-      miniprogramState: oneOf(input, 'miniprogramState', MINIPROGRAM_STATES) ?? 'formal',
-      lang: oneOf(input, 'lang', LANGS) ?? 'zh_CN',
+      page: content.page ?? null,
+      miniprogramState: content.miniprogramState,
+      lang: content.lang,
       status: 'queuing',
       cursor: '',
     }

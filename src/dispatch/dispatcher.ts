@@ -19,7 +19,7 @@ import type { DispatchSettings } from '../settings'
 import { findTemplate } from '../templates/registry'
 import { Claim } from './claim'
 import { DispatchState, nextBeijingMidnight } from './state'
-import { attemptCoverMs, messageCoverMs, type Timing } from './timing'
+import { attemptCoverMs, messageCoverMs, type Timing } from '../timing'
 
 export type StopReason = 'drained' | 'deadline' | 'daily-limit' | 'lost-claim'
 

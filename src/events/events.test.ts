@@ -1,6 +1,6 @@
 /** Accepts counted from WeChat's popup events (acceptsFrom "events"), against the emulator through the real SDK. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../../test/support/emulator'
+import { spawnEmulator, type RunningEmulator } from '../../test/support/emulator'
 import { connectSdk } from '../../test/support/sdk'
 import { database } from '../cloud'
 import { Ledger } from '../ledger/ledger'
@@ -17,7 +17,7 @@ const push = (openid: string) => identify({ openid, source: 'wx_unknown' })
 let emulator: RunningEmulator
 
 beforeAll(async () => {
-  emulator = await startEmulator()
+  emulator = await spawnEmulator()
   connectSdk(emulator)
 })
 afterAll(() => emulator.stop())

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../../test/support/emulator'
+import { spawnEmulator, type RunningEmulator } from '../../test/support/emulator'
 import { connectSdk } from '../../test/support/sdk'
 import { database } from '../cloud'
 import { findTemplate } from '../templates/registry'
@@ -38,7 +38,7 @@ describe('Ledger against the emulator', () => {
   let ledger: Ledger
 
   beforeAll(async () => {
-    emulator = await startEmulator()
+    emulator = await spawnEmulator()
     connectSdk(emulator)
     ledger = new Ledger(database())
   })

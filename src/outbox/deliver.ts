@@ -5,7 +5,7 @@
  * afterwards is the caller's to decide.
  */
 import type { SubscribeMessageRequest, WechatOutcome } from '../cloud'
-import { BUSY_RETRIES, busyWaitMs, type Timing } from '../dispatch/timing'
+import { BUSY_RETRIES, busyWaitMs, type Timing } from '../timing'
 import type { Ledger } from '../ledger/ledger'
 import { CODES, type Code } from '../replies'
 import type { Template } from '../templates/registry'

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type RunningEmulator } from '../../test/support/emulator'
+import { spawnEmulator, type RunningEmulator } from '../../test/support/emulator'
 import { connectSdk } from '../../test/support/sdk'
 import { database } from '../cloud'
 import { Outbox, newMessage, newMessageId, shardOf, type MessageRecord, type NewMessage } from './outbox'
@@ -8,7 +8,7 @@ let emulator: RunningEmulator
 let outbox: Outbox
 
 beforeAll(async () => {
-  emulator = await startEmulator()
+  emulator = await spawnEmulator()
   connectSdk(emulator)
   outbox = new Outbox(database())
 })

@@ -1,22 +1,16 @@
 /** The requests `send` takes, read from untrusted input. */
 import type { Caller } from '../caller'
-import { KEY, OPENID, TEMPLATE_ID, messageData, oneOf, readEvent, text, type Json } from '../input'
+import { KEY, OPENID, readEvent, text, type Json } from '../input'
 import { CODES, refuse } from '../replies'
+import { CONTENT_FIELDS, readContent, type MessageContent } from '../templates/content'
 import { findTemplate } from '../templates/registry'
 
-export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const
-export const LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const
 /** A message may be scheduled at most a year ahead. */
 const MAX_SCHEDULE_MS = 366 * 24 * 3600_000
 const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/
 
-export interface SendRequest {
+export interface SendRequest extends MessageContent {
   touser: string
-  templateId: string
-  data: Record<string, string>
-  page?: string
-  miniprogramState: (typeof MINIPROGRAM_STATES)[number]
-  lang: (typeof LANGS)[number]
   idempotencyKey?: string
   /** Set when the message is to go out later. */
   sendAt?: Date
@@ -24,7 +18,7 @@ export interface SendRequest {
   requestedAt?: Date
 }
 
-const SEND_FIELDS = ['touser', 'templateId', 'data', 'page', 'miniprogramState', 'lang', 'idempotencyKey', 'sendAt'] as const
+const SEND_FIELDS = ['touser', ...CONTENT_FIELDS, 'idempotencyKey', 'sendAt'] as const
 
 /** A time in ISO 8601 with its offset, at most a year ahead. */
 function requestedAt(input: Json, now: Date): Date | undefined {
@@ -40,11 +34,7 @@ export function parseSendRequest(event: unknown, now: Date): SendRequest {
   const input = readEvent(event, SEND_FIELDS)
   return {
     touser: text(input, 'touser', { pattern: OPENID, max: 64 })!,
-    templateId: text(input, 'templateId', { pattern: TEMPLATE_ID, max: 64 })!,
-    data: messageData(input, 'data'),
-    page: text(input, 'page', { max: 512, optional: true }),
-    miniprogramState: oneOf(input, 'miniprogramState', MINIPROGRAM_STATES) ?? 'formal',
-    lang: oneOf(input, 'lang', LANGS) ?? 'zh_CN',
+    ...readContent(input),
     idempotencyKey: text(input, 'idempotencyKey', { pattern: KEY, max: 128, optional: true }),
     ...schedule(requestedAt(input, now), now),
   }

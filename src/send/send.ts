@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { Caller } from '../caller'
 import type { Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
-import { immediateLeaseMs, repeatWaitMs, type Timing } from '../dispatch/timing'
+import { immediateLeaseMs, repeatWaitMs, type Timing } from '../timing'
 import { Ledger } from '../ledger/ledger'
 import { deliver, type Delivery } from '../outbox/deliver'
 import { Outbox, newMessage, newMessageId, queueSlot, type MessageChange, type MessageRecord, type NewMessage } from '../outbox/outbox'

@@ -1,1 +1,1 @@
-export * from '../../emulator/launcher'
+export * from '../../emulator/spawn'

@@ -9,8 +9,8 @@ import { build } from 'esbuild'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createContext, runInContext, type Context } from 'node:vm'
-import type { RunningEmulator } from '../../emulator/launcher'
-import { ROOT } from '../../emulator/launcher'
+import type { RunningEmulator } from '../../emulator/spawn'
+import { ROOT } from '../../emulator/spawn'
 
 const OUT = join(ROOT, 'build/miniprogram-sim')
 

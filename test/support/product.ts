@@ -1,7 +1,7 @@
 /** Helpers for driving the product's functions through the emulator, as the mini-program and a server would. */
 import { afterAll, beforeAll } from 'vitest'
 import registry from '../../templates.json'
-import { startEmulator, type RunningEmulator, type User } from '../../emulator/launcher'
+import { spawnEmulator, type RunningEmulator, type User } from '../../emulator/spawn'
 
 export const TEMPLATES = registry.templates
 /** One-time, self-service: appointment reminder. */
@@ -115,7 +115,7 @@ export function useProduct(args: string[] = ['--no-timers', '--max-instances', '
   let emulator: RunningEmulator | undefined
   let product: Product | undefined
   beforeAll(async () => {
-    emulator = await startEmulator({ args })
+    emulator = await spawnEmulator({ args })
     product = new Product(emulator)
   })
   afterAll(() => emulator?.stop())

@@ -3,7 +3,7 @@
  * platform points a function instance at CloudBase: so a domain module can be
  * tested on its own against the real SDK and the real emulator.
  */
-import type { RunningEmulator } from '../../emulator/launcher'
+import type { RunningEmulator } from '../../emulator/spawn'
 
 export function connectSdk(emulator: RunningEmulator, envId = 'local'): void {
   Object.assign(process.env, {

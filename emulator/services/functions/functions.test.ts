@@ -7,18 +7,18 @@ import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FIXTURE_PROJECT, startEmulator, type RunningEmulator } from '../../../test/support/emulator'
+import { FIXTURE_PROJECT, spawnEmulator, type RunningEmulator } from '../../../test/support/emulator'
 
 let emulator: RunningEmulator
 
 beforeAll(async () => {
-  emulator = await startEmulator({ project: FIXTURE_PROJECT })
+  emulator = await spawnEmulator({ project: FIXTURE_PROJECT })
 })
 afterAll(() => emulator.stop())
 
 /** An emulator of the fixture project of its own, started with these options, for one test. */
 async function withEmulator(args: string[], use: (own: RunningEmulator) => Promise<void>): Promise<void> {
-  const own = await startEmulator({ project: FIXTURE_PROJECT, args: ['--no-timers', ...args] })
+  const own = await spawnEmulator({ project: FIXTURE_PROJECT, args: ['--no-timers', ...args] })
   try {
     await use(own)
   } finally {
@@ -28,7 +28,7 @@ async function withEmulator(args: string[], use: (own: RunningEmulator) => Promi
 
 /** The start fails, saying why. */
 async function refusedStart(args: string[]): Promise<string> {
-  const error = await startEmulator({ project: FIXTURE_PROJECT, args: ['--no-timers', ...args] }).then(
+  const error = await spawnEmulator({ project: FIXTURE_PROJECT, args: ['--no-timers', ...args] }).then(
     async (own) => {
       await own.stop()
       throw new Error(`the emulator started with ${args.join(' ')}`)
@@ -331,7 +331,7 @@ describe('a rebuilt bundle', () => {
     const project = mkdtempSync(join(tmpdir(), 'emu-reload-'))
     try {
       cpSync(FIXTURE_PROJECT, project, { recursive: true })
-      const own = await startEmulator({ project })
+      const own = await spawnEmulator({ project })
       try {
         const bundle = join(project, 'cloudfunctions/slow/index.js')
         expect((await own.result('slow', {})).invocations).toBe(1)

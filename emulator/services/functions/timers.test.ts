@@ -1,12 +1,12 @@
 /** Timers fire on their cron while the emulator runs, and a failed run is retried twice. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FIXTURE_PROJECT, startEmulator, type RunningEmulator } from '../../../test/support/emulator'
+import { FIXTURE_PROJECT, spawnEmulator, type RunningEmulator } from '../../../test/support/emulator'
 import { nextFireTime } from './timers'
 
 let emulator: RunningEmulator
 
 beforeAll(async () => {
-  emulator = await startEmulator({ project: FIXTURE_PROJECT, args: [] })
+  emulator = await spawnEmulator({ project: FIXTURE_PROJECT, args: [] })
 })
 afterAll(() => emulator.stop())
 
@@ -29,7 +29,7 @@ describe('timer triggers', () => {
   })
 
   it('does not fire with --no-timers', async () => {
-    const quiet = await startEmulator({ project: FIXTURE_PROJECT })
+    const quiet = await spawnEmulator({ project: FIXTURE_PROJECT })
     try {
       await new Promise((resolve) => setTimeout(resolve, 1500))
       expect((await quiet.request('GET', '/_emulator/db/ticks')).body.data).toEqual([])

@@ -4,13 +4,13 @@
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { FIXTURE_PROJECT, startEmulator, type RunningEmulator } from '../../../test/support/emulator'
+import { FIXTURE_PROJECT, spawnEmulator, type RunningEmulator } from '../../../test/support/emulator'
 
 let emulator: RunningEmulator
 let userSeq = 0
 
 beforeAll(async () => {
-  emulator = await startEmulator({ project: FIXTURE_PROJECT })
+  emulator = await spawnEmulator({ project: FIXTURE_PROJECT })
 })
 afterAll(() => emulator.stop())
 beforeEach(async () => {

@@ -35,7 +35,7 @@ export interface RunningEmulator {
   stop(): Promise<void>
 }
 
-export interface EmulatorOptions {
+export interface SpawnOptions {
   /** Also print what the emulator prints (for a person watching, as `npm start` does). */
   echo?: boolean
   /** 0 (the default) lets the system choose. */
@@ -46,7 +46,7 @@ export interface EmulatorOptions {
   args?: string[]
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+export async function spawnEmulator(options: SpawnOptions = {}): Promise<RunningEmulator> {
   const args = [
     // EMULATOR_NODE_ARGS passes Node flags to the emulator process, e.g. --cpu-prof to profile a benchmark.
     ...(process.env.EMULATOR_NODE_ARGS ? process.env.EMULATOR_NODE_ARGS.split(' ') : []),

@@ -19,11 +19,11 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { join } from 'node:path'
 import { EJSON } from 'bson'
 import { build } from 'esbuild'
-import registry from '../../../templates.json'
-import settings from '../../../settings.json'
-import { FUNCTION_BUILD, buildEmulator, buildFunctions } from '../../../scripts/build'
-import { ROOT, startEmulator, type RunningEmulator } from '../../../emulator/launcher'
-import { newMessage } from '../../outbox/outbox'
+import registry from '../templates.json'
+import settings from '../settings.json'
+import { FUNCTION_BUILD, buildEmulator, buildFunctions } from '../scripts/build'
+import { ROOT, spawnEmulator, type RunningEmulator } from '../emulator/spawn'
+import { newMessage } from '../src/outbox/outbox'
 import { renderChart, renderMarkdown } from './report'
 
 const QUICK = process.argv.includes('--quick')
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
   await Promise.all([buildEmulator(), buildFunctions()])
   await assembleProject()
   // One invocation does the work (fan-out is for backlogs one invocation cannot send in its budget).
-  const emulator = await startEmulator({ project: PROJECT, args: ['--no-timers', '--quiet', '--function-env', `send:DISPATCH_FAN_OUT=${process.env.BENCH_FANOUT === '1'}`, ...(process.env.BENCH_CONCURRENCY ? ['--function-env', `send:DISPATCH_CONCURRENCY=${process.env.BENCH_CONCURRENCY}`] : [])] })
+  const emulator = await spawnEmulator({ project: PROJECT, args: ['--no-timers', '--quiet', '--function-env', `send:DISPATCH_FAN_OUT=${process.env.BENCH_FANOUT === '1'}`, ...(process.env.BENCH_CONCURRENCY ? ['--function-env', `send:DISPATCH_CONCURRENCY=${process.env.BENCH_CONCURRENCY}`] : [])] })
   const h = new Harness(emulator)
   try {
     const dispatch = await measureDispatch(h)

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path'
 import { buildFunctions } from '../scripts/build'
-import { FIXTURE_PROJECT, startEmulator } from './launcher'
+import { FIXTURE_PROJECT, spawnEmulator } from '../emulator/spawn'
 
 const REQUESTS = 4000
 const CALLS = 300
@@ -20,7 +20,7 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   await buildFunctions(join(FIXTURE_PROJECT, 'cloudfunctions'))
-  const emulator = await startEmulator({ project: FIXTURE_PROJECT })
+  const emulator = await spawnEmulator({ project: FIXTURE_PROJECT })
   try {
     const loop = async (concurrency: number) => {
       // One warm-up run, then the measured one, on the same instance.
