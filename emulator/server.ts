@@ -1,27 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { HttpError, readForm, readJson, sendBytes, sendJson } from './http'
 import { loadProject, type ProjectDefinition } from './project'
+import type { AdminAction, Route, RouteEntry, Service } from './service'
 import { Stats } from './stats'
-import { DatabaseError } from './services/database/errors'
-import { DatabaseGateway } from './services/database/gateway'
-import { databaseActions } from './services/database/router'
-import { loadDeclarations } from './services/database/schema'
+import { createDatabaseService } from './services/database'
 import { Store } from './services/database/store'
-import { FunctionsRuntime, SOURCE_CHAIN } from './services/functions/runtime'
-import { TimerScheduler } from './services/functions/timers'
-import { functionRoutes, invokeFromSdk } from './services/functions/router'
-import { OpenApiRouter } from './services/openapi/router'
-import type { WechatEvent } from './services/wechat/events'
-import { Faults } from './services/wechat/faults'
-import { WechatGateway } from './services/wechat/gateway'
-import { templateManagement } from './services/wechat/management'
-import { loadRegistry } from './services/wechat/registry'
-import { wechatRoutes, type EventRecord } from './services/wechat/router'
-import { WechatStore } from './services/wechat/store'
+import { createFunctionsService } from './services/functions'
+import { SOURCE_CHAIN } from './services/functions/runtime'
+import { createOpenApiService } from './services/openapi'
+import { createWechatService, type WechatService } from './services/wechat'
 
 export interface EmulatorOptions {
   projectDir: string
@@ -61,8 +52,6 @@ function formParams(fields: Record<string, Buffer>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, key === 'requestData' ? value : value.toString('utf8')]))
 }
 
-type Route = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
-
 const MAX_TIMEOUT_MS = 900_000
 
 /** The command line's settings for named functions, over the project's own. */
@@ -82,7 +71,7 @@ function applyFunctionOverrides(project: ProjectDefinition, options: EmulatorOpt
   }
 }
 
-/** Starts the offline CloudBase: `/admin` for the SDKs, `/_emulator/*` for tools and tests. */
+/** Starts the offline CloudBase: `/admin` for the SDKs, `/_emulator/*` for tools and tests, composed of its services. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const log = options.log ?? (() => {})
   const project = loadProject(options.projectDir, { envId: options.envId })
@@ -92,52 +81,31 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
   const store = new Store(options.dataDir ? join(options.dataDir, 'cloudbase.sqlite') : ':memory:')
   const stats = new Stats()
-  const now = () => Date.now()
-  const gateway = new DatabaseGateway(store, stats, now)
-  gateway.applyDeclarations(loadDeclarations(options.schemaDir ?? join(project.root, 'db')))
-  const database = databaseActions(gateway, now)
-
   let url = ''
-  const runtime = new FunctionsRuntime({
+
+  const database = createDatabaseService({ store, stats, schemaDir: options.schemaDir ?? join(project.root, 'db'), now: Date.now })
+  let wechat: WechatService | undefined
+  const functions = createFunctionsService({
     project,
     workerScript: options.workerScript,
     adminUrl: () => `${url}/admin`,
     maxInstancesPerFunction: options.maxInstancesPerFunction ?? 10,
     timeTravel: options.timeTravel,
-    onLog: (entry) => log(`[${entry.function} ${entry.requestId.slice(0, 8)}] ${entry.level}: ${entry.message}`),
+    timers: options.timers,
+    onUser: (openid) => wechat!.gateway.meetUser(openid),
+    log,
   })
-  const openapi = new OpenApiRouter((token) => {
-    const found = runtime.callerOf(token)
-    if (!found) return undefined
-    return { ...found, openapi: project.functions.get(found.function)?.openapi ?? [] }
+  const { runtime } = functions
+  wechat = createWechatService({ connection: store.connection, project, invoke: runtime.invoke.bind(runtime), pushSource, log })
+  const openapi = createOpenApiService({
+    resolveCaller: (token) => {
+      const found = runtime.callerOf(token)
+      return found && { ...found, openapi: project.functions.get(found.function)?.openapi ?? [] }
+    },
+    apis: wechat.apis,
   })
-  const timers = new TimerScheduler(runtime, log)
-
-  // WeChat's side: quota, rules, messages, faults and the events it pushes.
-  const events: EventRecord[] = []
-  const pushEvent = (event: WechatEvent) => {
-    const receiver = project.messagePushReceiver ?? null
-    const record: EventRecord = { event, receiver, outcome: receiver ? 'pending' : 'no receiver' }
-    events.push(record)
-    if (!receiver) return
-    // As the platform delivers a push: the context names the user the event is about (and the
-    // app); the event is WeChat's own, without the userInfo of a mini-program call.
-    runtime.invoke(receiver, event, { source: pushSource || undefined, openid: event.FromUserName }).then(
-      () => (record.outcome = 'delivered'),
-      (error: Error) => {
-        record.outcome = 'failed'
-        record.error = error.message
-        log(`message push to ${receiver} failed: ${error.message.split('\n')[0]}`)
-      },
-    )
-  }
-  const wechatStore = new WechatStore(store.connection)
-  const faults = new Faults()
-  const wechat = new WechatGateway(wechatStore, faults, { appJsonPath: project.appJsonPath, appid: project.appid, emit: pushEvent })
-  wechat.installRegistry(loadRegistry(project.templatesPath))
-  const management = templateManagement(wechatStore)
-  for (const [api, handler] of Object.entries(management)) openapi.register(api, (data) => handler(data))
-  openapi.register('subscribeMessage.send', (data) => wechat.send(data))
+  const services: Service[] = [database, functions, wechat, openapi]
+  const actions: Record<string, AdminAction> = Object.assign({}, ...services.map((service) => service.actions))
 
   const admin: Route = async (req, res) => {
     const requestId = randomUUID()
@@ -149,24 +117,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     if (typeof envName === 'string' && envName !== '' && envName !== project.envId) {
       return sendJson(res, 200, { code: 'INVALID_ENV', message: `env ${envName} is not ${project.envId}`, requestId })
     }
-    if (action === 'wx.openApi') {
-      const reply = await openapi.handle(params)
-      if (reply.kind === 'protobuf') return sendBytes(res, 200, reply.body, 'application/octet-stream')
-      return sendJson(res, 200, { code: reply.code, message: reply.message, requestId })
-    }
-    if (action === 'functions.invokeFunction') {
-      return sendJson(res, 200, { ...(await invokeFromSdk(runtime, params)), requestId })
-    }
-    const handler = database[action]
-    if (!handler) {
-      return sendJson(res, 200, { code: 'INVALID_ACTION', message: `action ${action} is not served by the local emulator`, requestId })
-    }
-    try {
-      sendJson(res, 200, { ...handler(params), requestId })
-    } catch (error) {
-      if (!(error instanceof DatabaseError)) throw error
-      sendJson(res, 200, { code: error.code, message: error.message, requestId })
-    }
+    const handler = actions[action]
+    if (!handler) return sendJson(res, 200, { code: 'INVALID_ACTION', message: `action ${action} is not served by the local emulator`, requestId })
+    const reply = await handler(params)
+    if ('bytes' in reply) return sendBytes(res, 200, reply.bytes, reply.contentType)
+    sendJson(res, 200, { ...reply.json, requestId })
   }
 
   const controlStats: Route = async (req, res) => {
@@ -174,25 +129,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     sendJson(res, 200, { ...stats.snapshot(), instances: runtime.instanceCounts(), memory: { rss: process.memoryUsage().rss } })
   }
 
-  const dbBrowse: Route = async (_req, res, [collection], url) => {
-    const limit = Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 1000)
-    const offset = Math.max(Number(url.searchParams.get('offset') ?? 0) || 0, 0)
-    if (!store.hasCollection(collection!)) throw new HttpError(404, `collection ${collection} does not exist`)
-    const data = []
-    let index = 0
-    for (const { doc } of store.scan(collection!)) {
-      if (index++ < offset) continue
-      if (data.length >= limit) break
-      data.push(doc)
-    }
-    sendJson(res, 200, { data })
-  }
-
-  const routes: Array<[string, RegExp, Route]> = [
+  const routes: RouteEntry[] = [
     ['POST', /^\/admin$/, admin],
-    ...functionRoutes(runtime, (openid) => wechat.meetUser(openid)),
-    ...wechatRoutes(wechat, faults, management, events),
-    ['GET', /^\/_emulator\/db\/([^/]+)$/, dbBrowse],
+    ...services.flatMap((service) => service.routes),
     ['GET', /^\/_emulator\/stats$/, controlStats],
     ['DELETE', /^\/_emulator\/stats$/, controlStats],
     ['GET', /^\/_emulator\/health$/, async (_req, res) => sendJson(res, 200, { ok: true, envId: project.envId })],
@@ -219,18 +158,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   })
   const address = server.address() as AddressInfo
   url = `http://${options.host ?? '127.0.0.1'}:${address.port}`
-  if (options.timers) timers.start()
+  for (const service of services) service.start?.()
 
   return {
     url,
     project,
     async close() {
-      timers.stop()
-      await runtime.close()
+      for (const service of services) await service.close?.()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       store.close()
     },
   }
 }
-

@@ -14,6 +14,7 @@ import type { Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
 import { Ledger } from '../ledger/ledger'
 import { DAILY_LIMIT, deliver, type Delivery } from '../outbox/deliver'
 import { MESSAGES, Outbox, SHARDS, type MessageChange, type MessageRecord } from '../outbox/outbox'
+import { finalChange } from '../outbox/outcome'
 import { CODES } from '../replies'
 import type { DispatchSettings } from '../settings'
 import { findTemplate } from '../templates/registry'
@@ -245,36 +246,19 @@ export class Dispatcher {
     return deliver({ ledger: this.ledger, wechat, timing, sleep, now: () => new Date(clock()), mayRetry }, template, message)
   }
 
-  /** What one delivery does to a queued message: final, or back in the queue after a backoff. */
+  /** What one delivery does to a queued message: final (the shared table), or back in the queue. */
   private settle(message: MessageRecord, delivery: Delivery): { change: MessageChange; dailyLimit: boolean } {
     const tries = message.tries + 1
-    // A final message gives its user's queue slot back; one where nothing went out frees its key too.
-    const final = { dueAt: null, tries, queueSlot: message._id }
-    const released = { idempotencyKey: Outbox.released(message) }
-    switch (delivery.kind) {
-      case 'sent':
-        return { change: { status: 'sent', msgid: delivery.msgid, ...final }, dailyLimit: false }
-      case 'no_quota':
-        return { change: { status: 'failed', code: CODES.NO_QUOTA, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final, ...released }, dailyLimit: false }
-      case 'refused':
-        return { change: { status: 'failed', code: delivery.code, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }, dailyLimit: false }
-      case 'unknown':
-        return { change: { status: 'unknown', code: CODES.UNKNOWN_OUTCOME, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }, dailyLimit: false }
-      case 'transient': {
-        const now = this.deps.clock()
-        // The daily limit is nobody's fault: back in the queue as it was, due when WeChat's count starts again.
-        if (delivery.errcode === DAILY_LIMIT) {
-          return { change: { status: 'scheduled', dueAt: new Date(nextBeijingMidnight(now)), errcode: delivery.errcode, errmsg: delivery.errmsg }, dailyLimit: true }
-        }
-        if (tries >= this.deps.settings.maxTries) {
-          return { change: { status: 'failed', code: CODES.RETRYABLE, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final, ...released }, dailyLimit: false }
-        }
-        return {
-          change: { status: 'scheduled', dueAt: new Date(now + this.backoff(tries)), tries, errcode: delivery.errcode, errmsg: delivery.errmsg },
-          dailyLimit: false,
-        }
+    if (delivery.kind === 'transient') {
+      const now = this.deps.clock()
+      const { errcode, errmsg } = delivery
+      // The daily limit is nobody's fault: back in the queue as it was, due when WeChat's count starts again.
+      if (errcode === DAILY_LIMIT) return { change: { status: 'scheduled', dueAt: new Date(nextBeijingMidnight(now)), errcode, errmsg }, dailyLimit: true }
+      if (tries < this.deps.settings.maxTries) {
+        return { change: { status: 'scheduled', dueAt: new Date(now + this.backoff(tries)), tries, errcode, errmsg }, dailyLimit: false }
       }
     }
+    return { change: { ...finalChange(message, delivery), tries }, dailyLimit: false }
   }
 
   /** Exponential, capped, with ±20% jitter so that retries of a burst spread out. */

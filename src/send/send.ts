@@ -8,8 +8,9 @@ import type { Caller } from '../caller'
 import type { Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
 import { immediateLeaseMs, repeatWaitMs, type Timing } from '../timing'
 import { Ledger } from '../ledger/ledger'
-import { deliver, type Delivery } from '../outbox/deliver'
-import { Outbox, newMessage, newMessageId, queueSlot, type MessageChange, type MessageRecord, type NewMessage } from '../outbox/outbox'
+import { deliver } from '../outbox/deliver'
+import { finalChange } from '../outbox/outcome'
+import { Outbox, newMessage, newMessageId, queueSlot, type MessageRecord, type NewMessage } from '../outbox/outbox'
 import { CODES, failure, refuse, success } from '../replies'
 import type { QueueSettings } from '../settings'
 import { prepareMessage, type PreparedMessage } from '../templates/validate'
@@ -49,29 +50,6 @@ export function replyOf(message: MessageRecord): Record<string, unknown> {
     messageId: message._id,
     ...(message.errcode !== null ? { errcode: message.errcode } : {}),
   })
-}
-
-/** What a finished immediate delivery does to its message record. */
-export function settleNow(message: MessageRecord, delivery: Delivery): MessageChange {
-  return { ...outcomeOf(message, delivery), dueAt: null }
-}
-
-function outcomeOf(message: MessageRecord, delivery: Delivery): MessageChange {
-  // Nothing went out when the key is released: a retry under the same key may send.
-  const released = { idempotencyKey: Outbox.released(message) }
-  switch (delivery.kind) {
-    case 'sent':
-      return { status: 'sent', msgid: delivery.msgid }
-    case 'no_quota':
-      return { status: 'failed', code: CODES.NO_QUOTA, errcode: delivery.errcode, errmsg: delivery.errmsg, ...released }
-    case 'refused':
-      return { status: 'failed', code: delivery.code, errcode: delivery.errcode, errmsg: delivery.errmsg }
-    case 'transient':
-      return { status: 'failed', code: CODES.RETRYABLE, errcode: delivery.errcode, errmsg: delivery.errmsg, ...released }
-    case 'unknown':
-      // The message may be out: keep the grant spent and never send it again.
-      return { status: 'unknown', code: CODES.UNKNOWN_OUTCOME, errcode: delivery.errcode, errmsg: delivery.errmsg }
-  }
 }
 
 /**
@@ -128,7 +106,7 @@ export class Sender {
     const opened = await this.outbox.open(record)
     if (!opened.created) return opened.existing ? this.repeat(opened.existing, record.fingerprint) : refuse(CODES.IN_PROGRESS, 'the message could not be recorded; try again')
     const delivery = await deliver({ ledger: this.ledger, wechat: this.deps.wechat, timing: this.deps.timing, sleep: this.sleep, now: this.now }, prepared.template, record)
-    const change = settleNow(record as MessageRecord, delivery)
+    const change = finalChange(record, delivery)
     // Only while the message is still this call's: a dispatcher that took it over (past its lease) settles it instead.
     const held = await this.outbox.update(messageId, change, delivery.attempts, { claimToken: null, status: 'sending' })
     if (!held) await this.outbox.update(messageId, {}, delivery.attempts)

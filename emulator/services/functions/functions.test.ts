@@ -269,8 +269,13 @@ describe('message push context', () => {
     const { context, event } = await pushAbout(emulator, 'oPushDefault')
     expect(context).toEqual({ OPENID: 'oPushDefault', APPID: 'wxfixture00000001', ENV: 'probe-env', SOURCE: 'wx_unknown' })
     expect(event.userInfo).toBeUndefined()
-    const events = (await emulator.request('GET', '/_emulator/wechat/events')).body.data
-    expect(events.find((e: any) => e.event.FromUserName === 'oPushDefault')).toMatchObject({ receiver: 'pushlog', outcome: 'delivered' })
+    // The receiver wrote what it got before it returned: the push counts as delivered once it has.
+    let record: any
+    for (let i = 0; i < 80 && record?.outcome !== 'delivered'; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 25))
+      record = (await emulator.request('GET', '/_emulator/wechat/events')).body.data.find((e: any) => e.event.FromUserName === 'oPushDefault')
+    }
+    expect(record).toMatchObject({ receiver: 'pushlog', outcome: 'delivered' })
   })
 
   it('carries no SOURCE with --push-source=', async () => {

@@ -1,10 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import { HttpError, readJson, sendJson } from '../../http'
+import type { Route, RouteEntry } from '../../service'
 import { isPlainObject } from '../database/values'
 import { InvocationError, SOURCE_CHAIN, type Caller, type FunctionsRuntime } from './runtime'
 import { runTimer } from './timers'
-
-type Route = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
 
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/
 
@@ -45,7 +44,7 @@ function failure(res: ServerResponse, error: unknown, api: string): void {
  * The control API's function routes: a call as `wx.cloud.callFunction` makes
  * it (with a user) or as a server makes it (without), and a timer run.
  */
-export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: string) => void): Array<[string, RegExp, Route]> {
+export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: string) => void): RouteEntry[] {
   const call: Route = async (req, res, [name]) => {
     const body = await readJson(req)
     if (!isPlainObject(body)) throw new HttpError(400, 'the body must be an object { data, user?, source? }')

@@ -1,12 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import { HttpError, readJson, sendJson } from '../../http'
+import type { Route, RouteEntry } from '../../service'
 import { isPlainObject } from '../database/values'
 import type { WechatEvent } from './events'
 import { parseFaults, type Faults } from './faults'
 import type { PopupChoice, WechatGateway } from './gateway'
 import type { templateManagement } from './management'
-
-type Route = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void>
 
 const CHOICES = new Set(['accept', 'reject', 'ban'])
 
@@ -31,7 +30,7 @@ export function wechatRoutes(
   faults: Faults,
   management: ReturnType<typeof templateManagement>,
   events: EventRecord[],
-): Array<[string, RegExp, Route]> {
+): RouteEntry[] {
   const body = async (req: IncomingMessage) => {
     const parsed = await readJson(req)
     if (!isPlainObject(parsed)) throw new HttpError(400, 'the body must be a JSON object')

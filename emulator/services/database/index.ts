@@ -1,0 +1,52 @@
+/**
+ * The database service: the SDKs' `database.*` actions over one SQLite
+ * store, with the project's declared collections and indexes, and the
+ * control API's read of a collection.
+ */
+import { HttpError, sendJson } from '../../http'
+import type { AdminAction, Service } from '../../service'
+import type { Stats } from '../../stats'
+import { DatabaseError } from './errors'
+import { DatabaseGateway } from './gateway'
+import { databaseActions } from './router'
+import { loadDeclarations } from './schema'
+import type { Store } from './store'
+
+export function createDatabaseService(options: { store: Store; stats: Stats; schemaDir: string; now: () => number }): Service {
+  const { store } = options
+  const gateway = new DatabaseGateway(store, options.stats, options.now)
+  gateway.applyDeclarations(loadDeclarations(options.schemaDir))
+  const actions: Record<string, AdminAction> = {}
+  for (const [action, handler] of Object.entries(databaseActions(gateway, options.now))) {
+    actions[action] = (params) => {
+      try {
+        return { json: handler(params) }
+      } catch (error) {
+        if (!(error instanceof DatabaseError)) throw error
+        return { json: { code: error.code, message: error.message } }
+      }
+    }
+  }
+  return {
+    actions,
+    routes: [
+      [
+        'GET',
+        /^\/_emulator\/db\/([^/]+)$/,
+        async (_req, res, [collection], url) => {
+          const limit = Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 1000)
+          const offset = Math.max(Number(url.searchParams.get('offset') ?? 0) || 0, 0)
+          if (!store.hasCollection(collection!)) throw new HttpError(404, `collection ${collection} does not exist`)
+          const data = []
+          let index = 0
+          for (const { doc } of store.scan(collection!)) {
+            if (index++ < offset) continue
+            if (data.length >= limit) break
+            data.push(doc)
+          }
+          sendJson(res, 200, { data })
+        },
+      ],
+    ],
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * What a delivery makes of its message once the outcome is final: one table
+ * for an immediate send and the dispatcher alike. A final message gives its
+ * user's queue slot back; one where nothing went out frees its idempotency
+ * key too, so that a retry under the same key may send.
+ */
+import { CODES } from '../replies'
+import type { Delivery } from './deliver'
+import { Outbox, type MessageChange, type MessageRecord } from './outbox'
+
+export function finalChange(message: Pick<MessageRecord, '_id' | 'idempotencyKey'>, delivery: Delivery): MessageChange {
+  const final = { dueAt: null, queueSlot: message._id }
+  const released = { idempotencyKey: Outbox.released(message) }
+  switch (delivery.kind) {
+    case 'sent':
+      return { status: 'sent', msgid: delivery.msgid, ...final }
+    case 'no_quota':
+      return { status: 'failed', code: CODES.NO_QUOTA, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final, ...released }
+    case 'refused':
+      return { status: 'failed', code: delivery.code, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }
+    case 'transient':
+      return { status: 'failed', code: CODES.RETRYABLE, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final, ...released }
+    case 'unknown':
+      // The message may be out: the grant stays spent and it is never sent again.
+      return { status: 'unknown', code: CODES.UNKNOWN_OUTCOME, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }
+  }
+}
