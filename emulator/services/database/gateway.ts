@@ -1,24 +1,16 @@
-import { randomBytes } from 'node:crypto'
-import { Query, aggregate as runPipeline, find as findIn } from 'mingo'
+import { aggregate as runPipeline, find as findIn } from 'mingo'
 import type { Stats } from '../../stats'
-import {
-  DatabaseError,
-  collectionNotExist,
-  invalidParam,
-  requestFailed,
-  transactionConflict,
-  unsupported,
-} from './errors'
-import { applyUpdate, compileMatcher, type Matcher } from './fastpath'
+import { changeFunction, checkFieldNames, checkId, compileFilter, newDocumentId, seedFromFilter } from './changes'
+import { DatabaseError, collectionNotExist, invalidParam, requestFailed, unsupported } from './errors'
+import type { Matcher } from './fastpath'
 import { coversFilter, planQuery, type Plan, type SortSpec } from './planner'
 import type { CollectionDeclaration } from './schema'
 import type { Store } from './store'
+import { Transactions } from './transactions'
 import { isPlainObject, type Doc } from './values'
 
 export const DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 1000
-/** MongoDB ends a transaction left open for 60 s; so does the emulator. */
-const TRANSACTION_LIFETIME_MS = 60_000
 
 export interface FindOptions {
   sort?: SortSpec
@@ -34,93 +26,6 @@ export interface ModifyOptions {
   upsert: boolean
 }
 
-interface Transaction {
-  id: string
-  startSeq: number
-  lastUsed: number
-  /** Buffered writes: a document, or null for a removal. */
-  writes: Map<string, { collection: string; id: string; doc: Doc | null }>
-  /** The sequence number each touched document had when first read (0: absent). */
-  observed: Map<string, number>
-}
-
-const docKey = (collection: string, id: string) => `${collection}\u0000${id}`
-
-export function newDocumentId(): string {
-  return randomBytes(16).toString('hex')
-}
-
-function compileFilter(filter: Record<string, unknown>): Matcher {
-  return compileMatcher(filter, () => {
-    try {
-      return new Query(filter, {})
-    } catch (error) {
-      throw new DatabaseError('DATABASE_INVALID_OPERRATOR', `invalid query: ${(error as Error).message}`)
-    }
-  })
-}
-
-function checkId(id: unknown): string {
-  if (typeof id !== 'string' || id === '') throw unsupported(`an _id that is not a non-empty string (${JSON.stringify(id)})`)
-  return id
-}
-
-function checkFieldNames(value: unknown, path = ''): void {
-  if (Array.isArray(value)) return value.forEach((item, i) => checkFieldNames(item, `${path}${i}.`))
-  if (!isPlainObject(value)) return
-  for (const [key, item] of Object.entries(value)) {
-    if (key.startsWith('$')) throw invalidParam(`field names may not start with '$': ${path}${key}`)
-    if (key.includes('.')) throw invalidParam(`field names may not contain '.': ${path}${key}`)
-    checkFieldNames(item, `${path}${key}.`)
-  }
-}
-
-/** `{ a: { b: 1 } }` as `{ "a.b": 1 }`: a merge update sets leaves and keeps their siblings. */
-function flattenForMerge(value: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}) {
-  for (const [key, item] of Object.entries(value)) {
-    if (isPlainObject(item) && Object.keys(item).length > 0) flattenForMerge(item, `${prefix}${key}.`, out)
-    else out[`${prefix}${key}`] = item
-  }
-  return out
-}
-
-/** Splits an update into Mongo operators; plain fields of a merge become `$set` of their leaves. */
-function normaliseUpdate(data: Record<string, unknown>): { operators: Record<string, Record<string, unknown>>; onInsert: Record<string, unknown> } {
-  const operators: Record<string, Record<string, unknown>> = {}
-  let onInsert: Record<string, unknown> = {}
-  const plain: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(data)) {
-    if (!key.startsWith('$')) {
-      plain[key] = value
-      continue
-    }
-    if (!isPlainObject(value)) throw invalidParam(`${key} needs an object of fields`)
-    if (key === '$setOnInsert') onInsert = value
-    else operators[key] = { ...(operators[key] ?? {}), ...value }
-  }
-  if (Object.keys(plain).length > 0) operators.$set = { ...flattenForMerge(plain), ...(operators.$set ?? {}) }
-  for (const fields of Object.values(operators)) {
-    for (const field of Object.keys(fields)) {
-      if (field === '_id' || field.startsWith('_id.')) throw invalidParam('不能更新_id的值 (the _id of a document cannot change)')
-    }
-  }
-  return { operators, onInsert }
-}
-
-/** Equality fields of a filter, the seed of a document that an upsert inserts. */
-function seedFromFilter(filter: Record<string, unknown>): Doc {
-  const seed: Doc = {}
-  for (const [field, condition] of Object.entries(filter)) {
-    if (field.startsWith('$') || field.includes('.')) continue
-    if (isPlainObject(condition)) {
-      if ('$eq' in condition) seed[field] = condition.$eq
-      continue
-    }
-    seed[field] = condition
-  }
-  return seed
-}
-
 /**
  * The database service's semantics over the store: Mongo query, update and
  * aggregation meaning (through mingo), CloudBase's limits, indexes used to
@@ -128,13 +33,15 @@ function seedFromFilter(filter: Record<string, unknown>): Doc {
  * touches a document changed since it began fails with a conflict.
  */
 export class DatabaseGateway {
-  private readonly transactions = new Map<string, Transaction>()
+  private readonly transactions: Transactions
 
   constructor(
     private readonly store: Store,
     private readonly stats: Stats,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.transactions = new Transactions(store, now)
+  }
 
   /** Creates the declared collections and makes their indexes exactly the declared ones. */
   applyDeclarations(declarations: CollectionDeclaration[]): void {
@@ -165,9 +72,9 @@ export class DatabaseGateway {
     const skip = Math.max(0, options.skip ?? 0)
     const sort = options.sort ?? []
     if (transactionId) {
-      const tx = this.transaction(transactionId)
+      const tx = this.transactions.get(transactionId)
       const id = this.singleDocumentId(filter, 'a query in a transaction')
-      const doc = this.readInTransaction(tx, collection, id)
+      const doc = this.transactions.read(tx, collection, id)
       return doc ? this.project([doc], options.projection) : []
     }
     const query = compileFilter(filter)
@@ -276,11 +183,11 @@ export class DatabaseGateway {
     })
     const duplicate = (id: string) => requestFailed(`E11000 duplicate key error collection: ${collection} index: _id_ dup key: { _id: "${id}" }`)
     if (transactionId) {
-      const tx = this.transaction(transactionId)
+      const tx = this.transactions.get(transactionId)
       for (const doc of prepared) {
         const id = doc._id as string
-        if (this.readInTransaction(tx, collection, id)) throw duplicate(id)
-        tx.writes.set(docKey(collection, id), { collection, id, doc })
+        if (this.transactions.read(tx, collection, id)) throw duplicate(id)
+        this.transactions.write(tx, collection, id, doc)
       }
       return prepared.map((doc) => doc._id as string)
     }
@@ -303,15 +210,15 @@ export class DatabaseGateway {
   ): { updated: number; upsertId?: string; doc?: Doc | null } {
     const collection = this.requireCollection(collectionName)
     if (!isPlainObject(data)) throw invalidParam('data must be an object')
-    const change = this.changeFunction(data, options.merge)
+    const change = changeFunction(data, options.merge)
     if (transactionId) {
-      const tx = this.transaction(transactionId)
+      const tx = this.transactions.get(transactionId)
       const id = this.singleDocumentId(filter, 'an update in a transaction')
-      const current = this.readInTransaction(tx, collection, id)
+      const current = this.transactions.read(tx, collection, id)
       if (current && !compileFilter(filter).test(current)) return { updated: 0 }
       if (!current && !options.upsert) return { updated: 0 }
       const next = change(current ?? { ...seedFromFilter(filter), _id: id })
-      tx.writes.set(docKey(collection, id), { collection, id, doc: next.doc })
+      this.transactions.write(tx, collection, id, next.doc)
       return current ? { updated: next.changed ? 1 : 0, doc: next.doc } : { updated: 0, upsertId: id, doc: next.doc }
     }
     const query = compileFilter(filter)
@@ -338,40 +245,14 @@ export class DatabaseGateway {
     })
   }
 
-  /** Builds the function that turns a document into its updated form. */
-  private changeFunction(data: Record<string, unknown>, merge: boolean) {
-    if (!merge) {
-      if (Object.keys(data).some((key) => key.startsWith('$'))) throw invalidParam('a replacement document cannot hold update operators')
-      checkFieldNames(data)
-      return (current: Doc) => {
-        const doc: Doc = { ...data, _id: current._id }
-        if ('_id' in data && data._id !== current._id) throw invalidParam('不能更新_id的值 (the _id of a document cannot change)')
-        return { doc, changed: JSON.stringify(doc) !== JSON.stringify(current) }
-      }
-    }
-    const { operators, onInsert } = normaliseUpdate(data)
-    return (current: Doc, inserting = false) => {
-      const doc = structuredClone(current)
-      let changed = false
-      try {
-        if (Object.keys(operators).length > 0) changed = applyUpdate(doc, operators)
-        if (inserting && Object.keys(onInsert).length > 0) changed = applyUpdate(doc, { $set: onInsert }) || changed
-      } catch (error) {
-        throw new DatabaseError('DATABASE_INVALID_OPERRATOR', `invalid update: ${(error as Error).message}`)
-      }
-      if (doc._id !== current._id) throw invalidParam('不能更新_id的值 (the _id of a document cannot change)')
-      return { doc, changed }
-    }
-  }
-
   remove(collectionName: unknown, filter: Record<string, unknown>, multi: boolean, transactionId?: string): number {
     const collection = this.requireCollection(collectionName)
     if (transactionId) {
-      const tx = this.transaction(transactionId)
+      const tx = this.transactions.get(transactionId)
       const id = this.singleDocumentId(filter, 'a removal in a transaction')
-      const current = this.readInTransaction(tx, collection, id)
+      const current = this.transactions.read(tx, collection, id)
       if (!current) return 0
-      tx.writes.set(docKey(collection, id), { collection, id, doc: null })
+      this.transactions.write(tx, collection, id, null)
       return 1
     }
     const query = compileFilter(filter)
@@ -383,74 +264,16 @@ export class DatabaseGateway {
     })
   }
 
-  // ---- transactions ------------------------------------------------------
-
   startTransaction(): string {
-    this.expireTransactions()
-    const id = `tx-${newDocumentId()}`
-    this.transactions.set(id, {
-      id,
-      startSeq: this.store.currentSeq,
-      lastUsed: this.now(),
-      writes: new Map(),
-      observed: new Map(),
-    })
-    return id
+    return this.transactions.start()
   }
 
   commitTransaction(transactionId: unknown): void {
-    const tx = this.transaction(transactionId)
-    this.transactions.delete(tx.id)
-    this.store.atomically(() => {
-      for (const [key, seq] of tx.observed) {
-        const [collection, id] = key.split('\u0000') as [string, string]
-        if ((this.store.get(collection, id)?.seq ?? 0) !== seq) {
-          throw transactionConflict(`document ${id} in ${collection} changed outside the transaction`)
-        }
-      }
-      for (const { collection, id, doc } of tx.writes.values()) this.store.put(collection, id, doc)
-    })
+    this.transactions.commit(transactionId)
   }
 
   abortTransaction(transactionId: unknown): void {
-    this.transaction(transactionId)
-    this.transactions.delete(transactionId as string)
-  }
-
-  private transaction(transactionId: unknown): Transaction {
-    this.expireTransactions()
-    const tx = typeof transactionId === 'string' ? this.transactions.get(transactionId) : undefined
-    if (!tx) throw new DatabaseError('DATABASE_TRANSACTION_FAIL', `transaction ${String(transactionId)} is not active`)
-    tx.lastUsed = this.now()
-    return tx
-  }
-
-  private expireTransactions(): void {
-    const now = this.now()
-    for (const [id, tx] of this.transactions) {
-      if (now - tx.lastUsed > TRANSACTION_LIFETIME_MS) this.transactions.delete(id)
-    }
-  }
-
-  /** Reads a document as the transaction sees it: its own writes first, then the store as of its start. */
-  private readInTransaction(tx: Transaction, collection: string, id: string): Doc | null {
-    const key = docKey(collection, id)
-    const buffered = tx.writes.get(key)
-    if (buffered) return buffered.doc
-    const stored = this.store.get(collection, id)
-    const seq = stored?.seq ?? 0
-    const seen = tx.observed.get(key)
-    if (seen === undefined) {
-      if (seq > tx.startSeq) {
-        this.transactions.delete(tx.id)
-        throw transactionConflict(`document ${id} in ${collection} changed after the transaction began`)
-      }
-      tx.observed.set(key, seq)
-    } else if (seen !== seq) {
-      this.transactions.delete(tx.id)
-      throw transactionConflict(`document ${id} in ${collection} changed outside the transaction`)
-    }
-    return stored?.doc ?? null
+    this.transactions.abort(transactionId)
   }
 
   /** Transactions allow single-document operations only, as on the real service. */

@@ -8,6 +8,10 @@
  * component, which makes `prefix + 0xFF` an upper bound for every key that
  * begins with `prefix`.
  */
+import { DatabaseError } from './errors'
+import type { IndexDeclaration } from './schema'
+import { getPath, type Doc } from './values'
+
 export const TAG = {
   null: 0x05,
   number: 0x10,
@@ -98,4 +102,32 @@ export function typeBracket(tag: number): [Buffer, Buffer] {
 
 export function describeKey(values: unknown[]): string {
   return `{ ${values.map((v) => canonicalJson(v)).join(', ')} }`
+}
+
+/**
+ * The keys a document contributes to an index. An array value contributes one
+ * key per element (a multikey index); two arrays in one compound key are
+ * refused, as MongoDB refuses to index parallel arrays.
+ */
+export function indexKeys(index: IndexDeclaration, doc: Doc): { keys: Array<{ bytes: Buffer; values: unknown[] }>; multikey: boolean } {
+  let combos: unknown[][] = [[]]
+  let arrays = 0
+  for (const { field } of index.keys) {
+    const value = getPath(doc, field)
+    let values: unknown[]
+    if (Array.isArray(value)) {
+      arrays += 1
+      if (arrays > 1) {
+        throw new DatabaseError('DATABASE_REQUEST_FAILED', `cannot index parallel arrays in index ${index.name}`)
+      }
+      values = value.length === 0 ? [undefined] : [...new Set(value)]
+    } else {
+      values = [value]
+    }
+    combos = combos.flatMap((combo) => values.map((v) => [...combo, v]))
+  }
+  return {
+    keys: combos.map((combo) => ({ bytes: Buffer.concat(combo.map(encodeComponent)), values: combo })),
+    multikey: arrays > 0,
+  }
 }

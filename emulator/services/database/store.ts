@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3'
 import type { IndexDeclaration } from './schema'
-import { encodeComponent, describeKey } from './keys'
-import { decodeDoc, encodeDoc, getPath, type Doc } from './values'
-import { DatabaseError, duplicateKey } from './errors'
+import { describeKey, indexKeys } from './keys'
+import { decodeDoc, encodeDoc, type Doc } from './values'
+import { duplicateKey } from './errors'
 
 export interface StoredDoc {
   id: string
@@ -274,32 +274,4 @@ export class Store {
 
 function stripState(index: IndexState): IndexDeclaration {
   return { name: index.name, keys: index.keys, unique: index.unique }
-}
-
-/**
- * The keys a document contributes to an index. An array value contributes one
- * key per element (a multikey index); two arrays in one compound key are
- * refused, as MongoDB refuses to index parallel arrays.
- */
-export function indexKeys(index: IndexDeclaration, doc: Doc): { keys: Array<{ bytes: Buffer; values: unknown[] }>; multikey: boolean } {
-  let combos: unknown[][] = [[]]
-  let arrays = 0
-  for (const { field } of index.keys) {
-    const value = getPath(doc, field)
-    let values: unknown[]
-    if (Array.isArray(value)) {
-      arrays += 1
-      if (arrays > 1) {
-        throw new DatabaseError('DATABASE_REQUEST_FAILED', `cannot index parallel arrays in index ${index.name}`)
-      }
-      values = value.length === 0 ? [undefined] : [...new Set(value)]
-    } else {
-      values = [value]
-    }
-    combos = combos.flatMap((combo) => values.map((v) => [...combo, v]))
-  }
-  return {
-    keys: combos.map((combo) => ({ bytes: Buffer.concat(combo.map(encodeComponent)), values: combo })),
-    multikey: arrays > 0,
-  }
 }

@@ -2,60 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { FunctionDefinition, ProjectDefinition } from '../../project'
-import type { InstanceMessage, InvokeMessage, LogLevel } from './messages'
+import { ERR_FUNCTION_EXECUTE_FAIL, ERR_FUNCTION_NOT_FOUND, InvocationError, invocationEnv, type Caller, type Invocation, type InvokeOptions } from './context'
+import { LogBook, type LogEntry } from './logs'
+import type { InstanceMessage, InvokeMessage } from './messages'
 
-/** Who a call comes from, as the platform knows it. */
-export interface Caller {
-  /**
-   * TCB_SOURCE: wx_client, wx_trigger, scf, or a comma chain such as `wx_client,scf`.
-   * Undefined leaves TCB_SOURCE unset, so `getWXContext().SOURCE` is undefined.
-   */
-  source: string | undefined
-  openid?: string
-  unionid?: string
-  /** Present for timer runs. */
-  trigger?: string
-  /** How far the invocation's clock is moved (only with time travel); calls it makes inherit it. */
-  clockOffsetMs?: number
-}
+export type { LogEntry } from './logs'
 
-/** A SOURCE as the platform writes it: a name, or a comma chain of names. */
-export const SOURCE_CHAIN = /^[a-z_]+(,[a-z_]+)*$/
-
-export interface InvokeOptions {
-  /**
-   * With time travel, moves the instance's clock so that the invocation starts
-   * at this time; ignored otherwise, as the platform never moves a clock.
-   */
-  startsAt?: Date
-}
-
-export interface Invocation {
-  requestId: string
-  /** The function's return value after a JSON round trip, as the platform replies it. */
-  result: unknown
-}
-
-export class InvocationError extends Error {
-  constructor(
-    readonly errCode: number,
-    message: string,
-    readonly requestId: string,
-  ) {
-    super(message)
-  }
-}
-
-export const ERR_FUNCTION_NOT_FOUND = -501000
-export const ERR_FUNCTION_EXECUTE_FAIL = -504002
-
-export interface LogEntry {
-  time: string
-  function: string
-  requestId: string
-  level: LogLevel
-  message: string
-}
+export { ERR_FUNCTION_EXECUTE_FAIL, ERR_FUNCTION_NOT_FOUND, InvocationError, SOURCE_CHAIN, type Caller, type Invocation } from './context'
 
 interface Instance {
   worker: Worker
@@ -87,7 +40,6 @@ export interface RuntimeOptions {
   onLog?: (entry: LogEntry) => void
 }
 
-const LOG_KEEP = 2000
 
 /**
  * Runs the project's function bundles: warm instances reused, a new one when
@@ -98,7 +50,7 @@ const LOG_KEEP = 2000
 export class FunctionsRuntime {
   private readonly pools = new Map<string, Pool>()
   private readonly tokens = new Map<string, { function: string; caller: Caller }>()
-  private readonly logs: LogEntry[] = []
+  private readonly logs = new LogBook()
   private closed = false
 
   constructor(private readonly options: RuntimeOptions) {}
@@ -117,10 +69,7 @@ export class FunctionsRuntime {
   }
 
   recentLogs(filter: { function?: string; requestId?: string }): LogEntry[] {
-    return this.logs.filter(
-      (entry) =>
-        (!filter.function || entry.function === filter.function) && (!filter.requestId || entry.requestId === filter.requestId),
-    )
+    return this.logs.recent(filter)
   }
 
   async invoke(name: string, event: unknown, caller: Caller, options: InvokeOptions = {}): Promise<Invocation> {
@@ -155,7 +104,7 @@ export class FunctionsRuntime {
           memory_limit_in_mb: 256,
           time_limit_in_ms: definition.timeoutMs,
         },
-        env: this.invocationEnv(definition, caller, token),
+        env: invocationEnv(this.options.project, definition, caller, token, this.options.adminUrl()),
         clockOffsetMs,
       }
       const reply = await this.run(pool, instance, message)
@@ -198,27 +147,6 @@ export class FunctionsRuntime {
     if (!this.options.timeTravel) return 0
     if (options.startsAt) return options.startsAt.getTime() - Date.now()
     return caller.clockOffsetMs ?? 0
-  }
-
-  private invocationEnv(definition: FunctionDefinition, caller: Caller, token: string): Record<string, string> {
-    const { appid, envId } = this.options.project
-    // The SDK reads only the variables that WX_CONTEXT_KEYS lists, the API token among them
-    // (getWXContext leaves the token out of what it returns).
-    const context: Record<string, string> = { WX_APPID: appid, WX_API_TOKEN: token }
-    if (caller.openid) context.WX_OPENID = caller.openid
-    if (caller.unionid) context.WX_UNIONID = caller.unionid
-    if (caller.trigger) context.WX_TRIGGER_API_TOKEN_V0 = token
-    const env: Record<string, string> = {
-      ...context,
-      WX_CONTEXT_KEYS: Object.keys(context).join(','),
-      TCB_ENV: envId,
-      SCF_NAMESPACE: envId,
-      SCF_FUNCTIONNAME: definition.name,
-      TCB_CONTEXT_CNFG: JSON.stringify({ URL: this.options.adminUrl() }),
-    }
-    if (caller.source !== undefined) env.TCB_SOURCE = caller.source
-    if (caller.trigger) env.TRIGGER_SRC = 'timer'
-    return env
   }
 
   private poolOf(definition: FunctionDefinition): Pool {
@@ -354,8 +282,7 @@ export class FunctionsRuntime {
   }
 
   private record(entry: LogEntry): void {
-    this.logs.push(entry)
-    if (this.logs.length > LOG_KEEP) this.logs.splice(0, this.logs.length - LOG_KEEP)
+    this.logs.add(entry)
     this.options.onLog?.(entry)
   }
 }

@@ -1,6 +1,7 @@
 import { Cron } from 'croner'
 import type { FunctionDefinition } from '../../project'
-import type { FunctionsRuntime, Invocation, InvokeOptions } from './runtime'
+import type { Invocation, InvokeOptions } from './context'
+import type { FunctionsRuntime } from './runtime'
 
 /** The platform retries a failed timer run twice. */
 export const TIMER_RETRIES = 2
