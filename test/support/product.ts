@@ -2,6 +2,7 @@
 import { afterAll, beforeAll } from 'vitest'
 import registry from '../../templates.json'
 import { spawnEmulator, type RunningEmulator, type User } from '../../emulator/spawn'
+import { late } from './emulator'
 
 export const TEMPLATES = registry.templates
 /** One-time, self-service: appointment reminder. */
@@ -94,17 +95,6 @@ export class Product {
   faults(settings: Record<string, unknown> | null) {
     return settings === null ? this.emulator.request('DELETE', '/_emulator/wechat/faults') : this.emulator.request('PUT', '/_emulator/wechat/faults', settings)
   }
-}
-
-/** A stand-in for what `get` gives once the test file's beforeAll has run: property reads go through to it. */
-function late<T extends object>(get: () => T): T {
-  return new Proxy({} as T, {
-    get(_stand, key) {
-      const target = get() as Record<string | symbol, unknown>
-      const value = target[key]
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
 }
 
 /**
