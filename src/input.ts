@@ -4,6 +4,7 @@
  * values shaped like database operators never get past a type check.
  */
 import { CODES, refuse } from './replies'
+import { ID_MAX, KEYWORDS_MAX, KEY_MAX, VALUE_MAX } from './limits'
 
 export type Json = Record<string, unknown>
 
@@ -38,25 +39,23 @@ export function oneOf<T extends string>(input: Json, field: string, values: read
   return value as T
 }
 
-export const OPENID = /^[A-Za-z0-9_-]{1,64}$/
-export const TEMPLATE_ID = /^[A-Za-z0-9_-]{1,64}$/
-export const KEY = /^[A-Za-z0-9_.:-]{1,128}$/
+export const OPENID = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX}}$`)
+export const TEMPLATE_ID = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX}}$`)
+export const KEY = new RegExp(`^[A-Za-z0-9_.:-]{1,${KEY_MAX}}$`)
 const DATA_KEY = /^[a-z_]{1,24}\d{1,3}$/
-const MAX_KEYWORDS = 20
-const MAX_VALUE = 200
 
 /** `{ key: "text" }` or `{ key: { value: "text" } }`, as strings. */
 export function messageData(input: Json, field: string): Record<string, string> {
   const data = input[field]
   if (!isRecord(data)) return bad(field, 'must be an object of keyword values')
   const entries = Object.entries(data)
-  if (entries.length === 0 || entries.length > MAX_KEYWORDS) bad(field, `must have 1 to ${MAX_KEYWORDS} keywords`)
+  if (entries.length === 0 || entries.length > KEYWORDS_MAX) bad(field, `must have 1 to ${KEYWORDS_MAX} keywords`)
   const out: Record<string, string> = {}
   for (const [key, entry] of entries) {
     if (!DATA_KEY.test(key)) bad(`${field}.${key}`, 'is not a keyword key such as thing1')
     const value = isRecord(entry) && Object.keys(entry).length === 1 ? entry.value : entry
     if (typeof value !== 'string') bad(`${field}.${key}`, 'must be a string or { value: string }')
-    if ((value as string).length > MAX_VALUE) bad(`${field}.${key}`, `must have at most ${MAX_VALUE} characters`)
+    if ((value as string).length > VALUE_MAX) bad(`${field}.${key}`, `must have at most ${VALUE_MAX} characters`)
     out[key] = value as string
   }
   return out

@@ -15,6 +15,7 @@ import { MESSAGES, newMessage, newMessageId, type NewMessage } from '../outbox/o
 import { CODES, refuse, success } from '../replies'
 import { CONTENT_FIELDS, readContent } from '../templates/content'
 import { prepareMessage, type MessageData } from '../templates/validate'
+import { CAMPAIGNS_PER_TICK, KEY_MAX } from '../limits'
 
 export const CAMPAIGNS = 'campaigns'
 
@@ -63,7 +64,7 @@ export class Campaigns {
     const { data } = await this.db
       .collection(CAMPAIGNS)
       .where(only ? { _id: only, status: 'queuing' } : { status: 'queuing' })
-      .limit(20)
+      .limit(CAMPAIGNS_PER_TICK)
       .get()
     let queued = 0
     for (const campaign of data as unknown as Campaign[]) {
@@ -145,7 +146,7 @@ export class Campaigns {
   async report(caller: Caller, event: unknown): Promise<Record<string, unknown>> {
     requireServer(caller, 'campaign')
     const input = readEvent(event, ['action', 'campaignId'])
-    const campaignId = text(input, 'campaignId', { pattern: KEY, max: 128 })!
+    const campaignId = text(input, 'campaignId', { pattern: KEY, max: KEY_MAX })!
     const { data: campaign } = await this.db.collection(CAMPAIGNS).doc(campaignId).get()
     if (!campaign) return refuse(CODES.NOT_FOUND, `no campaign ${campaignId}`)
     const _ = this.db.command

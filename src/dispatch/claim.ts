@@ -8,6 +8,7 @@
  */
 import type { Database } from '../cloud'
 import { MESSAGES, type MessageRecord } from '../outbox/outbox'
+import { READ_MAX } from '../limits'
 
 export interface ClaimDeps {
   db: Database
@@ -61,7 +62,7 @@ export class Claim {
     this.leaseEnd = started + leaseMs
     // Fewer renewed than held: a settle landed meanwhile, or another run took some over. Ask which are still ours.
     if (stats.updated < expected) {
-      const { data } = await db.collection(MESSAGES).where({ claimToken: this.token, status: 'sending' }).field({ _id: true }).limit(1000).get()
+      const { data } = await db.collection(MESSAGES).where({ claimToken: this.token, status: 'sending' }).field({ _id: true }).limit(READ_MAX).get()
       const ours = new Set(data.map((d) => String(d._id)))
       for (const id of [...this.held]) if (!ours.has(id)) this.held.delete(id)
     }

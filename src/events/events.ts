@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { Caller } from '../caller'
 import type { Database } from '../cloud'
-import { isRecord } from '../input'
+import { OPENID, isRecord } from '../input'
 import { Ledger, type PopupOutcome } from '../ledger/ledger'
 import { MESSAGES } from '../outbox/outbox'
 import { CODES, refuse, success } from '../replies'
@@ -34,7 +34,7 @@ export async function applyEvent(db: Database, caller: Caller, message: unknown,
     return refuse(CODES.INVALID_ARGUMENT, 'not a subscription message event')
   }
   const openid = message.FromUserName
-  if (typeof openid !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(openid)) return refuse(CODES.INVALID_ARGUMENT, 'FromUserName is not an openid')
+  if (typeof openid !== 'string' || !OPENID.test(openid)) return refuse(CODES.INVALID_ARGUMENT, 'FromUserName is not an openid')
   if (openid !== caller.openid) return refuse(CODES.FORBIDDEN, 'the event is about another user than the push that carries it')
   const list = entries(message.List)
   const ledger = new Ledger(db)

@@ -7,6 +7,7 @@
  */
 import { isDuplicateKey, isTransactionConflict, updateAndReturn, type Database, type Doc, type Transaction } from '../cloud'
 import type { Template, TemplateKind } from '../templates/registry'
+import { REPORT_ATTEMPTS } from '../limits'
 
 export const GRANTS = 'grants'
 /** One document per applied popup report, so that a repeated report changes nothing. */
@@ -45,8 +46,6 @@ interface GrantDoc extends Doc {
   holding: boolean
 }
 
-/** Concurrent reports for one user conflict; each is tried this many times. */
-const REPORT_ATTEMPTS = 6
 
 export const grantId = (openid: string, templateId: string) => `${openid}:${templateId}`
 

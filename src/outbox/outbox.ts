@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { isDuplicateKey, type Database, type Doc } from '../cloud'
 import type { Code } from '../replies'
 import type { MessageData } from '../templates/validate'
+import { SHARDS } from '../limits'
 
 export const MESSAGES = 'messages'
 
@@ -66,7 +67,6 @@ export interface MessageRecord {
 export type NewMessage = Omit<MessageRecord, 'createdAt' | 'updatedAt'>
 export type MessageChange = Partial<Omit<MessageRecord, '_id' | 'attempts'>>
 
-export const SHARDS = 8
 /** Statuses of a message still to go out. */
 export const PENDING: MessageStatus[] = ['scheduled', 'sending']
 

@@ -4,9 +4,8 @@ import { KEY, OPENID, readEvent, text, type Json } from '../input'
 import { CODES, refuse } from '../replies'
 import { CONTENT_FIELDS, readContent, type MessageContent } from '../templates/content'
 import { findTemplate } from '../templates/registry'
+import { ID_MAX, KEY_MAX, SCHEDULE_AHEAD_MAX_MS } from '../limits'
 
-/** A message may be scheduled at most a year ahead. */
-const MAX_SCHEDULE_MS = 366 * 24 * 3600_000
 const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/
 
 export interface SendRequest extends MessageContent {
@@ -26,16 +25,16 @@ function requestedAt(input: Json, now: Date): Date | undefined {
   if (raw === undefined) return undefined
   const at = new Date(raw)
   if (Number.isNaN(at.getTime())) return refuse(CODES.INVALID_ARGUMENT, 'sendAt is not a valid time', { field: 'sendAt' })
-  if (at.getTime() - now.getTime() > MAX_SCHEDULE_MS) refuse(CODES.INVALID_ARGUMENT, 'sendAt is more than a year ahead', { field: 'sendAt' })
+  if (at.getTime() - now.getTime() > SCHEDULE_AHEAD_MAX_MS) refuse(CODES.INVALID_ARGUMENT, 'sendAt is more than a year ahead', { field: 'sendAt' })
   return at
 }
 
 export function parseSendRequest(event: unknown, now: Date): SendRequest {
   const input = readEvent(event, SEND_FIELDS)
   return {
-    touser: text(input, 'touser', { pattern: OPENID, max: 64 })!,
+    touser: text(input, 'touser', { pattern: OPENID, max: ID_MAX })!,
     ...readContent(input),
-    idempotencyKey: text(input, 'idempotencyKey', { pattern: KEY, max: 128, optional: true }),
+    idempotencyKey: text(input, 'idempotencyKey', { pattern: KEY, max: KEY_MAX, optional: true }),
     ...schedule(requestedAt(input, now), now),
   }
 }
@@ -48,7 +47,7 @@ function schedule(at: Date | undefined, now: Date): Pick<SendRequest, 'sendAt' |
 /** `{ action, messageId }` for cancel and get. */
 export function parseMessageAction(event: unknown): string {
   const input = readEvent(event, ['action', 'messageId'])
-  return text(input, 'messageId', { pattern: KEY, max: 128 })!
+  return text(input, 'messageId', { pattern: KEY, max: KEY_MAX })!
 }
 
 /** A server may send to anyone; a mini-program user only to itself, and only a template the registry marks self-service. */

@@ -15,6 +15,7 @@ import { CODES, failure, refuse, success } from '../replies'
 import type { QueueSettings } from '../settings'
 import { prepareMessage, type PreparedMessage } from '../templates/validate'
 import { authorize, parseMessageAction, parseSendRequest, type SendRequest } from './request'
+import { SLOT_RECOUNT } from '../limits'
 
 export interface SendDeps {
   db: Database
@@ -24,9 +25,6 @@ export interface SendDeps {
   sleep?: (ms: number) => Promise<void>
   now?: () => Date
 }
-
-/** A user's queue is counted again after this many taken slots in a row. */
-const SLOT_RECOUNT = 5
 
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 

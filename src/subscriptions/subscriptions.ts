@@ -10,10 +10,8 @@ import { Ledger, POPUP_OUTCOMES, type PopupOutcome } from '../ledger/ledger'
 import { CODES, refuse, success } from '../replies'
 import type { Settings } from '../settings'
 import { TEMPLATES, findTemplate, type Template } from '../templates/registry'
+import { KEY_MAX, STATUS_TEMPLATES_MAX, TEMPLATES_PER_POPUP_MAX } from '../limits'
 
-/** wx.requestSubscribeMessage takes at most 5 templates. */
-export const MAX_TEMPLATES_PER_POPUP = 5
-const MAX_STATUS_TEMPLATES = 50
 
 function templateOf(id: string, field: string): Template {
   if (!TEMPLATE_ID.test(id)) return refuse(CODES.INVALID_ARGUMENT, `${field} is not a template id`, { field })
@@ -28,8 +26,8 @@ function popupOutcomes(results: unknown): Array<{ template: Template; outcome: P
   }
   const entries = Object.entries(results).filter(([key]) => key !== 'errMsg')
   if (entries.length === 0) refuse(CODES.INVALID_ARGUMENT, 'results names no template', { field: 'results' })
-  if (entries.length > MAX_TEMPLATES_PER_POPUP) {
-    refuse(CODES.INVALID_ARGUMENT, `results names more than ${MAX_TEMPLATES_PER_POPUP} templates`, { field: 'results' })
+  if (entries.length > TEMPLATES_PER_POPUP_MAX) {
+    refuse(CODES.INVALID_ARGUMENT, `results names more than ${TEMPLATES_PER_POPUP_MAX} templates`, { field: 'results' })
   }
   return entries.map(([id, outcome]) => {
     const template = templateOf(id, `results.${id}`)
@@ -56,8 +54,8 @@ export async function subscriptions(
     const ids = input.templateIds
     let templates = [...TEMPLATES.values()]
     if (ids !== undefined) {
-      if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_STATUS_TEMPLATES || !ids.every((id) => typeof id === 'string')) {
-        refuse(CODES.INVALID_ARGUMENT, `templateIds must be 1 to ${MAX_STATUS_TEMPLATES} template ids`, { field: 'templateIds' })
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > STATUS_TEMPLATES_MAX || !ids.every((id) => typeof id === 'string')) {
+        refuse(CODES.INVALID_ARGUMENT, `templateIds must be 1 to ${STATUS_TEMPLATES_MAX} template ids`, { field: 'templateIds' })
       }
       templates = [...new Set(ids as string[])].map((id) => templateOf(id, 'templateIds'))
     }
@@ -67,7 +65,7 @@ export async function subscriptions(
   if (input.templateIds !== undefined) refuse(CODES.INVALID_ARGUMENT, 'templateIds goes with action "status"', { field: 'templateIds' })
 
   const outcomes = popupOutcomes(input.results)
-  const requestId = text(input, 'requestId', { pattern: KEY, max: 128, optional: true }) ?? randomBytes(12).toString('hex')
+  const requestId = text(input, 'requestId', { pattern: KEY, max: KEY_MAX, optional: true }) ?? randomBytes(12).toString('hex')
   // When WeChat's popup events count the accepts, a report is only read back, never counted too.
   if (acceptsFrom === 'reports') await ledger.recordPopup(openid, outcomes, requestId)
   return success({ grants: await ledger.views(openid, outcomes.map((o) => o.template)) })

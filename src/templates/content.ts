@@ -4,6 +4,7 @@
  * WeChat's options, each checked as untrusted input.
  */
 import { TEMPLATE_ID, messageData, oneOf, text, type Json } from '../input'
+import { ID_MAX, PAGE_MAX } from '../limits'
 
 export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const
 export const LANGS = ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const
@@ -21,9 +22,9 @@ export interface MessageContent {
 
 export function readContent(input: Json): MessageContent {
   return {
-    templateId: text(input, 'templateId', { pattern: TEMPLATE_ID, max: 64 })!,
+    templateId: text(input, 'templateId', { pattern: TEMPLATE_ID, max: ID_MAX })!,
     data: messageData(input, 'data'),
-    page: text(input, 'page', { max: 512, optional: true }),
+    page: text(input, 'page', { max: PAGE_MAX, optional: true }),
     miniprogramState: oneOf(input, 'miniprogramState', MINIPROGRAM_STATES) ?? 'formal',
     lang: oneOf(input, 'lang', LANGS) ?? 'zh_CN',
   }
