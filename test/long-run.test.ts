@@ -233,3 +233,40 @@ describe('keys and records', () => {
     expect(record.attempts.filter((a: { errcode: number }) => a.errcode === 0)).toHaveLength(2)
   })
 })
+
+describe('a shard that fails', () => {
+  // One instance of send: the tick holds it, so no shard can run until the tick has given up on them.
+  const timing: Record<string, number> = {
+    TIMING_FUNCTION_TIMEOUT_MS: 3000,
+    TIMING_WECHAT_TIMEOUT_MS: 300,
+    TIMING_BUSY_RETRY_MS: 20,
+    TIMING_SDK_TIMEOUT_MS: 1000,
+    TIMING_WRITE_MS: 100,
+    TIMING_CLOCK_SKEW_MS: 100,
+    DISPATCH_LEASE_MS: 1000,
+    DISPATCH_BUDGET_MS: 1800,
+  }
+  const single = useProduct([
+    '--no-timers',
+    '--max-instances',
+    '1',
+    '--function-timeout',
+    'send:3',
+    ...Object.entries(timing).flatMap(([name, value]) => ['--function-env', `send:${name}=${value}`]),
+  ])
+
+  it('never fails its tick: the shards that did not answer are counted, and the tick answers within its timeout', async () => {
+    // The last run fell behind: this tick fans out.
+    const seeded = await single.emulator.request('POST', '/admin', {
+      action: 'database.insertDocument',
+      envName: 'local',
+      collectionName: 'dispatch_state',
+      data: [JSON.stringify({ _id: 'fan-out', on: true })],
+    })
+    expect(seeded.body.code).toBeUndefined()
+    // A reply at all is within the function's timeout: past it the emulator ends the run and answers HTTP 500.
+    const reply = await single.emulator.trigger('send')
+    expect(reply.status).toBe(200)
+    expect(reply.body.result).toMatchObject({ ok: true, report: { fannedOut: 8, shardFailures: 8 } })
+  }, 60_000)
+})
