@@ -19,7 +19,9 @@ describe('login', () => {
     expect(reply.body.result).toEqual({ ok: true, openid: 'oLoginA', appid: 'wx8e4f0c1d2a3b5c67', unionid: 'uLoginA' })
     const user = await usersDoc('oLoginA')
     expect(user).toMatchObject({ _id: 'oLoginA', unionid: 'uLoginA', logins: 1 })
-    expect(user.firstSeenAt).toBe(user.lastLoginAt)
+    // Server dates, typed as dates (relaxed EJSON), the same instant on the first login.
+    expect(user.firstSeenAt).toEqual({ $date: expect.any(String) })
+    expect(user.firstSeenAt).toEqual(user.lastLoginAt)
   })
 
   it('leaves unionid out when the platform gives none, and counts later logins', async () => {
@@ -30,7 +32,7 @@ describe('login', () => {
     const user = await usersDoc('oLoginB')
     expect(user.logins).toBe(2)
     expect(user.unionid).toBeUndefined()
-    expect(Date.parse(user.lastLoginAt)).toBeGreaterThan(Date.parse(user.firstSeenAt))
+    expect(Date.parse(user.lastLoginAt.$date)).toBeGreaterThan(Date.parse(user.firstSeenAt.$date))
   })
 
   it('ignores any identity claimed in the data', async () => {

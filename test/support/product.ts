@@ -1,4 +1,5 @@
 /** Helpers for driving the product's functions through the emulator, as the mini-program and a server would. */
+import { EJSON } from 'bson'
 import { afterAll, beforeAll } from 'vitest'
 import registry from '../../templates.json'
 import { spawnEmulator, type RunningEmulator, type User } from '../../emulator/spawn'
@@ -64,7 +65,8 @@ export class Product {
     const all: any[] = []
     for (let offset = 0; ; offset += 1000) {
       const page = (await this.emulator.request('GET', `/_emulator/db/${name}?limit=1000&offset=${offset}`)).body.data
-      all.push(...page)
+      // The route answers relaxed EJSON: dates come back as Dates.
+      all.push(...page.map((doc: Record<string, unknown>) => EJSON.deserialize(doc, { relaxed: true })))
       if (page.length < 1000) return all
     }
   }

@@ -135,6 +135,16 @@ describe('orderBy, skip, limit, field', () => {
     expect(reply.data.map((d: any) => [d.g, d.v])).toEqual([[2, 2], [2, 5], [2, 8], [2, 11]])
   })
 
+  it('reads unsorted in insertion order (natural order), also after an update, as MongoDB does', async () => {
+    const natural = await fresh([{ _id: 'zeta', n: 1 }, { _id: 'alpha', n: 2 }, { _id: 'mid', n: 3 }])
+    await ok(natural, ['doc', 'zeta'], ['update', { data: { n: 10 } }])
+    await ok(natural, ['add', { data: { _id: 'beta', n: 4 } }])
+    expect(ids(await ok(natural, ['get']))).toEqual(['zeta', 'alpha', 'mid', 'beta'])
+    expect(ids(await ok(natural, ['where', { n: cmd('gt', 1) }], ['get']))).toEqual(['zeta', 'alpha', 'mid', 'beta'])
+    const grouped = await ok(natural, ['aggregate'], ['project', { n: 1 }], ['end'])
+    expect(grouped.list.map((d: { _id: string }) => d._id)).toEqual(['zeta', 'alpha', 'mid', 'beta'])
+  })
+
   it('returns 100 documents by default', async () => {
     expect((await ok(c, ['get'])).data).toHaveLength(100)
   })

@@ -1,8 +1,10 @@
 /**
  * The database service: the SDKs' `database.*` actions over one SQLite
  * store, with the project's declared collections and indexes, and the
- * control API's read of a collection.
+ * control API's read of a collection, in insertion order and in relaxed
+ * EJSON, so that a value keeps its type.
  */
+import { EJSON } from 'bson'
 import { HttpError, sendJson } from '../../http'
 import type { AdminAction, Service } from '../../service'
 import type { Stats } from '../../stats'
@@ -42,7 +44,8 @@ export function createDatabaseService(options: { store: Store; stats: Stats; sch
           for (const { doc } of store.scan(collection!)) {
             if (index++ < offset) continue
             if (data.length >= limit) break
-            data.push(doc)
+            // Relaxed EJSON: a Date reads { $date }, never a string a reader could take for one.
+            data.push(EJSON.serialize(doc, { relaxed: true }))
           }
           sendJson(res, 200, { data })
         },

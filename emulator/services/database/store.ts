@@ -48,19 +48,28 @@ export class Store {
         collection TEXT NOT NULL, idx TEXT NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL,
         PRIMARY KEY (collection, idx, key, id)) WITHOUT ROWID;
     `)
+    // Insertion order (MongoDB's natural order, which an unsorted read follows): the sequence of
+    // a document's first write, kept by its updates. Data files from before it get their seq.
+    const columns = this.db.prepare('PRAGMA table_info(documents)').all() as Array<{ name: string }>
+    if (!columns.some((c) => c.name === 'ord')) {
+      this.db.exec('ALTER TABLE documents ADD COLUMN ord INTEGER; UPDATE documents SET ord = seq;')
+    }
+    this.db.exec('CREATE INDEX IF NOT EXISTS documents_natural ON documents (collection, ord)')
     this.statements = {
       hasCollection: this.db.prepare('SELECT 1 FROM collections WHERE name = ?').pluck(),
       addCollection: this.db.prepare('INSERT OR IGNORE INTO collections (name, created_at) VALUES (?, ?)'),
       listCollections: this.db.prepare('SELECT name FROM collections ORDER BY name').pluck(),
       getDoc: this.db.prepare('SELECT body, seq FROM documents WHERE collection = ? AND id = ?'),
-      putDoc: this.db.prepare('INSERT OR REPLACE INTO documents (collection, id, body, seq) VALUES (?, ?, ?, ?)'),
+      putDoc: this.db.prepare(
+        'INSERT INTO documents (collection, id, body, seq, ord) VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET body = excluded.body, seq = excluded.seq',
+      ),
       deleteDoc: this.db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?'),
       countDocs: this.db.prepare('SELECT COUNT(*) FROM documents WHERE collection = ?').pluck(),
       idsAsc: this.db.prepare('SELECT id FROM documents WHERE collection = ? AND id >= ? AND id < ? ORDER BY id').pluck(),
       idsDesc: this.db
         .prepare('SELECT id FROM documents WHERE collection = ? AND id >= ? AND id < ? ORDER BY id DESC')
         .pluck(),
-      allAsc: this.db.prepare('SELECT id, body, seq FROM documents WHERE collection = ? ORDER BY id'),
+      allNatural: this.db.prepare('SELECT id, body, seq FROM documents WHERE collection = ? ORDER BY ord'),
       keysAsc: this.db
         .prepare('SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ? ORDER BY key, id')
         .pluck(),
@@ -162,7 +171,7 @@ export class Store {
         if (current.some((index) => index.name === declaration.name)) continue
         const index: IndexState = { ...declaration, multikey: false }
         current.push(index)
-        for (const row of this.statements.allAsc.iterate(collection) as Iterable<Record<string, unknown>>) {
+        for (const row of this.statements.allNatural.iterate(collection) as Iterable<Record<string, unknown>>) {
           this.addEntries(collection, index, row.id as string, decodeDoc(row.body as string))
         }
         this.statements.putSpec.run(collection, index.name, JSON.stringify(declaration), index.multikey ? 1 : 0)
@@ -208,8 +217,9 @@ export class Store {
     return this.statements.countKeys.get(collection, index, from, to) as number
   }
 
+  /** Every document of a collection in insertion order, as MongoDB's natural order returns them. */
   scan(collection: string): Iterable<StoredDoc> {
-    const rows = this.statements.allAsc.iterate(collection) as Iterable<{ id: string; body: string; seq: number }>
+    const rows = this.statements.allNatural.iterate(collection) as Iterable<{ id: string; body: string; seq: number }>
     return (function* () {
       for (const row of rows) yield { id: row.id, doc: decodeDoc(row.body), seq: row.seq }
     })()
@@ -245,7 +255,7 @@ export class Store {
       return
     }
     this.seq += 1
-    this.statements.putDoc.run(collection, id, encodeDoc(doc), this.seq)
+    this.statements.putDoc.run(collection, id, encodeDoc(doc), this.seq, this.seq)
     // Writers hand over a document of their own, so it can serve later reads as it is.
     this.remember(key, { id, doc, seq: this.seq })
   }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import {
   CONCURRENT_SEND,
   DAILY_LIMIT,
@@ -18,6 +18,7 @@ import {
   type WechatReply,
 } from './errors'
 import type { WechatEvent } from './events'
+import { appPages } from './pages'
 import { popupEvent, changeEvent, sentEvent } from './events'
 import type { Faults } from './faults'
 import type { TemplateSpec } from './registry'
@@ -36,27 +37,6 @@ const MAX_PER_POPUP = 5
 const BEIJING_OFFSET_MS = 8 * 3600_000
 /** Real msgids have 19 digits, past what a JSON number holds exactly (wx-server-sdk reads them as BigNumber). */
 const MSGID_BASE = 2_271_263_164_479_225_000n
-
-const pagesRead = new Map<string, { mtimeMs: number; pages: Set<string> }>()
-
-/**
- * Page paths of the mini-program's app.json. Parsed again only when the file
- * changes (a stat per send, not a read), so an edit is still seen at once.
- */
-export function appPages(appJsonPath: string): Set<string> {
-  if (!existsSync(appJsonPath)) return new Set()
-  const { mtimeMs } = statSync(appJsonPath)
-  const cached = pagesRead.get(appJsonPath)
-  if (cached?.mtimeMs === mtimeMs) return cached.pages
-  const app = JSON.parse(readFileSync(appJsonPath, 'utf8')) as { pages?: unknown; subpackages?: unknown; subPackages?: unknown }
-  const pages = new Set<string>(Array.isArray(app.pages) ? app.pages.filter((p): p is string => typeof p === 'string') : [])
-  const packages = (app.subpackages ?? app.subPackages) as Array<{ root?: string; pages?: string[] }> | undefined
-  for (const pkg of packages ?? []) {
-    for (const page of pkg.pages ?? []) pages.add(`${(pkg.root ?? '').replace(/\/$/, '')}/${page}`)
-  }
-  pagesRead.set(appJsonPath, { mtimeMs, pages })
-  return pages
-}
 
 /** The start of today in UTC+8, where WeChat's day turns. */
 function startOfBeijingDay(now: number): number {
@@ -252,7 +232,8 @@ export class WechatGateway {
     if (typeof touser !== 'string' || !this.store.isUser(touser)) return fail(INVALID_OPENID, 'invalid openid')
     const dataProblem = this.checkData(template, data)
     if (dataProblem) return fail(INVALID_DATA, dataProblem)
-    if (page !== undefined && page !== '') {
+    // Without an app.json (a project of functions only) there is no page list to hold a page against.
+    if (page !== undefined && page !== '' && existsSync(this.options.appJsonPath)) {
       const path = typeof page === 'string' ? page.replace(/^\//, '').split('?')[0]! : ''
       if (!appPages(this.options.appJsonPath).has(path)) return fail(INVALID_PAGE, 'invalid page')
     }

@@ -3,6 +3,7 @@
  * messages, faults, template management, and the events it pushes to the
  * project's message-push receiver.
  */
+import { existsSync } from 'node:fs'
 import type Database from 'better-sqlite3'
 import type { ProjectDefinition } from '../../project'
 import type { Service } from '../../service'
@@ -53,7 +54,15 @@ export function createWechatService(options: {
   const store = new WechatStore(options.connection)
   const faults = new Faults()
   const gateway = new WechatGateway(store, faults, { appJsonPath: project.appJsonPath, appid: project.appid, emit: push })
-  gateway.installRegistry(loadRegistry(project.templatesPath))
+  const registry = loadRegistry(project.templatesPath)
+  gateway.installRegistry(registry)
+  // A project of another shape still runs; start-up says what WeChat will then answer, once.
+  if (registry.length === 0) {
+    log(
+      `warning: no templates at ${project.templatesPath}: every popup will answer 20001 and every send 40037. Declare your templates there (or name the file in emulator.config.json "templates"), or add them with subscribeMessage.addTemplate.`,
+    )
+  }
+  if (!existsSync(project.appJsonPath)) log(`warning: no app.json at ${project.appJsonPath}: a message's page is not checked (WeChat would answer 41030 for a page the released app lacks).`)
   const management = templateManagement(store)
   const apis: Record<string, OpenApiHandler> = { 'subscribeMessage.send': (data) => gateway.send(data) }
   for (const [api, handler] of Object.entries(management)) apis[api] = (data) => handler(data)
