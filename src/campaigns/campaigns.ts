@@ -11,7 +11,7 @@ import { requireServer, type Caller } from '../caller'
 import { isDuplicateKey, type Database, type Doc } from '../cloud'
 import { KEY, readEvent, text } from '../input'
 import { GRANTS } from '../ledger/ledger'
-import { MESSAGES, newMessage, newMessageId, type NewMessage } from '../outbox/outbox'
+import { MESSAGES, PENDING, newMessage, newMessageId, type NewMessage } from '../outbox/outbox'
 import { CODES, refuse, success } from '../replies'
 import { CONTENT_FIELDS, readContent } from '../templates/content'
 import { prepareMessage, type MessageData } from '../templates/validate'
@@ -155,7 +155,7 @@ export class Campaigns {
     // Counted from the (campaignId, status) index, not kept as a running sum: two runs queuing one page would count it short.
     const [total, queued, sent, failed, skipped, unknown] = await Promise.all([
       count({}),
-      count({ status: _.in(['scheduled', 'sending']) }),
+      count({ status: _.in(PENDING) }),
       count({ status: 'sent' }),
       count({ status: 'failed', code: _.neq(CODES.NO_QUOTA) }),
       count({ status: 'failed', code: CODES.NO_QUOTA }),

@@ -14,7 +14,7 @@ import type { Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
 import { Ledger } from '../ledger/ledger'
 import { DAILY_LIMIT, deliver, type Delivery } from '../outbox/deliver'
 import { SHARDS } from '../limits'
-import { MESSAGES, Outbox, type MessageChange, type MessageRecord } from '../outbox/outbox'
+import { MESSAGES, Outbox, PENDING, type MessageChange, type MessageRecord } from '../outbox/outbox'
 import { finalChange } from '../outbox/outcome'
 import { CODES } from '../replies'
 import type { DispatchSettings } from '../settings'
@@ -180,7 +180,7 @@ export class Dispatcher {
     const leaseEnd = clock() + settings.leaseMs
     await db
       .collection(MESSAGES)
-      .where({ _id: _.in(ids), status: _.in(['scheduled', 'sending']), dueAt: _.lte(now) })
+      .where({ _id: _.in(ids), status: _.in(PENDING), dueAt: _.lte(now) })
       .update({ data: { status: 'sending', claimToken: token, dueAt: new Date(leaseEnd) } })
     const { data } = await db.collection(MESSAGES).where({ claimToken: token }).limit(settings.batchSize).get()
     if (data.length === 0) return undefined

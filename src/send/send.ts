@@ -26,6 +26,9 @@ export interface SendDeps {
   now?: () => Date
 }
 
+/** An insert refused by a unique key that no message holds any more: a race with a cancel or a retry, answered as still in progress. */
+const unrecorded = (): never => refuse(CODES.IN_PROGRESS, 'the message could not be recorded; try again')
+
 export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** A digest of what the caller asked for (the time as it named it, past or not), so that a retry is known for the same request. */
@@ -102,7 +105,7 @@ export class Sender {
     // A scheduled message reserves its grant when it is dispatched, not now.
     if (request.sendAt) return this.schedule(caller, record)
     const opened = await this.outbox.open(record)
-    if (!opened.created) return opened.existing ? this.repeat(opened.existing, record.fingerprint) : refuse(CODES.IN_PROGRESS, 'the message could not be recorded; try again')
+    if (!opened.created) return opened.existing ? this.repeat(opened.existing, record.fingerprint) : unrecorded()
     const delivery = await deliver({ ledger: this.ledger, wechat: this.deps.wechat, timing: this.deps.timing, sleep: this.sleep, now: this.now }, prepared.template, record)
     const change = finalChange(record, delivery)
     // Only while the message is still this call's: a dispatcher that took it over (past its lease) settles it instead.
@@ -123,7 +126,7 @@ export class Sender {
     const { maxPendingPerUser: cap, recipientSpacingMs } = this.deps.queue
     if (caller.kind !== 'user') {
       const pending = await this.outbox.pendingFor(record.touser)
-      return (await this.queue({ ...record, dueAt: spaced(record, pending, cap, recipientSpacingMs) })) ?? refuse(CODES.IN_PROGRESS, 'the message could not be recorded; try again')
+      return (await this.queue({ ...record, dueAt: spaced(record, pending, cap, recipientSpacingMs) })) ?? unrecorded()
     }
     // From a random slot on, so that concurrent requests seldom try the same one; counted again now and then, so that a full queue is told fast.
     const start = Math.floor(Math.random() * cap)

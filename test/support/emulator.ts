@@ -1,6 +1,6 @@
 export * from '../../emulator/spawn'
 
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { FIXTURE_PROJECT, spawnEmulator, type RunningEmulator, type SpawnOptions } from '../../emulator/spawn'
 
 /** A stand-in for what `get` gives once the test file's beforeAll has run: property reads go through to it. */
@@ -46,3 +46,10 @@ export async function refusedStart(args: string[]): Promise<string> {
   return error.message
 }
 
+
+/** The call was ended by the function's timeout, as the platform ends it: HTTP 500, -504002, and the timeout named. */
+export function expectTimedOut(reply: { status: number; body: Record<string, unknown> }, seconds: number): void {
+  expect(reply.status).toBe(500)
+  expect(reply.body.errCode).toBe(-504002)
+  expect(reply.body.errMsg).toMatch(new RegExp(`timed out after ${seconds} seconds`))
+}

@@ -3,7 +3,7 @@
  * travel for a trigger's time, and the SOURCE a message push carries.
  */
 import { describe, expect, it } from 'vitest'
-import { refusedStart, useEmulator, withEmulator, type RunningEmulator } from '../../../test/support/emulator'
+import { expectTimedOut, refusedStart, useEmulator, withEmulator, type RunningEmulator } from '../../../test/support/emulator'
 
 const emulator = useEmulator()
 
@@ -14,10 +14,7 @@ describe('--function-timeout', () => {
     await withEmulator(['--function-timeout', 'slow:0.5'], async (own) => {
       expect((await own.result('slow', { ms: 0 })).timeLimitMs).toBe(500)
       const started = Date.now()
-      const reply = await own.call('slow', { ms: 3_000 })
-      expect(reply.status).toBe(500)
-      expect(reply.body.errCode).toBe(-504002)
-      expect(reply.body.errMsg).toMatch(/timed out after 0.5 seconds/)
+      expectTimedOut(await own.call('slow', { ms: 3_000 }), 0.5)
       expect(Date.now() - started).toBeLessThan(950)
     })
     await withEmulator(['--function-timeout', 'slow:2', '--function-timeout', 'echo:6'], async (own) => {
