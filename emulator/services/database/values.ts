@@ -67,7 +67,8 @@ export function decodeEjson(text: unknown, what: string, now: number): unknown {
 
 /**
  * Decodes a value sent by tcb-admin-node's @cloudbase/database 0.9 (the older dialect):
- * plain JSON where a Date is `{ $date: <epoch ms> }` and a RegExp `{ $regex, $options }`.
+ * plain JSON where a Date is `{ $date: <epoch ms> }`, the server's time `{ $date: { offset } }`
+ * and a RegExp `{ $regex, $options }`.
  */
 export function decodeLegacy(value: unknown, now: number): unknown {
   if (value === null || typeof value !== 'object') return value
@@ -75,6 +76,8 @@ export function decodeLegacy(value: unknown, now: number): unknown {
   const record = value as Record<string, unknown>
   const keys = Object.keys(record)
   if (keys.length === 1 && keys[0] === '$date') {
+    // db.serverDate() in this dialect: { $date: { offset } }, the server's time moved by offset ms.
+    if (record.$date !== null && typeof record.$date === 'object') return toPlain({ $tcb_server_date: record.$date }, now)
     const date = new Date(record.$date as number | string)
     if (Number.isNaN(date.getTime())) throw invalidParam('invalid $date value')
     return date

@@ -74,5 +74,8 @@ export function invocationEnv(project: ProjectDefinition, definition: FunctionDe
   }
   if (caller.source !== undefined) env.TCB_SOURCE = caller.source
   if (caller.trigger) env.TRIGGER_SRC = 'timer'
+  // As WX_CONTEXT_KEYS does for the WX_ keys, this names the TCB_ keys: @cloudbase/node-sdk 2.1 to 2.3
+  // (in wx-server-sdk 2.1 to 2.3) read TCB_CONTEXT_CNFG only when it is named here.
+  env.TCB_CONTEXT_KEYS = Object.keys(env).filter((key) => key.startsWith('TCB_')).join(',')
   return env
 }

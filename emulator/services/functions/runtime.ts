@@ -213,7 +213,7 @@ export class FunctionsRuntime {
     const base: Record<string, string> = {}
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined) base[key] = value
     const worker = new Worker(this.options.workerScript, {
-      workerData: { bundle: definition.bundle, timeTravel: this.options.timeTravel === true },
+      workerData: { bundle: definition.bundle, timeTravel: this.options.timeTravel === true, adminUrl: this.options.adminUrl() },
       env: {
         ...base,
         ...definition.envVariables,
@@ -222,6 +222,10 @@ export class FunctionsRuntime {
         TENCENTCLOUD_SECRETKEY: 'local-emulator',
         // Skips the SDK's metadata-server probe (about 30 ms per request).
         TENCENTCLOUD: 'true',
+        // What SCF tells every instance: the SDKs that predate TCB_CONTEXT_CNFG then send to the
+        // service's in-SCF hosts, which the instance routes to the emulator (hosts.ts).
+        TENCENTCLOUD_RUNENV: 'SCF',
+        TENCENTCLOUD_REGION: 'ap-shanghai',
       },
       stdout: false,
       stderr: false,

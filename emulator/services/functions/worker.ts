@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { format } from 'node:util'
+import { routeServiceHosts } from './hosts'
 import type { InstanceMessage, InvokeMessage, LogLevel } from './messages'
 
 // A worker's own process.env is served through the runtime on every read, which made the
@@ -14,7 +15,8 @@ import type { InstanceMessage, InvokeMessage, LogLevel } from './messages'
 process.env = { ...process.env }
 
 const port = parentPort!
-const { bundle, timeTravel } = workerData as { bundle: string; timeTravel: boolean }
+const { bundle, timeTravel, adminUrl } = workerData as { bundle: string; timeTravel: boolean; adminUrl: string }
+routeServiceHosts(adminUrl)
 let current = ''
 let invocationKeys: string[] = []
 
