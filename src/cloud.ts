@@ -48,10 +48,14 @@ export function isDuplicateKey(error: unknown): boolean {
   return errCode === -502001 && /duplicate key|E11000/i.test(String(errMsg))
 }
 
-/** A transaction that lost to a concurrent write to one of its documents. */
+/**
+ * A transaction that lost to a concurrent write to one of its documents. Where the SDK
+ * drops the code, the service's message still names it:
+ * `[ResourceUnavailable.TransactionConflict] Transaction is conflict, …`.
+ */
 export function isTransactionConflict(error: unknown): boolean {
   const { code, errMsg, message } = (error ?? {}) as { code?: unknown; errMsg?: unknown; message?: unknown }
-  return code === 'DATABASE_TRANSACTION_CONFLICT' || /transaction conflict/i.test(String(errMsg ?? message ?? ''))
+  return code === 'DATABASE_TRANSACTION_CONFLICT' || /TransactionConflict|transaction is conflict/i.test(String(errMsg ?? message ?? ''))
 }
 
 export interface Transaction {

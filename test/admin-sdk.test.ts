@@ -56,6 +56,53 @@ describe('tcb-admin-node against the emulator', () => {
     ])
   })
 
+  it('aggregates with stages whose value is a string', async () => {
+    const db = app.database()
+    const campaigns = db.collection('campaigns')
+    await campaigns.add({ _id: 'cs1', status: 'done', tags: ['a', 'b'] })
+    await campaigns.add({ _id: 'cs2', status: 'done', tags: ['b'] })
+    await campaigns.add({ _id: 'cs3', status: 'open', tags: [] })
+    expect((await campaigns.aggregate().match({ status: db.command.in(['done', 'open']) }).sortByCount('$status').end()).data).toEqual([
+      { _id: 'done', count: 2 },
+      { _id: 'open', count: 1 },
+    ])
+    const tags = await campaigns.aggregate().match({ status: db.command.in(['done', 'open']) }).unwind('$tags').sortByCount('$tags').end()
+    expect(tags.data).toEqual([
+      { _id: 'b', count: 2 },
+      { _id: 'a', count: 1 },
+    ])
+  })
+
+  it('stores serverDate as the server’s time, and set() says the id it inserted', async () => {
+    const db = app.database()
+    const before = Date.now()
+    const set = await db.collection('users').doc('oAdminSet').set({ at: db.serverDate(), later: db.serverDate({ offset: 60_000 }) })
+    expect(set.upsertedId).toBe('oAdminSet')
+    const { at, later } = (await db.collection('users').doc('oAdminSet').get()).data[0]
+    expect(at.getTime()).toBeGreaterThanOrEqual(before - 5)
+    expect(later.getTime() - at.getTime()).toBe(60_000)
+  })
+
+  it('runs transactions', async () => {
+    const db = app.database()
+    await db.collection('users').add({ _id: 'oAdminTx', logins: 1 })
+    const kept = await db.runTransaction(async (tx: any) => {
+      const users = tx.collection('users')
+      const { data } = await users.doc('oAdminTx').get()
+      await users.doc('oAdminTx').update({ logins: db.command.inc(data.logins) })
+      await users.add({ _id: 'oAdminTx2', logins: 0 })
+      const replaced = await users.doc('oAdminTx3').set({ logins: 7 })
+      expect(replaced.upserted).toEqual([{ _id: 'oAdminTx3' }])
+      expect((await users.doc('oAdminTx2').delete()).deleted).toBe(1)
+      return data.logins
+    })
+    expect(kept).toBe(1)
+    const users = db.collection('users')
+    expect((await users.doc('oAdminTx').get()).data[0].logins).toBe(2)
+    expect((await users.doc('oAdminTx2').get()).data).toEqual([])
+    expect((await users.doc('oAdminTx3').get()).data[0].logins).toBe(7)
+  })
+
   it('calls a function as a server, with no user', async () => {
     const reply = await app.callFunction({ name: 'login', data: {} })
     expect(reply.result).toMatchObject({ ok: false, code: 'FORBIDDEN' })

@@ -5,9 +5,9 @@
  * updated form.
  */
 import { randomBytes } from 'node:crypto'
-import { Query } from 'mingo'
-import { DatabaseError, invalidParam, unsupported } from './errors'
+import { DatabaseError, invalidParam, requestFailed, unsupported } from './errors'
 import { applyUpdate, compileMatcher, type Matcher } from './fastpath'
+import { serviceQuery } from './language'
 import { isPlainObject, type Doc } from './values'
 
 export const docKey = (collection: string, id: string) => `${collection}\u0000${id}`
@@ -19,24 +19,36 @@ export function newDocumentId(): string {
 export function compileFilter(filter: Record<string, unknown>): Matcher {
   return compileMatcher(filter, () => {
     try {
-      return new Query(filter, {})
+      return serviceQuery(filter)
     } catch (error) {
       throw new DatabaseError('DATABASE_INVALID_OPERRATOR', `invalid query: ${(error as Error).message}`)
     }
   })
 }
 
-export function checkId(id: unknown): string {
-  if (typeof id !== 'string' || id === '') throw unsupported(`an _id that is not a non-empty string (${JSON.stringify(id)})`)
-  return id
+/** Marks a numeric id's key, so that the ids 1 and "1" stay two documents, as in MongoDB. */
+const NUMERIC_ID = '\u0001'
+
+/**
+ * The store's key for a document's `_id`: a string is its own key; a number (the service
+ * takes numeric ids too, `add({ _id: Date.now() })`) gets a marked key of its own.
+ */
+export function idKey(id: unknown): string {
+  if (typeof id === 'string' && id !== '' && !id.startsWith(NUMERIC_ID)) return id
+  if (typeof id === 'number' && Number.isFinite(id)) return `${NUMERIC_ID}${id}`
+  throw unsupported(`an _id that is not a non-empty string or a number (${JSON.stringify(id)})`)
 }
 
+/**
+ * A stored document's field names, as MongoDB 5 and the service take them: a name may hold
+ * a `.` (`{ 'key.': 1 }` is stored as it is), but none may start with `$`, which the
+ * service refuses as DATABASE_REQUEST_FAILED.
+ */
 export function checkFieldNames(value: unknown, path = ''): void {
   if (Array.isArray(value)) return value.forEach((item, i) => checkFieldNames(item, `${path}${i}.`))
   if (!isPlainObject(value)) return
   for (const [key, item] of Object.entries(value)) {
-    if (key.startsWith('$')) throw invalidParam(`field names may not start with '$': ${path}${key}`)
-    if (key.includes('.')) throw invalidParam(`field names may not contain '.': ${path}${key}`)
+    if (key.startsWith('$')) throw requestFailed(`Document can't have $ prefixed field names: ${path}${key}`)
     checkFieldNames(item, `${path}${key}.`)
   }
 }

@@ -88,16 +88,6 @@ describe('transactions', () => {
     expect(rolled.error.errMsg).toMatch(/custom reason/)
     expect((await ok(c, ['doc', 'acct'], ['get'])).data.balance).toBe(6)
   })
-
-  it('refuses a multi-document query inside a transaction', async () => {
-    const c = await fresh([{ _id: 'a' }])
-    const steps = await emulator.result('probe', {
-      op: 'startTransaction',
-      steps: [{ collection: c, id: undefined, method: 'get' }],
-      end: 'rollback',
-    })
-    expect(steps.ok[0].error).toBeDefined()
-  })
 })
 
 describe('indexes', () => {

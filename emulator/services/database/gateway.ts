@@ -1,11 +1,12 @@
-import { aggregate as runPipeline, find as findIn } from 'mingo'
+import { find as findIn } from 'mingo'
 import type { Stats } from '../../stats'
-import { changeFunction, checkFieldNames, checkId, compileFilter, newDocumentId, seedFromFilter } from './changes'
-import { DatabaseError, collectionNotExist, invalidParam, requestFailed, unsupported } from './errors'
+import { changeFunction, checkFieldNames, compileFilter, idKey, newDocumentId, seedFromFilter } from './changes'
+import { DatabaseError, collectionNotExist, invalidParam, requestFailed } from './errors'
 import type { Matcher } from './fastpath'
 import { coversFilter, planQuery, type Plan, type SortSpec } from './planner'
 import type { CollectionDeclaration } from './schema'
 import type { Store } from './store'
+import { serviceAggregate } from './language'
 import { Transactions } from './transactions'
 import { isPlainObject, type Doc } from './values'
 
@@ -24,13 +25,14 @@ export interface ModifyOptions {
   /** true: `data` holds update operators; false: `data` replaces the document (`doc().set()`). */
   merge: boolean
   upsert: boolean
+  /** `updated` counts the documents matched, changed or not, as the service reports `set()` and `updateAndReturn`. */
+  countMatched?: boolean
 }
 
 /**
  * The database service's semantics over the store: Mongo query, update and
  * aggregation meaning (through mingo), CloudBase's limits, indexes used to
- * read little, and transactions isolated optimistically: a transaction that
- * touches a document changed since it began fails with a conflict.
+ * read little, and transactions with snapshot isolation (transactions.ts).
  */
 export class DatabaseGateway {
   private readonly transactions: Transactions
@@ -71,13 +73,12 @@ export class DatabaseGateway {
     const limit = Math.min(options.limit && options.limit > 0 ? options.limit : DEFAULT_LIMIT, MAX_LIMIT)
     const skip = Math.max(0, options.skip ?? 0)
     const sort = options.sort ?? []
-    if (transactionId) {
-      const tx = this.transactions.get(transactionId)
-      const id = this.singleDocumentId(filter, 'a query in a transaction')
-      const doc = this.transactions.read(tx, collection, id)
-      return doc ? this.project([doc], options.projection) : []
-    }
     const query = compileFilter(filter)
+    if (transactionId !== undefined) {
+      const matched = this.transactions.view(this.transactions.get(transactionId), collection).filter((doc) => query.test(doc))
+      const sorted = sort.length === 0 ? matched : (findIn(matched, {}).sort(Object.fromEntries(sort)).all() as Doc[])
+      return this.project(sorted.slice(skip, skip + limit), options.projection)
+    }
     const { docs, ordered } = this.select(collection, query, filter, sort, skip + limit)
     const sorted = ordered || sort.length === 0 ? docs : (findIn(docs, {}).sort(Object.fromEntries(sort)).all() as Doc[])
     return this.project(sorted.slice(skip, skip + limit), options.projection)
@@ -157,11 +158,9 @@ export class DatabaseGateway {
     // The pipeline may change what it is given: it works on copies of the stored documents.
     const input = this.select(collection, compileFilter(filter), filter, [], undefined).docs.map((doc) => structuredClone(doc))
     try {
-      return runPipeline(input, leadingMatch ? rest : pipeline, {
-        collectionResolver: (name: string) => {
-          const other = this.requireCollection(name)
-          return this.select(other, compileFilter({}), {}, [], undefined).docs
-        },
+      return serviceAggregate(input, leadingMatch ? rest : pipeline, (name: string) => {
+        const other = this.requireCollection(name)
+        return this.select(other, compileFilter({}), {}, [], undefined).docs
       }) as Doc[]
     } catch (error) {
       if (error instanceof DatabaseError) throw error
@@ -171,34 +170,26 @@ export class DatabaseGateway {
 
   // ---- writes ------------------------------------------------------------
 
-  insert(collectionName: unknown, docs: unknown[], transactionId?: string): string[] {
+  insert(collectionName: unknown, docs: unknown[], transactionId?: string): unknown[] {
     const collection = this.requireCollection(collectionName)
     if (!Array.isArray(docs) || docs.length === 0) throw invalidParam('data must be a non-empty array of documents')
     const prepared = docs.map((raw) => {
       if (!isPlainObject(raw)) throw invalidParam('each document must be an object')
       const doc: Doc = { ...raw }
-      doc._id = doc._id === undefined ? newDocumentId() : checkId(doc._id)
+      if (doc._id === undefined) doc._id = newDocumentId()
+      idKey(doc._id)
       checkFieldNames(doc)
       return doc
     })
-    const duplicate = (id: string) => requestFailed(`E11000 duplicate key error collection: ${collection} index: _id_ dup key: { _id: "${id}" }`)
-    if (transactionId) {
-      const tx = this.transactions.get(transactionId)
+    const space = this.space(collection, transactionId)
+    space.run(() => {
       for (const doc of prepared) {
-        const id = doc._id as string
-        if (this.transactions.read(tx, collection, id)) throw duplicate(id)
-        this.transactions.write(tx, collection, id, doc)
-      }
-      return prepared.map((doc) => doc._id as string)
-    }
-    this.store.atomically(() => {
-      for (const doc of prepared) {
-        const id = doc._id as string
-        if (this.store.get(collection, id)) throw duplicate(id)
-        this.store.put(collection, id, doc)
+        const key = idKey(doc._id)
+        if (space.get(key)) throw requestFailed(`E11000 duplicate key error collection: ${collection} index: _id_ dup key: { _id: ${JSON.stringify(doc._id)} }`)
+        space.put(key, doc)
       }
     })
-    return prepared.map((doc) => doc._id as string)
+    return prepared.map((doc) => doc._id)
   }
 
   modify(
@@ -207,38 +198,26 @@ export class DatabaseGateway {
     data: Record<string, unknown>,
     options: ModifyOptions,
     transactionId?: string,
-  ): { updated: number; upsertId?: string; doc?: Doc | null } {
+  ): { updated: number; upsertId?: unknown; doc: Doc | null } {
     const collection = this.requireCollection(collectionName)
     if (!isPlainObject(data)) throw invalidParam('data must be an object')
     const change = changeFunction(data, options.merge)
-    if (transactionId) {
-      const tx = this.transactions.get(transactionId)
-      const id = this.singleDocumentId(filter, 'an update in a transaction')
-      const current = this.transactions.read(tx, collection, id)
-      if (current && !compileFilter(filter).test(current)) return { updated: 0 }
-      if (!current && !options.upsert) return { updated: 0 }
-      const next = change(current ?? { ...seedFromFilter(filter), _id: id })
-      this.transactions.write(tx, collection, id, next.doc)
-      return current ? { updated: next.changed ? 1 : 0, doc: next.doc } : { updated: 0, upsertId: id, doc: next.doc }
-    }
-    const query = compileFilter(filter)
-    return this.store.atomically(() => {
-      const matches = this.select(collection, query, filter, [], options.multi ? undefined : 1).docs
-      const targets = options.multi ? matches : matches.slice(0, 1)
+    const space = this.space(collection, transactionId)
+    return space.run(() => {
+      const targets = space.match(filter, options.multi ? undefined : 1)
       let updated = 0
       let last: Doc | null = null
       for (const current of targets) {
         const next = change(current)
         last = next.doc
-        if (!next.changed) continue
-        this.store.put(collection, current._id as string, next.doc)
-        updated += 1
+        if (next.changed) space.put(idKey(current._id), next.doc)
+        if (next.changed || options.countMatched) updated += 1
       }
       if (targets.length === 0 && options.upsert) {
         const seed = seedFromFilter(filter)
-        const id = seed._id === undefined ? newDocumentId() : checkId(seed._id)
+        const id = seed._id === undefined ? newDocumentId() : seed._id
         const inserted = change({ ...seed, _id: id }, true).doc
-        this.store.put(collection, id, inserted)
+        space.put(idKey(id), inserted)
         return { updated: 0, upsertId: id, doc: inserted }
       }
       return { updated, doc: last }
@@ -247,19 +226,10 @@ export class DatabaseGateway {
 
   remove(collectionName: unknown, filter: Record<string, unknown>, multi: boolean, transactionId?: string): number {
     const collection = this.requireCollection(collectionName)
-    if (transactionId) {
-      const tx = this.transactions.get(transactionId)
-      const id = this.singleDocumentId(filter, 'a removal in a transaction')
-      const current = this.transactions.read(tx, collection, id)
-      if (!current) return 0
-      this.transactions.write(tx, collection, id, null)
-      return 1
-    }
-    const query = compileFilter(filter)
-    return this.store.atomically(() => {
-      const matches = this.select(collection, query, filter, [], multi ? undefined : 1).docs
-      const targets = multi ? matches : matches.slice(0, 1)
-      for (const doc of targets) this.store.put(collection, doc._id as string, null)
+    const space = this.space(collection, transactionId)
+    return space.run(() => {
+      const targets = space.match(filter, multi ? undefined : 1)
+      for (const doc of targets) space.put(idKey(doc._id), null)
       return targets.length
     })
   }
@@ -276,10 +246,37 @@ export class DatabaseGateway {
     this.transactions.abort(transactionId)
   }
 
-  /** Transactions allow single-document operations only, as on the real service. */
-  private singleDocumentId(filter: Record<string, unknown>, what: string): string {
-    const keys = Object.keys(filter)
-    if (keys.length === 1 && keys[0] === '_id' && typeof filter._id === 'string') return filter._id
-    throw unsupported(`${what} that is not addressed to one document by _id`)
+  /**
+   * Where a write reads and lands: the store, all of it or nothing; or an
+   * open transaction, which sees its snapshot and buffers until commit.
+   */
+  private space(collection: string, transactionId: string | undefined): WriteSpace {
+    if (transactionId !== undefined) {
+      const tx = this.transactions.get(transactionId)
+      return {
+        get: (key) => this.transactions.read(tx, collection, key),
+        match: (filter, enough) => {
+          const query = compileFilter(filter)
+          return this.transactions.view(tx, collection).filter((doc) => query.test(doc)).slice(0, enough)
+        },
+        put: (key, doc) => this.transactions.write(tx, collection, key, doc),
+        run: (work) => work(),
+      }
+    }
+    return {
+      get: (key) => this.store.get(collection, key)?.doc ?? null,
+      match: (filter, enough) => this.select(collection, compileFilter(filter), filter, [], enough).docs.slice(0, enough),
+      put: (key, doc) => this.store.put(collection, key, doc),
+      run: (work) => this.store.atomically(work),
+    }
   }
+}
+
+interface WriteSpace {
+  get(key: string): Doc | null
+  /** The documents the filter matches, at most `enough` of them. */
+  match(filter: Record<string, unknown>, enough: number | undefined): Doc[]
+  /** Writes a document, or removes it with null. */
+  put(key: string, doc: Doc | null): void
+  run<T>(work: () => T): T
 }

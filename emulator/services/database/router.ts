@@ -1,6 +1,6 @@
 import { EJSON } from 'bson'
-import { invalidParam, unsupported } from './errors'
-import type { DatabaseGateway } from './gateway'
+import { invalidParam } from './errors'
+import type { DatabaseGateway, ModifyOptions } from './gateway'
 import type { SortSpec } from './planner'
 import { decodeEjson, decodeLegacy, encodeDoc, isPlainObject, toLegacyJson, type Doc } from './values'
 
@@ -37,6 +37,12 @@ function sortSpec(order: unknown): SortSpec {
 }
 
 const bool = (value: unknown, fallback: boolean) => (value === undefined ? fallback : value === true || value === 'true')
+
+/** An update's options; a replacement (`set()`, merge false) counts what it matched, changed or not, as the service does. */
+function modifyOptions(p: Params): ModifyOptions {
+  const merge = bool(p.merge, true)
+  return { multi: bool(p.multi, false), merge, upsert: bool(p.upsert, false), countMatched: !merge }
+}
 
 /**
  * The database actions of `POST /admin`, in both dialects: the current one
@@ -82,20 +88,20 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
         p.collectionName,
         asObject(ejson(p.query, 'query'), 'query'),
         asObject(ejson(p.data, 'data'), 'data'),
-        { multi: bool(p.multi, false), merge: bool(p.merge, true), upsert: bool(p.upsert, false) },
+        modifyOptions(p),
         p.transactionId as string | undefined,
       )
       return { data: { updated: result.updated, upsert_id: result.upsertId } }
     },
     'database.modifyAndReturnDoc': (p) => {
-      if (p.transactionId) throw unsupported('updateAndReturn in a transaction')
       const result = gateway.modify(
         p.collectionName,
         asObject(ejson(p.query, 'query'), 'query'),
         asObject(ejson(p.data, 'data'), 'data'),
-        { multi: false, merge: true, upsert: false },
+        { multi: false, merge: true, upsert: false, countMatched: true },
+        p.transactionId as string | undefined,
       )
-      return { data: { updated: result.updated, doc: result.doc ? encodeDoc(result.doc) : undefined } }
+      return { data: { updated: result.updated, doc: result.doc ? encodeDoc(result.doc) : null } }
     },
     'database.removeDocument': (p) => ({
       data: {
@@ -144,22 +150,41 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
       data: { total: gateway.count(p.collectionName, asObject(legacy(p.query), 'query')) },
     }),
     'database.updateDocument': (p) => {
-      const result = gateway.modify(p.collectionName, asObject(legacy(p.query), 'query'), asObject(legacy(p.data), 'data'), {
-        multi: bool(p.multi, false),
-        merge: bool(p.merge, true),
-        upsert: bool(p.upsert, false),
-      })
-      return { data: { updated: result.updated, upsert_id: result.upsertId } }
+      const result = gateway.modify(p.collectionName, asObject(legacy(p.query), 'query'), asObject(legacy(p.data), 'data'), modifyOptions(p))
+      // This dialect reads the upserted document's id as upserted_id.
+      return { data: { updated: result.updated, upserted_id: result.upsertId } }
     },
     'database.deleteDocument': (p) => ({
       data: { deleted: gateway.remove(p.collectionName, asObject(legacy(p.query), 'query'), bool(p.multi, false)) },
+    }),
+    // Its transactions: one document each, values as EJSON text, counts as EJSON text too.
+    'database.getInTransaction': (p) => {
+      const [doc] = gateway.find(p.collectionName, asObject(legacy(p.query), 'query'), { limit: 1 }, p.transactionId as string)
+      return { data: doc ? encodeDoc(doc) : 'null' }
+    },
+    'database.insertDocInTransaction': (p) => {
+      const doc = asObject(ejson(p.data, 'data'), 'data')
+      if (p._id !== undefined) doc._id = p._id
+      gateway.insert(p.collectionName, [doc], p.transactionId as string)
+      return { inserted: '1', ok: '1' }
+    },
+    'database.updateDocInTransaction': (p) => {
+      const data = asObject(ejson(p.data, 'data'), 'data')
+      // set() sends the document itself, update() only operators.
+      const merge = Object.keys(data).some((key) => key.startsWith('$'))
+      const result = gateway.modify(p.collectionName, asObject(legacy(p.query), 'query'), data, { multi: false, merge, upsert: bool(p.upsert, false), countMatched: !merge }, p.transactionId as string)
+      return { updated: String(result.updated), ...(result.upsertId !== undefined ? { upserted: JSON.stringify([{ _id: result.upsertId }]) } : {}) }
+    },
+    'database.deleteDocInTransaction': (p) => ({
+      deleted: String(gateway.remove(p.collectionName, asObject(legacy(p.query), 'query'), false, p.transactionId as string)),
     }),
     'database.aggregate': (p) => {
       if (!Array.isArray(p.stages)) throw invalidParam('stages must be an array')
       const pipeline = p.stages.map((stage) => {
         const { stageKey, stageValue } = (stage ?? {}) as { stageKey?: unknown; stageValue?: unknown }
+        // The stage's value is JSON text already read here: a string stage ('$status') stays a string.
         const value = typeof stageValue === 'string' ? EJSON.parse(stageValue) : stageValue
-        return { [String(stageKey)]: legacy(value) }
+        return { [String(stageKey)]: decodeLegacy(value, now()) }
       })
       // This dialect wants the list as one JSON string of EJSON strings.
       return { data: { list: JSON.stringify(list(gateway.aggregate(p.collectionName, pipeline))) } }

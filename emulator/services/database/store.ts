@@ -31,6 +31,7 @@ export class Store {
   private readonly cache = new Map<string, StoredDoc>()
   private seq: number
   private readonly statements
+  private readonly putListeners: Array<(collection: string, id: string, previous: StoredDoc | undefined) => void> = []
 
   constructor(path: string) {
     this.db = new Database(path)
@@ -225,12 +226,18 @@ export class Store {
     })()
   }
 
+  /** Calls `listener` with a document as it is, before each write to it (transactions keep their snapshots so). */
+  beforePut(listener: (collection: string, id: string, previous: StoredDoc | undefined) => void): void {
+    this.putListeners.push(listener)
+  }
+
   /**
    * Writes (or with `doc === null` deletes) one document and its index entries.
    * Call inside `atomically` when several writes must land together.
    */
   put(collection: string, id: string, doc: Doc | null): void {
     const previous = this.get(collection, id)
+    for (const listener of this.putListeners) listener(collection, id, previous)
     for (const index of this.indexesOf(collection)) {
       const before = previous ? indexKeys(index, previous.doc).keys : []
       const after = doc ? this.keysFor(collection, index, doc) : []

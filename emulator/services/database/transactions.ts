@@ -1,106 +1,132 @@
 /**
- * Transactions isolated optimistically: a transaction reads its own writes
- * first, then the store as of its start, and fails with a conflict when a
- * document it touches changed since it began; its writes land together at
- * commit. One left open longer than MongoDB allows is forgotten.
+ * Transactions as the service runs them, with snapshot isolation:
+ * - a transaction reads its own writes first, then every document as it was
+ *   when the transaction began, whatever was written since;
+ * - a write locks its document: another transaction's write to it fails at
+ *   once with a conflict, and so does a write to a document changed since the
+ *   transaction began; either conflict ends the transaction, as MongoDB's
+ *   write conflict aborts it;
+ * - its writes land together at commit.
+ * A plain write to a locked document is not held until the lock is released,
+ * as on the service: it lands, and the transaction then fails at commit.
  */
 import { docKey, newDocumentId } from './changes'
-import { DatabaseError, transactionConflict } from './errors'
-import type { Store } from './store'
+import { DatabaseError } from './errors'
+import type { Store, StoredDoc } from './store'
 import type { Doc } from './values'
 
-/** MongoDB ends a transaction left open for 60 s; so does the emulator. */
-const TRANSACTION_LIFETIME_MS = 60_000
+/** The service forgets a transaction not committed or aborted within 30 s of its start (its own message says so). */
+const TRANSACTION_LIFETIME_MS = 30_000
+
+const CONFLICT =
+  '[ResourceUnavailable.TransactionConflict] Transaction is conflict, maybe resource operated by others. Please check your request, but if the problem persists, contact us.'
+const NOT_EXIST =
+  '[ResourceUnavailable.TransactionNotExist] Transaction does not exist on the server, transaction must be commit or abort in 30 seconds. Please check your request, but if the problem persists, contact us.'
+
+export const transactionConflict = () => new DatabaseError('DATABASE_TRANSACTION_CONFLICT', CONFLICT)
 
 export interface Transaction {
   id: string
-  startSeq: number
-  lastUsed: number
+  startedAt: number
   /** Buffered writes: a document, or null for a removal. */
   writes: Map<string, { collection: string; id: string; doc: Doc | null }>
-  /** The sequence number each touched document had when first read (0: absent). */
-  observed: Map<string, number>
+  /** Documents as they were when the transaction began, kept once something else changes them. */
+  snapshot: Map<string, Doc | null>
 }
 
 export class Transactions {
   private readonly open = new Map<string, Transaction>()
+  /** Which transaction holds each written document. */
+  private readonly locks = new Map<string, string>()
 
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
-  ) {}
-
-  /** Buffers a write (a document, or null for a removal) until commit. */
-  write(tx: Transaction, collection: string, id: string, doc: Doc | null): void {
-    tx.writes.set(docKey(collection, id), { collection, id, doc })
+  ) {
+    store.beforePut((collection, id, previous) => this.keepSnapshots(docKey(collection, id), previous))
   }
 
   start(): string {
     this.expire()
     const id = `tx-${newDocumentId()}`
-    this.open.set(id, {
-      id,
-      startSeq: this.store.currentSeq,
-      lastUsed: this.now(),
-      writes: new Map(),
-      observed: new Map(),
-    })
+    this.open.set(id, { id, startedAt: this.now(), writes: new Map(), snapshot: new Map() })
     return id
+  }
+
+  /** The open transaction with this id, or the service's refusal. */
+  get(transactionId: unknown): Transaction {
+    this.expire()
+    const tx = typeof transactionId === 'string' ? this.open.get(transactionId) : undefined
+    if (!tx) throw new DatabaseError('DATABASE_TRANSACTION_FAIL', NOT_EXIST)
+    return tx
+  }
+
+  /** Reads a document as the transaction sees it: its own writes first, then the snapshot. */
+  read(tx: Transaction, collection: string, id: string): Doc | null {
+    const key = docKey(collection, id)
+    const buffered = tx.writes.get(key)
+    if (buffered) return buffered.doc
+    if (tx.snapshot.has(key)) return tx.snapshot.get(key)!
+    return this.store.get(collection, id)?.doc ?? null
+  }
+
+  /** The collection as the transaction sees it, in insertion order; documents it added come last. */
+  view(tx: Transaction, collection: string): Doc[] {
+    const docs: Doc[] = []
+    const seen = new Set<string>()
+    const take = (key: string, doc: Doc | null) => {
+      if (seen.has(key)) return
+      seen.add(key)
+      if (doc) docs.push(doc)
+    }
+    for (const { id } of this.store.scan(collection)) take(docKey(collection, id), this.read(tx, collection, id))
+    // Documents removed since the transaction began, then those it added itself.
+    const prefix = docKey(collection, '')
+    for (const [key, doc] of tx.snapshot) if (key.startsWith(prefix) && !tx.writes.has(key)) take(key, doc)
+    for (const [key, write] of tx.writes) if (key.startsWith(prefix)) take(key, write.doc)
+    return docs
+  }
+
+  /** Buffers a write (a document, or null for a removal) until commit, after taking the document's lock. */
+  write(tx: Transaction, collection: string, id: string, doc: Doc | null): void {
+    const key = docKey(collection, id)
+    const holder = this.locks.get(key)
+    if ((holder !== undefined && holder !== tx.id) || tx.snapshot.has(key)) {
+      this.end(tx)
+      throw transactionConflict()
+    }
+    this.locks.set(key, tx.id)
+    tx.writes.set(key, { collection, id, doc })
   }
 
   commit(transactionId: unknown): void {
     const tx = this.get(transactionId)
-    this.open.delete(tx.id)
+    this.end(tx)
+    // A plain write that reached a locked document since: the transaction's writes would undo it.
+    for (const key of tx.writes.keys()) if (tx.snapshot.has(key)) throw transactionConflict()
     this.store.atomically(() => {
-      for (const [key, seq] of tx.observed) {
-        const [collection, id] = key.split('\u0000') as [string, string]
-        if ((this.store.get(collection, id)?.seq ?? 0) !== seq) {
-          throw transactionConflict(`document ${id} in ${collection} changed outside the transaction`)
-        }
-      }
       for (const { collection, id, doc } of tx.writes.values()) this.store.put(collection, id, doc)
     })
   }
 
   abort(transactionId: unknown): void {
-    this.get(transactionId)
-    this.open.delete(transactionId as string)
+    this.end(this.get(transactionId))
   }
 
-  /** The open transaction with this id, or a refusal. */
-  get(transactionId: unknown): Transaction {
-    this.expire()
-    const tx = typeof transactionId === 'string' ? this.open.get(transactionId) : undefined
-    if (!tx) throw new DatabaseError('DATABASE_TRANSACTION_FAIL', `transaction ${String(transactionId)} is not active`)
-    tx.lastUsed = this.now()
-    return tx
+  private end(tx: Transaction): void {
+    this.open.delete(tx.id)
+    for (const key of tx.writes.keys()) if (this.locks.get(key) === tx.id) this.locks.delete(key)
+  }
+
+  /** Before a document changes, each open transaction that has not kept it yet keeps it as it was. */
+  private keepSnapshots(key: string, previous: StoredDoc | undefined): void {
+    for (const tx of this.open.values()) {
+      if (!tx.snapshot.has(key)) tx.snapshot.set(key, previous?.doc ?? null)
+    }
   }
 
   private expire(): void {
     const now = this.now()
-    for (const [id, tx] of this.open) {
-      if (now - tx.lastUsed > TRANSACTION_LIFETIME_MS) this.open.delete(id)
-    }
-  }
-
-  /** Reads a document as the transaction sees it: its own writes first, then the store as of its start. */
-  read(tx: Transaction, collection: string, id: string): Doc | null {
-    const key = docKey(collection, id)
-    const buffered = tx.writes.get(key)
-    if (buffered) return buffered.doc
-    const stored = this.store.get(collection, id)
-    const seq = stored?.seq ?? 0
-    const seen = tx.observed.get(key)
-    if (seen === undefined) {
-      if (seq > tx.startSeq) {
-        this.open.delete(tx.id)
-        throw transactionConflict(`document ${id} in ${collection} changed after the transaction began`)
-      }
-      tx.observed.set(key, seq)
-    } else if (seen !== seq) {
-      this.open.delete(tx.id)
-      throw transactionConflict(`document ${id} in ${collection} changed outside the transaction`)
-    }
-    return stored?.doc ?? null
+    for (const tx of [...this.open.values()]) if (now - tx.startedAt > TRANSACTION_LIFETIME_MS) this.end(tx)
   }
 }
