@@ -7,7 +7,7 @@ import { coversFilter, planQuery, type Plan, type SortSpec } from './planner'
 import type { CollectionDeclaration } from './schema'
 import type { Store } from './store'
 import { serviceAggregate } from './language'
-import { Transactions } from './transactions'
+import { Transactions, type Transaction } from './transactions'
 import { isPlainObject, type Doc } from './values'
 
 export const DEFAULT_LIMIT = 100
@@ -74,12 +74,10 @@ export class DatabaseGateway {
     const skip = Math.max(0, options.skip ?? 0)
     const sort = options.sort ?? []
     const query = compileFilter(filter)
-    if (transactionId !== undefined) {
-      const matched = this.transactions.view(this.transactions.get(transactionId), collection).filter((doc) => query.test(doc))
-      const sorted = sort.length === 0 ? matched : (findIn(matched, {}).sort(Object.fromEntries(sort)).all() as Doc[])
-      return this.project(sorted.slice(skip, skip + limit), options.projection)
-    }
-    const { docs, ordered } = this.select(collection, query, filter, sort, skip + limit)
+    const { docs, ordered } =
+      transactionId === undefined
+        ? this.select(collection, query, filter, sort, skip + limit)
+        : { docs: this.inTransaction(this.transactions.get(transactionId), collection, filter, query), ordered: false }
     const sorted = ordered || sort.length === 0 ? docs : (findIn(docs, {}).sort(Object.fromEntries(sort)).all() as Doc[])
     return this.project(sorted.slice(skip, skip + limit), options.projection)
   }
@@ -247,6 +245,17 @@ export class DatabaseGateway {
   }
 
   /**
+   * What a query in a transaction matches. A filter that names one document by `_id` (every
+   * `doc()` call) reads that one; any other reads the transaction's view of the collection.
+   */
+  private inTransaction(tx: Transaction, collection: string, filter: Record<string, unknown>, query: Matcher): Doc[] {
+    const id = isPlainObject(filter._id) && Object.keys(filter._id).length === 1 ? filter._id.$eq : filter._id
+    const named = (typeof id === 'string' && id !== '') || typeof id === 'number'
+    const docs = named ? [this.transactions.read(tx, collection, idKey(id))] : this.transactions.view(tx, collection)
+    return docs.filter((doc): doc is Doc => doc !== null && query.test(doc))
+  }
+
+  /**
    * Where a write reads and lands: the store, all of it or nothing; or an
    * open transaction, which sees its snapshot and buffers until commit.
    */
@@ -255,10 +264,7 @@ export class DatabaseGateway {
       const tx = this.transactions.get(transactionId)
       return {
         get: (key) => this.transactions.read(tx, collection, key),
-        match: (filter, enough) => {
-          const query = compileFilter(filter)
-          return this.transactions.view(tx, collection).filter((doc) => query.test(doc)).slice(0, enough)
-        },
+        match: (filter, enough) => this.inTransaction(tx, collection, filter, compileFilter(filter)).slice(0, enough),
         put: (key, doc) => this.transactions.write(tx, collection, key, doc),
         run: (work) => work(),
       }

@@ -1,8 +1,7 @@
 /**
  * The database language where the service (MongoDB underneath) and mingo
  * part: operators mingo lacks or reads otherwise, and `$jsonSchema`. Every
- * query, update filter, sort and aggregation of the gateway runs with these
- * options.
+ * query filter and aggregation of the gateway runs in it.
  */
 import { Aggregator } from 'mingo/aggregator'
 import { Context, evalExpr } from 'mingo/core'

@@ -39,8 +39,7 @@ function sortSpec(order: unknown): SortSpec {
 const bool = (value: unknown, fallback: boolean) => (value === undefined ? fallback : value === true || value === 'true')
 
 /** An update's options; a replacement (`set()`, merge false) counts what it matched, changed or not, as the service does. */
-function modifyOptions(p: Params): ModifyOptions {
-  const merge = bool(p.merge, true)
+function modifyOptions(p: Params, merge = bool(p.merge, true)): ModifyOptions {
   return { multi: bool(p.multi, false), merge, upsert: bool(p.upsert, false), countMatched: !merge }
 }
 
@@ -172,7 +171,7 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
       const data = asObject(ejson(p.data, 'data'), 'data')
       // set() sends the document itself, update() only operators.
       const merge = Object.keys(data).some((key) => key.startsWith('$'))
-      const result = gateway.modify(p.collectionName, asObject(legacy(p.query), 'query'), data, { multi: false, merge, upsert: bool(p.upsert, false), countMatched: !merge }, p.transactionId as string)
+      const result = gateway.modify(p.collectionName, asObject(legacy(p.query), 'query'), data, modifyOptions(p, merge), p.transactionId as string)
       return { updated: String(result.updated), ...(result.upsertId !== undefined ? { upserted: JSON.stringify([{ _id: result.upsertId }]) } : {}) }
     },
     'database.deleteDocInTransaction': (p) => ({
