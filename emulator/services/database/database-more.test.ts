@@ -167,7 +167,7 @@ describe('unsupported operations fail loudly', () => {
     expect(reply.body.code).toBe('INVALID_ACTION')
   })
 
-  it('a geo query is an error', async () => {
+  it('$geoNear inside a filter (a stage, not a query operator) is an error', async () => {
     const c = await fresh([{ a: 1 }])
     const reply = await run(c, ['where', { loc: { $geoNear: { x: 1 } } }], ['get'])
     expect(reply.error.errCode).toBe(-502002)

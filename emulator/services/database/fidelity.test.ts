@@ -196,3 +196,65 @@ describe('operators', () => {
     expect(unknown.error.errMsg).toMatch(/unknown keyword frobnicate/)
   })
 })
+
+describe('geo, over a 2dsphere index', () => {
+  const point = (longitude: number, latitude: number) => ({ $point: [longitude, latitude] })
+  const square = (half: number) => ({ $polygon: [[[-half, -half], [half, -half], [half, half], [-half, half], [-half, -half]]] })
+  const at = '2026-03-01T00:00:00.000Z'
+  const before = (ms: number) => date(new Date(Date.parse(at) - ms).toISOString())
+
+  it('geoNear as an aggregate stage: the query, the distance in metres, the location included', async () => {
+    const tag = `t${Date.now()}`
+    await ok('attractions', [
+      'add',
+      {
+        data: [
+          { tag, city: 'Guangzhou', location: point(113.30593, 23.1361155), date: date(at) },
+          { tag, city: 'Hangzhou', location: point(113.306789, 23.1564721), date: before(1000) },
+          { tag, city: 'Beijing', location: point(116.3949659, 39.9163447), date: before(-1000) },
+          { tag, city: 'Beijing', location: point(116.2328567, 40.242373) },
+        ],
+      },
+    ])
+    const near = { distanceField: 'distance', spherical: true, near: point(113.3089506, 23.0968251), query: { tag, city: { $regexp: 'zhou' }, date: cmd('lt', date(at)) }, key: 'location', includeLocs: 'location' }
+    const reply = await emulator.result('probe', { op: 'aggregate', collection: 'attractions', stages: [['geoNear', near]] })
+    expect(reply.ok.list).toHaveLength(1)
+    // An aggregation hands GeoJSON back as it is stored; only get() turns it into db.Geo types.
+    expect(reply.ok.list[0]).toMatchObject({ city: 'Hangzhou', distance: 6643.521654040738, location: { type: 'Point', coordinates: [113.306789, 23.1564721] } })
+
+    const all = { distanceField: 'd', near: point(113.3089506, 23.0968251), query: { tag } }
+    const ordered = await emulator.result('probe', { op: 'aggregate', collection: 'attractions', stages: [['geoNear', all], ['project', { _id: 0, city: 1 }]] })
+    expect(ordered.ok.list.map((d: { city: string }) => d.city)).toEqual(['Guangzhou', 'Hangzhou', 'Beijing', 'Beijing'])
+  })
+
+  it('geoNear in a query: nearest first, within the bounds', async () => {
+    const tag = `n${Date.now()}`
+    await ok('attractions', ['add', { data: [3, 0, 2, 1].map((k) => ({ tag, k, location: point(22 + k * 0.01, 33) })) }])
+    const reply = await ok('attractions', ['where', { tag, location: cmd('geoNear', { geometry: point(22, 33), maxDistance: 2500, minDistance: 0 }) }], ['get'])
+    expect(reply.data.map((d: { k: number }) => d.k)).toEqual([0, 1, 2])
+    expect(reply.data[0].location).toEqual({ longitude: 22, latitude: 33 })
+  })
+
+  it('geoWithin a polygon or a centre sphere, and geoIntersects a line', async () => {
+    const tag = `w${Date.now()}`
+    await ok('attractions', [
+      'add',
+      { data: [{ tag, name: 'origin', location: point(0, 0) }, { tag, name: 'far', location: point(5, 5) }, { tag, name: 'path', location: { $lineString: [[-3, 0], [3, 0]] } }] },
+    ])
+    const names = async (condition: unknown) => (await ok('attractions', ['where', { tag, location: condition }], ['get'])).data.map((d: { name: string }) => d.name).sort()
+    expect(await names(cmd('geoWithin', { geometry: square(2) }))).toEqual(['origin'])
+    expect(await names(cmd('geoWithin', { centerSphere: [point(5, 5), 0.01] }))).toEqual(['far'])
+    expect(await names(cmd('geoIntersects', { geometry: square(2) }))).toEqual(['origin', 'path'])
+    expect(await names(cmd('geoIntersects', { geometry: { $lineString: [[0, -1], [0, 1]] } }))).toEqual(['origin', 'path'])
+    expect((await ok('attractions', ['where', { tag, location: cmd('geoWithin', { geometry: square(2) }) }], ['remove'])).stats.removed).toBe(1)
+  })
+
+  it('without a 2dsphere index, a near query and a geoNear stage are refused', async () => {
+    const c = await fresh([{ location: point(0, 0) }])
+    const query = await run(c, ['where', { location: cmd('geoNear', { geometry: point(0, 0) }) }], ['get'])
+    expect(query.error.errCode).toBe(-502001)
+    expect(query.error.errMsg).toMatch(/unable to find index for \$geoNear query/)
+    const stage = await emulator.result('probe', { op: 'aggregate', collection: c, stages: [['geoNear', { distanceField: 'd', near: point(0, 0) }]] })
+    expect(stage.error.errMsg).toMatch(/requires a 2d or 2dsphere index/)
+  })
+})

@@ -6,6 +6,7 @@ import type { Matcher } from './fastpath'
 import { coversFilter, planQuery, type Plan, type SortSpec } from './planner'
 import type { CollectionDeclaration } from './schema'
 import type { Store } from './store'
+import { GeoIndexes, geoNearStage, nearQuery, sortByDistance } from './geo'
 import { serviceAggregate } from './language'
 import { Transactions, type Transaction } from './transactions'
 import { isPlainObject, type Doc } from './values'
@@ -36,6 +37,7 @@ export interface ModifyOptions {
  */
 export class DatabaseGateway {
   private readonly transactions: Transactions
+  private readonly geoIndexes = new GeoIndexes()
 
   constructor(
     private readonly store: Store,
@@ -50,6 +52,7 @@ export class DatabaseGateway {
     for (const declaration of declarations) {
       this.store.addCollection(declaration.collection)
       this.store.syncIndexes(declaration.collection, declaration.indexes)
+      this.geoIndexes.declare(declaration.collection, declaration.geoFields ?? [])
     }
   }
 
@@ -74,11 +77,15 @@ export class DatabaseGateway {
     const skip = Math.max(0, options.skip ?? 0)
     const sort = options.sort ?? []
     const query = compileFilter(filter)
+    // A near query reads every match: it returns them nearest first, and needs a 2dsphere index.
+    const near = nearQuery(filter)
+    if (near) this.geoIndexes.keyFor(collection, near.field)
     const { docs, ordered } =
       transactionId === undefined
-        ? this.select(collection, query, filter, sort, skip + limit)
+        ? this.select(collection, query, filter, sort, near ? undefined : skip + limit)
         : { docs: this.inTransaction(this.transactions.get(transactionId), collection, filter, query), ordered: false }
-    const sorted = ordered || sort.length === 0 ? docs : (findIn(docs, {}).sort(Object.fromEntries(sort)).all() as Doc[])
+    const unsorted = near && sort.length === 0 ? sortByDistance(docs, near.field, near.center) : docs
+    const sorted = ordered || sort.length === 0 ? unsorted : (findIn(docs, {}).sort(Object.fromEntries(sort)).all() as Doc[])
     return this.project(sorted.slice(skip, skip + limit), options.projection)
   }
 
@@ -150,13 +157,15 @@ export class DatabaseGateway {
     const collection = this.requireCollection(collectionName)
     if (pipeline.length === 0) throw invalidParam('aggregate needs at least one stage')
     const [first, ...rest] = pipeline
-    // A leading $match reads through the planner, as MongoDB uses an index for it.
+    // A leading $match (or $geoNear's query) reads through the planner, as MongoDB uses an index for it.
     const leadingMatch = first && Object.keys(first).length === 1 && isPlainObject(first.$match) ? first.$match : undefined
-    const filter = leadingMatch ?? {}
+    const geoNear = first && Object.keys(first).length === 1 && isPlainObject(first.$geoNear) ? first.$geoNear : undefined
+    const filter = leadingMatch ?? (geoNear && isPlainObject(geoNear.query) ? geoNear.query : {})
     // The pipeline may change what it is given: it works on copies of the stored documents.
-    const input = this.select(collection, compileFilter(filter), filter, [], undefined).docs.map((doc) => structuredClone(doc))
+    let input = this.select(collection, compileFilter(filter), filter, [], undefined).docs.map((doc) => structuredClone(doc))
+    if (geoNear) input = geoNearStage(input, geoNear, this.geoIndexes.keyFor(collection, geoNear.key))
     try {
-      return serviceAggregate(input, leadingMatch ? rest : pipeline, (name: string) => {
+      return serviceAggregate(input, leadingMatch || geoNear ? rest : pipeline, (name: string) => {
         const other = this.requireCollection(name)
         return this.select(other, compileFilter({}), {}, [], undefined).docs
       }) as Doc[]

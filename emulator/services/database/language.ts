@@ -1,6 +1,6 @@
 /**
  * The database language where the service (MongoDB underneath) and mingo
- * part: operators mingo lacks or reads otherwise, and `$jsonSchema`. Every
+ * part: operators mingo lacks or reads otherwise, geo (geo.ts) and `$jsonSchema`. Every
  * query filter and aggregation of the gateway runs in it.
  */
 import { Aggregator } from 'mingo/aggregator'
@@ -14,6 +14,7 @@ import * as windowOperators from 'mingo/operators/window'
 import { Query } from 'mingo/query'
 import type { AnyObject, Options } from 'mingo/types'
 import { invalidParam } from './errors'
+import { GEO_QUERY_OPERATORS } from './geo'
 import { jsonSchemaPredicate } from './json-schema'
 
 type Args = unknown[]
@@ -70,7 +71,7 @@ const CONTEXT = Context.init({
   expression: { ...expressionOperators, $indexOfCP: indexOfCP, $substr: substr, $week: week } as never,
   pipeline: pipelineOperators,
   projection: projectionOperators,
-  query: queryOperators,
+  query: { ...queryOperators, ...GEO_QUERY_OPERATORS },
   window: windowOperators,
 } as never)
 

@@ -6,7 +6,8 @@ import { join } from 'node:path'
  * project's schema folder, read by the emulator and by the deploy tooling alike.
  *
  *   { "collection": "messages",
- *     "indexes": [ { "name": "byKey", "unique": true, "keys": [ { "field": "key", "direction": 1 } ] } ] }
+ *     "indexes": [ { "name": "byKey", "unique": true, "keys": [ { "field": "key", "direction": 1 } ] },
+ *                  { "name": "byPlace", "keys": [ { "field": "location", "direction": "2dsphere" } ] } ] }
  */
 export interface IndexKey {
   field: string
@@ -22,6 +23,8 @@ export interface IndexDeclaration {
 export interface CollectionDeclaration {
   collection: string
   indexes: IndexDeclaration[]
+  /** Fields with a geo index: a key whose direction is "2dsphere", alone in its index. */
+  geoFields?: string[]
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/
@@ -37,7 +40,8 @@ export function parseDeclaration(raw: unknown, source: string): CollectionDeclar
   const indexes = record.indexes ?? []
   if (!Array.isArray(indexes)) fail('"indexes" must be an array')
   const names = new Set<string>()
-  const parsed = (indexes as unknown[]).map((entry, i): IndexDeclaration => {
+  const geoFields: string[] = []
+  const parsed = (indexes as unknown[]).flatMap((entry, i): IndexDeclaration[] => {
     const index = entry as Record<string, unknown>
     const name = index?.name
     if (typeof name !== 'string' || !NAME.test(name) || name === '_id_') fail(`indexes[${i}].name is invalid`)
@@ -45,16 +49,24 @@ export function parseDeclaration(raw: unknown, source: string): CollectionDeclar
     names.add(name as string)
     const keys = index.keys
     if (!Array.isArray(keys) || keys.length === 0) fail(`indexes[${i}].keys must be a non-empty array`)
+    const geo = (keys as Array<Record<string, unknown>>).findIndex((key) => key?.direction === '2dsphere')
+    if (geo >= 0) {
+      if ((keys as unknown[]).length !== 1) fail(`indexes[${i}]: a 2dsphere key stands alone in its index here`)
+      const field = (keys as Array<Record<string, unknown>>)[0]!.field
+      if (typeof field !== 'string' || field === '' || field.startsWith('$')) fail(`indexes[${i}].keys[0].field is invalid`)
+      geoFields.push(field as string)
+      return []
+    }
     const parsedKeys = (keys as unknown[]).map((key, k): IndexKey => {
       const { field, direction } = (key ?? {}) as Record<string, unknown>
       if (typeof field !== 'string' || field === '' || field.startsWith('$')) fail(`indexes[${i}].keys[${k}].field is invalid`)
-      if (direction !== 1 && direction !== -1) fail(`indexes[${i}].keys[${k}].direction must be 1 or -1`)
+      if (direction !== 1 && direction !== -1) fail(`indexes[${i}].keys[${k}].direction must be 1, -1 or "2dsphere"`)
       return { field: field as string, direction: direction as 1 | -1 }
     })
     if (index.unique !== undefined && typeof index.unique !== 'boolean') fail(`indexes[${i}].unique must be a boolean`)
-    return { name: name as string, keys: parsedKeys, unique: index.unique === true }
+    return [{ name: name as string, keys: parsedKeys, unique: index.unique === true }]
   })
-  return { collection: collection as string, indexes: parsed }
+  return { collection: collection as string, indexes: parsed, geoFields }
 }
 
 /** Reads every `*.json` declaration in a folder; a missing folder declares nothing. */
