@@ -83,6 +83,17 @@ describe('tcb-admin-node against the emulator', () => {
     expect(later.getTime() - at.getTime()).toBe(60_000)
   })
 
+  it('matches $elemMatch over an array of plain values, with the SDK’s own command names', async () => {
+    const db = app.database()
+    const _ = db.command
+    const campaigns = db.collection('campaigns')
+    await campaigns.add({ _id: 'em1', scores: [1, 5, 9] })
+    await campaigns.add({ _id: 'em2', scores: [1, 1] })
+    const ids = async (scores: unknown) => (await campaigns.where({ scores }).get()).data.map((d: { _id: string }) => d._id)
+    expect(await ids(_.elemMatch(_.gt(2)))).toEqual(['em1'])
+    expect(await ids(_.elemMatch(_.neq(1)))).toEqual(['em1'])
+  })
+
   it('runs transactions', async () => {
     const db = app.database()
     await db.collection('users').add({ _id: 'oAdminTx', logins: 1 })

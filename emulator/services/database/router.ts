@@ -44,6 +44,16 @@ function modifyOptions(p: Params, merge = bool(p.merge, true)): ModifyOptions {
 }
 
 /**
+ * The older dialect sends a command inside `$elemMatch` by the SDK's name for it
+ * (`_.elemMatch(_.neq(1))` → `{ $elemMatch: { $neq: 1 } }`); elsewhere it sends MongoDB's.
+ */
+function commandNames(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(commandNames)
+  if (!isPlainObject(value)) return value
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key === '$neq' ? '$ne' : key, commandNames(item)]))
+}
+
+/**
  * The database actions of `POST /admin`, in both dialects: the current one
  * of @cloudbase/database 1.4 (wx-server-sdk; EJSON strings) and the older
  * one of 0.9 (tcb-admin-node; plain JSON with `{ $date }`).
@@ -53,6 +63,7 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
   const legacy = (value: unknown) => decodeLegacy(typeof value === 'string' ? JSON.parse(value) : value, now())
   const list = (docs: Doc[]) => docs.map(encodeDoc)
   const legacyList = (docs: Doc[]) => docs.map(toLegacyJson)
+  const legacyQuery = (p: Params) => asObject(commandNames(legacy(p.query)), 'query')
 
   const actions: Record<string, (p: Params) => Reply> = {
     // ---- current dialect (wx-server-sdk 4 / @cloudbase/database 1.4) ----
@@ -137,7 +148,7 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
       return { data: { _id: id } }
     },
     'database.queryDocument': (p) => {
-      const docs = gateway.find(p.collectionName, asObject(legacy(p.query), 'query'), {
+      const docs = gateway.find(p.collectionName, legacyQuery(p), {
         sort: sortSpec(p.order),
         skip: asCount(p.offset, 'offset'),
         limit: asCount(p.limit, 'limit'),
@@ -146,19 +157,19 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
       return { data: { list: legacyList(docs) } }
     },
     'database.countDocument': (p) => ({
-      data: { total: gateway.count(p.collectionName, asObject(legacy(p.query), 'query')) },
+      data: { total: gateway.count(p.collectionName, legacyQuery(p)) },
     }),
     'database.updateDocument': (p) => {
-      const result = gateway.modify(p.collectionName, asObject(legacy(p.query), 'query'), asObject(legacy(p.data), 'data'), modifyOptions(p))
+      const result = gateway.modify(p.collectionName, legacyQuery(p), asObject(legacy(p.data), 'data'), modifyOptions(p))
       // This dialect reads the upserted document's id as upserted_id.
       return { data: { updated: result.updated, upserted_id: result.upsertId } }
     },
     'database.deleteDocument': (p) => ({
-      data: { deleted: gateway.remove(p.collectionName, asObject(legacy(p.query), 'query'), bool(p.multi, false)) },
+      data: { deleted: gateway.remove(p.collectionName, legacyQuery(p), bool(p.multi, false)) },
     }),
     // Its transactions: one document each, values as EJSON text, counts as EJSON text too.
     'database.getInTransaction': (p) => {
-      const [doc] = gateway.find(p.collectionName, asObject(legacy(p.query), 'query'), { limit: 1 }, p.transactionId as string)
+      const [doc] = gateway.find(p.collectionName, legacyQuery(p), { limit: 1 }, p.transactionId as string)
       return { data: doc ? encodeDoc(doc) : 'null' }
     },
     'database.insertDocInTransaction': (p) => {
@@ -171,11 +182,11 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
       const data = asObject(ejson(p.data, 'data'), 'data')
       // set() sends the document itself, update() only operators.
       const merge = Object.keys(data).some((key) => key.startsWith('$'))
-      const result = gateway.modify(p.collectionName, asObject(legacy(p.query), 'query'), data, modifyOptions(p, merge), p.transactionId as string)
+      const result = gateway.modify(p.collectionName, legacyQuery(p), data, modifyOptions(p, merge), p.transactionId as string)
       return { updated: String(result.updated), ...(result.upsertId !== undefined ? { upserted: JSON.stringify([{ _id: result.upsertId }]) } : {}) }
     },
     'database.deleteDocInTransaction': (p) => ({
-      deleted: String(gateway.remove(p.collectionName, asObject(legacy(p.query), 'query'), false, p.transactionId as string)),
+      deleted: String(gateway.remove(p.collectionName, legacyQuery(p), false, p.transactionId as string)),
     }),
     'database.aggregate': (p) => {
       if (!Array.isArray(p.stages)) throw invalidParam('stages must be an array')
