@@ -193,9 +193,9 @@ export function nearQuery(filter: Record<string, unknown>): { field: string; cen
 }
 
 /**
- * The aggregate `$geoNear` stage over the documents its `query` matched: each one's distance
- * from `near` along `key`, within the bounds, nearest first, with `distanceField` (times
- * `distanceMultiplier`) and `includeLocs` set on a copy.
+ * The aggregate `$geoNear` stage over the documents its `query` matched (copies, which it
+ * changes): each one's distance from `near` along `key`, within the bounds, nearest first,
+ * with `distanceField` (times `distanceMultiplier`) and `includeLocs` set.
  */
 export function geoNearStage(docs: Array<Record<string, unknown>>, spec: Record<string, unknown>, key: string): Array<Record<string, unknown>> {
   if (typeof spec.distanceField !== 'string' || spec.distanceField === '') throw invalidParam('$geoNear requires a distanceField')
@@ -206,10 +206,9 @@ export function geoNearStage(docs: Array<Record<string, unknown>>, spec: Record<
     .filter((entry): entry is { doc: Record<string, unknown>; distance: number } => entry.distance !== undefined && entry.distance >= min && entry.distance <= max)
     .sort((a, b) => a.distance - b.distance)
   return measured.map(({ doc, distance }) => {
-    const out = structuredClone(doc)
-    setValue(out, spec.distanceField as string, distance * multiplier)
-    if (typeof spec.includeLocs === 'string') setValue(out, spec.includeLocs, structuredClone(resolve(doc, key)))
-    return out
+    if (typeof spec.includeLocs === 'string') setValue(doc, spec.includeLocs, structuredClone(resolve(doc, key)))
+    setValue(doc, spec.distanceField as string, distance * multiplier)
+    return doc
   })
 }
 

@@ -49,22 +49,19 @@ export function parseDeclaration(raw: unknown, source: string): CollectionDeclar
     names.add(name as string)
     const keys = index.keys
     if (!Array.isArray(keys) || keys.length === 0) fail(`indexes[${i}].keys must be a non-empty array`)
-    const geo = (keys as Array<Record<string, unknown>>).findIndex((key) => key?.direction === '2dsphere')
-    if (geo >= 0) {
-      if ((keys as unknown[]).length !== 1) fail(`indexes[${i}]: a 2dsphere key stands alone in its index here`)
-      const field = (keys as Array<Record<string, unknown>>)[0]!.field
-      if (typeof field !== 'string' || field === '' || field.startsWith('$')) fail(`indexes[${i}].keys[0].field is invalid`)
-      geoFields.push(field as string)
-      return []
-    }
-    const parsedKeys = (keys as unknown[]).map((key, k): IndexKey => {
+    const parsedKeys = (keys as unknown[]).map((key, k) => {
       const { field, direction } = (key ?? {}) as Record<string, unknown>
       if (typeof field !== 'string' || field === '' || field.startsWith('$')) fail(`indexes[${i}].keys[${k}].field is invalid`)
-      if (direction !== 1 && direction !== -1) fail(`indexes[${i}].keys[${k}].direction must be 1, -1 or "2dsphere"`)
-      return { field: field as string, direction: direction as 1 | -1 }
+      if (direction !== 1 && direction !== -1 && direction !== '2dsphere') fail(`indexes[${i}].keys[${k}].direction must be 1, -1 or "2dsphere"`)
+      return { field: field as string, direction: direction as IndexKey['direction'] | '2dsphere' }
     })
+    if (parsedKeys.some((key) => key.direction === '2dsphere')) {
+      if (parsedKeys.length !== 1) fail(`indexes[${i}]: a 2dsphere key stands alone in its index here`)
+      geoFields.push(parsedKeys[0]!.field)
+      return []
+    }
     if (index.unique !== undefined && typeof index.unique !== 'boolean') fail(`indexes[${i}].unique must be a boolean`)
-    return [{ name: name as string, keys: parsedKeys, unique: index.unique === true }]
+    return [{ name: name as string, keys: parsedKeys as IndexKey[], unique: index.unique === true }]
   })
   return { collection: collection as string, indexes: parsed, geoFields }
 }
