@@ -1,5 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
+/** The names a browser on this machine reaches the emulator by. */
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
+const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
 export const MAX_BODY_BYTES = 16 * 1024 * 1024
 
 export class HttpError extends Error {
@@ -74,4 +78,21 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function sendBytes(res: ServerResponse, status: number, body: Buffer, contentType: string): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': body.length })
   res.end(body)
+}
+
+/**
+ * The emulator can change data, so a web page the developer happens to visit must not drive
+ * it. A request must name the emulator's own loopback address as its Host (a page served
+ * from a rebound DNS name names another), and a request that changes anything, from the
+ * console or to the control API, is refused when its Origin is another site's. Tools and
+ * SDKs send no Origin.
+ */
+export function guardLocalOnly(req: IncomingMessage, port: number): void {
+  const own = LOOPBACK_NAMES.map((name) => `${name}:${port}`)
+  const host = (req.headers.host ?? '').toLowerCase()
+  if (!own.includes(host)) throw new HttpError(403, `Host ${host || '(none)'} is not this emulator's address (${own[0]})`)
+  const origin = req.headers.origin
+  if (origin !== undefined && !READS.has(req.method ?? '') && !own.some((address) => origin === `http://${address}`)) {
+    throw new HttpError(403, `a request from ${origin} may not change the local cloud`)
+  }
 }
