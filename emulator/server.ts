@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { HttpError, guardLocalOnly, readForm, readJson, sendBytes, sendJson } from './http'
 import { loadProject, type ProjectDefinition } from './project'
 import type { AdminAction, Route, RouteEntry, Service } from './service'
 import { Stats } from './stats'
+import { createConsoleService } from './services/console'
 import { createDatabaseService } from './services/database'
 import { Store } from './services/database/store'
 import { createFunctionsService } from './services/functions'
@@ -105,7 +106,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     apis: wechat.apis,
   })
-  const services: Service[] = [database, functions, wechat, openapi]
+  const localConsole = createConsoleService({ assetsDir: join(dirname(options.workerScript), 'console') })
+  const services: Service[] = [database, functions, wechat, openapi, localConsole]
   const actions: Record<string, AdminAction> = Object.assign({}, ...services.map((service) => service.actions))
 
   const admin: Route = async (req, res) => {

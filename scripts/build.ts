@@ -4,7 +4,7 @@
  * and the emulator into build/emulator/.
  */
 import { build, type BuildOptions } from 'esbuild'
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadSettings } from '../src/settings'
 
@@ -56,6 +56,18 @@ export async function buildEmulator(): Promise<void> {
     sourcemap: 'inline',
     logLevel: 'warning',
   })
+  // The local console: a browser script, and the page and style it comes with.
+  const consoleDir = join(root, 'build/emulator/console')
+  await build({
+    entryPoints: [join(root, 'emulator/console/console.ts')],
+    outfile: join(consoleDir, 'console.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    logLevel: 'warning',
+  })
+  for (const file of ['index.html', 'console.css']) copyFileSync(join(root, 'emulator/console', file), join(consoleDir, file))
 }
 
 /**

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   // Timers on: the dispatcher runs every minute, as deployed.
   const extra = process.env.EMULATOR_ARGS ? process.env.EMULATOR_ARGS.split(' ').filter(Boolean) : []
   const emulator = await spawnEmulator({ project: root, data: DATA, port, args: extra, echo: true })
+  console.log(`console ${emulator.url}/`)
   const first = !existsSync(SEEDED)
   const lines = first ? await seedDemo(emulator) : ['demo: data kept from the last start; nothing seeded']
   if (first) writeFileSync(SEEDED, new Date().toISOString())
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
       '',
       ...lines,
       '',
+      `The local console: ${url}/ (messages appear there as cards, on the Phone panel)`,
       `The local cloud is at ${url}`,
       'Watch WeChat deliver:',
       `  curl ${url}/_emulator/wechat/messages`,

@@ -35,6 +35,8 @@ describe('npm start', () => {
     try {
       expect(first.output.join('\n')).toMatch(/demo: 3 users logged in and accepted templates/)
       expect(first.output.join('\n')).toMatch(/npm run admin -- --emulator http/)
+      // The console's address comes first, as soon as the cloud is up, before the demo.
+      expect(first.output.find((line) => /^console |^demo:/.test(line))).toMatch(/^console http:\/\/127\.0\.0\.1:\d+\/$/)
       // The timer's next runs, a couple of minutes ahead (the test's emulator lets a trigger's time be the function's clock).
       await fetch(`${first.url}/_emulator/functions/send/trigger`, { method: 'POST', body: JSON.stringify({ time: new Date(Date.now() + 120_000).toISOString() }) })
       const delivered = ((await (await fetch(`${first.url}/_emulator/wechat/messages`)).json()) as { data: Array<{ touser: string }> }).data

@@ -7,7 +7,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { cmd, date, ids, useProbe } from './probe'
 
-const { run, ok, fresh } = useProbe()
+const { run, ok, fresh, emulator } = useProbe()
 
 describe('add', () => {
   it('adds one document and returns its generated _id', async () => {
@@ -143,6 +143,20 @@ describe('orderBy, skip, limit, field', () => {
     expect(ids(await ok(natural, ['where', { n: cmd('gt', 1) }], ['get']))).toEqual(['zeta', 'alpha', 'mid', 'beta'])
     const grouped = await ok(natural, ['aggregate'], ['project', { n: 1 }], ['end'])
     expect(grouped.list.map((d: { _id: string }) => d._id)).toEqual(['zeta', 'alpha', 'mid', 'beta'])
+  })
+
+  it('pages the control API’s read by insertion position, a range, to the last document and no further', async () => {
+    const natural = await fresh([{ _id: 'zeta' }, { _id: 'alpha' }, { _id: 'mid' }, { _id: 'beta' }, { _id: 'omega' }])
+    const seen: string[] = []
+    let after: number | null = 0
+    while (after !== null) {
+      const page: { body: { data: Array<{ _id: string }>; next: number | null } } = await emulator.request('GET', `/_emulator/db/${natural}?limit=2&after=${after}`)
+      seen.push(...page.body.data.map((d) => d._id))
+      after = page.body.next
+    }
+    expect(seen).toEqual(['zeta', 'alpha', 'mid', 'beta', 'omega'])
+    expect((await emulator.request('GET', `/_emulator/db/${natural}?after=-1`)).status).toBe(400)
+    expect((await emulator.request('GET', '/_emulator/db')).body.data).toContain(natural)
   })
 
   it('returns 100 documents by default', async () => {

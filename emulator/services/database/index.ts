@@ -32,6 +32,7 @@ export function createDatabaseService(options: { store: Store; stats: Stats; sch
   return {
     actions,
     routes: [
+      ['GET', /^\/_emulator\/db$/, async (_req, res) => sendJson(res, 200, { data: store.listCollections() })],
       [
         'GET',
         /^\/_emulator\/db\/([^/]+)$/,
@@ -39,6 +40,13 @@ export function createDatabaseService(options: { store: Store; stats: Stats; sch
           const limit = Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 1000)
           const offset = Math.max(Number(url.searchParams.get('offset') ?? 0) || 0, 0)
           if (!store.hasCollection(collection!)) throw new HttpError(404, `collection ${collection} does not exist`)
+          const after = url.searchParams.get('after')
+          if (after !== null) {
+            // A range of the natural-order index: a page costs what it returns, however deep.
+            if (!/^\d+$/.test(after)) throw new HttpError(400, '"after" is the "next" of the page before, or 0')
+            const page = store.page(collection!, Number(after), limit)
+            return sendJson(res, 200, { data: page.docs.map((doc) => EJSON.serialize(doc, { relaxed: true })), next: page.next })
+          }
           const data = []
           let index = 0
           for (const { doc } of store.scan(collection!)) {

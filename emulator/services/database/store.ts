@@ -71,6 +71,7 @@ export class Store {
         .prepare('SELECT id FROM documents WHERE collection = ? AND id >= ? AND id < ? ORDER BY id DESC')
         .pluck(),
       allNatural: this.db.prepare('SELECT id, body, seq FROM documents WHERE collection = ? ORDER BY ord'),
+      pageNatural: this.db.prepare('SELECT body, ord FROM documents WHERE collection = ? AND ord > ? ORDER BY ord LIMIT ?'),
       keysAsc: this.db
         .prepare('SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ? ORDER BY key, id')
         .pluck(),
@@ -219,6 +220,15 @@ export class Store {
   }
 
   /** Every document of a collection in insertion order, as MongoDB's natural order returns them. */
+  /**
+   * Up to `limit` documents after the insertion position `after` (0: from the start), read as a
+   * range of the natural-order index, and the position to continue from.
+   */
+  page(collection: string, after: number, limit: number): { docs: Doc[]; next: number | null } {
+    const rows = this.statements.pageNatural.all(collection, after, limit) as Array<{ body: string; ord: number }>
+    return { docs: rows.map((row) => decodeDoc(row.body)), next: rows.length === limit ? rows[rows.length - 1]!.ord : null }
+  }
+
   scan(collection: string): Iterable<StoredDoc> {
     const rows = this.statements.allNatural.iterate(collection) as Iterable<{ id: string; body: string; seq: number }>
     return (function* () {

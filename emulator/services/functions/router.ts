@@ -103,6 +103,12 @@ export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: strin
     ['POST', /^\/_emulator\/functions\/([^/]+)\/kill$/, kill],
     ['POST', /^\/_emulator\/functions\/([^/]+)\/trigger$/, trigger],
     ['GET', /^\/_emulator\/logs$/, logs],
+    [
+      'GET',
+      /^\/_emulator\/functions$/,
+      async (_req, res) =>
+        sendJson(res, 200, { data: [...runtime.project.functions.values()].map((f) => ({ name: f.name, timer: f.timer ?? null, timeoutMs: f.timeoutMs })) }),
+    ],
   ]
 }
 

@@ -175,6 +175,10 @@ export class WechatGateway {
     return { available: grant.available, kind: template.kind, status: grant.status }
   }
 
+  users(): string[] {
+    return this.store.users()
+  }
+
   messages(touser?: string): DeliveredMessage[] {
     return this.store.messages(touser)
   }

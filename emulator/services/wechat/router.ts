@@ -113,6 +113,7 @@ export function wechatRoutes(
   return [
     ['POST', /^\/_emulator\/wechat\/subscribe$/, subscribe],
     ['GET', /^\/_emulator\/wechat\/messages$/, messages],
+    ['GET', /^\/_emulator\/wechat\/users$/, async (_req, res) => sendJson(res, 200, { data: gateway.users() })],
     ['POST', /^\/_emulator\/wechat\/messages\/([^/]+)\/fail$/, failMessage],
     ['GET', /^\/_emulator\/wechat\/quota$/, quota],
     ['GET', /^\/_emulator\/wechat\/templates$/, async (_req, res) => sendJson(res, 200, management['subscribeMessage.getTemplateList']!({}))],

@@ -53,6 +53,7 @@ export class WechatStore {
     this.q = {
       addUser: db.prepare('INSERT OR IGNORE INTO wechat_users (openid, first_seen) VALUES (?, ?)'),
       isUser: db.prepare('SELECT 1 FROM wechat_users WHERE openid = ?').pluck(),
+      users: db.prepare('SELECT openid FROM wechat_users ORDER BY first_seen, openid').pluck(),
       grant: db.prepare('SELECT available, status FROM wechat_grants WHERE openid = ? AND template_id = ?'),
       putGrant: db.prepare('INSERT OR REPLACE INTO wechat_grants (openid, template_id, available, status) VALUES (?, ?, ?, ?)'),
       settings: db.prepare('SELECT main_switch, item_settings FROM wechat_settings WHERE openid = ?'),
@@ -73,6 +74,11 @@ export class WechatStore {
 
   addUser(openid: string): void {
     this.q.addUser.run(openid, new Date().toISOString())
+  }
+
+  /** The app's openids, oldest first. */
+  users(): string[] {
+    return this.q.users.all() as string[]
   }
 
   isUser(openid: string): boolean {

@@ -1,0 +1,102 @@
+/// <reference lib="dom" />
+/**
+ * The local console in a real browser, along a user's journey through the
+ * product: a user accepts a template in the phone's popup, the report reaches
+ * subscribe-record and a send goes out, both from the Functions panel; the
+ * card appears on the phone; a fault injected in the Faults panel makes the
+ * next send fail; the Data panel shows the messages. Screenshots land in docs/.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser } from './support/browser'
+import { ROOT, useEmulator } from './support/emulator'
+
+const emulator = useEmulator({ project: ROOT, args: ['--no-timers'] })
+const SHOTS = join(ROOT, 'docs/console')
+const TEMPLATE = 'Hq8vT2nW5yB1xK7mR4cZ9pL3sD6fJ0gA2eU8iO5tY1w'
+const USER = 'oConsoleJourney'
+const order = { character_string1: 'SO20261127001', thing2: '保温杯 500ml', amount3: '¥128.00', name4: '张三', phrase5: '已发货' }
+
+let browser: Browser
+let page: Page
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  browser = await launchBrowser()
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
+}, 60_000)
+afterAll(() => browser?.close())
+
+/** Calls a function from the Functions panel and gives back the reply it shows. */
+async function callFromPanel(name: string, data: unknown, openid = ''): Promise<any> {
+  await page.click('#tab-functions')
+  await page.locator('#fn-name option').first().waitFor({ state: 'attached' })
+  await page.selectOption('#fn-name', name)
+  await page.fill('#fn-openid', openid)
+  await page.fill('#fn-data', JSON.stringify(data))
+  await page.evaluate(() => (document.querySelector('#fn-reply')!.textContent = ''))
+  await page.click('#fn-call')
+  await page.waitForFunction(() => document.querySelector('#fn-reply')!.textContent !== '')
+  return JSON.parse((await page.textContent('#fn-reply'))!)
+}
+
+describe('the local console', () => {
+  it('is served by the emulator with its font, from this machine', async () => {
+    await page.goto(emulator.url)
+    await expect.poll(() => page.textContent('h1')).toMatch(/本地云开发/)
+    // The Chinese font is the project's own, and the browser has it loaded.
+    await page.waitForFunction(() => document.fonts.check('16px "Noto Sans SC"', '服务通知'))
+    const font = await fetch(`${emulator.url}/_console/fonts/400.css`)
+    expect(font.status).toBe(200)
+    expect(await font.text()).toMatch(/font-family: 'Noto Sans SC'/)
+  })
+
+  it('follows a user: popup, report, send, card, fault, failure', async () => {
+    await page.click('#tab-phone')
+    await page.fill('#phone-new-user', USER)
+    await page.click('#phone-ask')
+    await page.selectOption(`select[data-template="${TEMPLATE}"]`, 'accept')
+    await page.screenshot({ path: join(SHOTS, 'popup.png') })
+    await page.click('#popup-answer')
+    await expect.poll(() => page.textContent('#popup-status')).toContain('requestSubscribeMessage:ok')
+    // What wx.requestSubscribeMessage resolves with: the one template asked for, accepted.
+    const popup = JSON.parse((await page.textContent('#popup-status'))!)
+    expect(popup).toEqual({ errMsg: 'requestSubscribeMessage:ok', [TEMPLATE]: 'accept' })
+
+    const recorded = await callFromPanel('subscribe-record', { results: popup, requestId: 'console-1' }, USER)
+    expect(recorded.result.grants[TEMPLATE]).toMatchObject({ available: 1, kind: 'one-time', status: 'accept' })
+    const sent = await callFromPanel('send', { touser: USER, templateId: TEMPLATE, data: order, page: 'pages/index/index' })
+    expect(sent.result).toMatchObject({ ok: true, status: 'sent' })
+    await page.screenshot({ path: join(SHOTS, 'functions.png') })
+
+    await page.click('#tab-phone')
+    await page.selectOption('#phone-user', USER)
+    await page.fill('#phone-new-user', '')
+    const card = page.locator(`.card[data-msgid="${sent.result.msgid}"]`)
+    await card.waitFor()
+    expect(await card.locator('.name').textContent()).toBe('订单发货通知')
+    expect(await card.textContent()).toContain('保温杯 500ml')
+    expect(await card.locator('.foot').textContent()).toContain('进入小程序查看')
+    await page.screenshot({ path: join(SHOTS, 'phone.png') })
+
+    await page.click('#tab-faults')
+    await page.fill('#faults-errcode', '-1')
+    await page.fill('#faults-rate', '1')
+    await page.click('#faults-set')
+    await expect.poll(() => page.textContent('#faults-current')).toMatch(/"errcode": -1/)
+    await page.screenshot({ path: join(SHOTS, 'faults.png') })
+    await callFromPanel('subscribe-record', { results: popup, requestId: 'console-2' }, USER)
+    const failed = await callFromPanel('send', { touser: USER, templateId: TEMPLATE, data: order })
+    expect(failed.result.ok).toBe(false)
+    await page.click('#tab-faults')
+    await page.click('#faults-clear')
+    await expect.poll(() => page.textContent('#faults-current')).not.toMatch(/"errcode": -1/)
+
+    await page.click('#tab-data')
+    await page.selectOption('#db-collection', 'messages')
+    await expect.poll(() => page.textContent('#db-docs')).toContain(sent.result.messageId)
+    await page.screenshot({ path: join(SHOTS, 'data.png') })
+  }, 60_000)
+})
