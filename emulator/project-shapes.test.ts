@@ -3,11 +3,12 @@
  * no template registry. They still run; start-up says, once, what WeChat will
  * then answer and how to declare what is missing.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { FIXTURE_PROJECT, spawnEmulator, type RunningEmulator } from '../test/support/emulator'
+import { loadProject } from './project'
 
 const orderData = { thing1: { value: '保温杯' }, character_string2: { value: 'SO-1' }, enum3: { value: '已发货' } }
 
@@ -51,5 +52,28 @@ describe('a project of another shape', () => {
       const popup = await emulator.request('POST', '/_emulator/wechat/subscribe', { openid: 'oShapeB', choices: { ONE_TIME_ORDER: 'accept' } })
       expect(popup.body).toMatchObject({ errCode: 20001 })
     })
+  })
+})
+
+describe('the console settings in emulator.config.json', () => {
+  const withConfig = (config: unknown) => {
+    const project = mkdtempSync(join(tmpdir(), 'console-config-'))
+    cpSync(FIXTURE_PROJECT, project, { recursive: true })
+    writeFileSync(join(project, 'emulator.config.json'), JSON.stringify(config))
+    try {
+      return loadProject(project).console
+    } finally {
+      rmSync(project, { recursive: true, force: true })
+    }
+  }
+
+  it('are read as given, and none is no panel', () => {
+    expect(withConfig({ console: { ledger: 'grants', cancel: { function: 'sender', data: { id: '{_id}' } } } })).toEqual({ ledger: 'grants', cancel: { function: 'sender', data: { id: '{_id}' } } })
+    expect(withConfig({})).toEqual({})
+  })
+
+  it('refuse a cancel through a function the project lacks, or a collection that is not a name', () => {
+    expect(() => withConfig({ console: { cancel: { function: 'nowhere', data: {} } } })).toThrow(/console\.cancel\.function must name a function of the project/)
+    expect(() => withConfig({ console: { queue: '' } })).toThrow(/console\.queue must name a collection/)
   })
 })

@@ -37,6 +37,23 @@ export interface ProjectDefinition {
   appJsonPath: string
   /** The function WeChat pushes subscription events to, if any. */
   messagePushReceiver?: string
+  /** Which of the project's collections the console's Ledger and Queue panels read. */
+  console: ConsoleConfig
+}
+
+/**
+ * `emulator.config.json` → `console`: the collections that hold the project's
+ * own view of WeChat's quota (documents with `openid`, `templateId`,
+ * `available`, and `kind`, `status`, `uncertain` when kept) and its outgoing
+ * messages (`touser`, `templateId`, `status`, `sendAt`, `tries`), and how to
+ * cancel a queued message: the function to call as a server and its data,
+ * where `"{_id}"` stands for the message's id.
+ */
+export interface ConsoleConfig {
+  ledger?: string
+  queue?: string
+  campaigns?: string
+  cancel?: { function: string; data: Record<string, unknown> }
 }
 
 /**
@@ -46,6 +63,7 @@ export interface ProjectDefinition {
 interface EmulatorConfig {
   templates?: string
   messagePushReceiver?: string
+  console?: ConsoleConfig
 }
 
 const DEFAULT_TIMEOUT_S = 3
@@ -145,5 +163,24 @@ export function loadProject(rootDir: string, overrides: { envId?: string } = {})
     templatesPath: resolve(root, emulatorConfig.templates ?? 'templates.json'),
     appJsonPath: resolve(root, String(projectConfig.miniprogramRoot ?? 'miniprogram'), 'app.json'),
     messagePushReceiver: receiver,
+    console: consoleConfig(emulatorConfig.console, functions),
   }
+}
+
+function consoleConfig(raw: unknown, functions: Map<string, FunctionDefinition>): ConsoleConfig {
+  if (raw === undefined) return {}
+  const fail = (why: string): never => {
+    throw new Error(`emulator.config.json: console.${why}`)
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return fail(' must be an object')
+  const config = raw as Record<string, unknown>
+  for (const key of ['ledger', 'queue', 'campaigns']) {
+    if (config[key] !== undefined && (typeof config[key] !== 'string' || config[key] === '')) fail(`${key} must name a collection`)
+  }
+  const cancel = config.cancel as { function?: unknown; data?: unknown } | undefined
+  if (cancel !== undefined) {
+    if (typeof cancel?.function !== 'string' || !functions.has(cancel.function)) fail('cancel.function must name a function of the project')
+    if (!cancel.data || typeof cancel.data !== 'object' || Array.isArray(cancel.data)) fail('cancel.data must be an object')
+  }
+  return config as ConsoleConfig
 }

@@ -106,7 +106,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     apis: wechat.apis,
   })
-  const localConsole = createConsoleService({ assetsDir: join(dirname(options.workerScript), 'console') })
+  const localConsole = createConsoleService({ assetsDir: join(dirname(options.workerScript), 'console'), config: project.console })
   const services: Service[] = [database, functions, wechat, openapi, localConsole]
   const actions: Record<string, AdminAction> = Object.assign({}, ...services.map((service) => service.actions))
 

@@ -3,8 +3,10 @@
  * The local console in a real browser, along a user's journey through the
  * product: a user accepts a template in the phone's popup, the report reaches
  * subscribe-record and a send goes out, both from the Functions panel; the
- * card appears on the phone; a fault injected in the Faults panel makes the
- * next send fail; the Data panel shows the messages. Screenshots land in docs/.
+ * card appears on the phone and the grant falls in Ledger; one message is
+ * scheduled and sent by running the timer, another cancelled from Queue; a
+ * fault injected in the Faults panel makes the next send fail, and Queue shows
+ * the failure; the Data panel shows the messages. Screenshots land in docs/.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -42,6 +44,32 @@ async function callFromPanel(name: string, data: unknown, openid = ''): Promise<
   return JSON.parse((await page.textContent('#fn-reply'))!)
 }
 
+/** The project's grant and WeChat's, for the journey's user and template, as the Ledger panel shows them. */
+async function ledgerRow(): Promise<{ own: string; wechat: string } | undefined> {
+  if ((await page.getAttribute('#tab-ledger', 'aria-selected')) !== 'true') await page.click('#tab-ledger')
+  const row = page.locator(`tr[data-grant="${USER}:${TEMPLATE}"]`)
+  if ((await row.count()) === 0) return undefined
+  return { own: (await row.locator('td.own').textContent())!, wechat: (await row.locator('td.wechat').textContent())! }
+}
+
+/** The Phone panel's user accepts the journey's template in the popup; gives what the popup resolved with. */
+async function acceptInPopup(screenshot?: string): Promise<unknown> {
+  await page.evaluate(() => (document.querySelector('#popup-status')!.textContent = ''))
+  await page.click('#phone-ask')
+  await page.selectOption(`select[data-template="${TEMPLATE}"]`, 'accept')
+  if (screenshot) await page.screenshot({ path: screenshot })
+  await page.click('#popup-answer')
+  await expect.poll(() => page.textContent('#popup-status')).toContain('requestSubscribeMessage:ok')
+  return JSON.parse((await page.textContent('#popup-status'))!)
+}
+
+/** Waits until the Queue panel lists the message under that status. */
+async function queueShows(status: string, messageId: string): Promise<void> {
+  await page.click('#tab-queue')
+  await page.selectOption('#queue-status', status)
+  await page.locator(`tr[data-message="${messageId}"]`).waitFor()
+}
+
 describe('the local console', () => {
   it('is served by the emulator with its font, from this machine', async () => {
     await page.goto(emulator.url)
@@ -56,20 +84,19 @@ describe('the local console', () => {
   it('follows a user: popup, report, send, card, fault, failure', async () => {
     await page.click('#tab-phone')
     await page.fill('#phone-new-user', USER)
-    await page.click('#phone-ask')
-    await page.selectOption(`select[data-template="${TEMPLATE}"]`, 'accept')
-    await page.screenshot({ path: join(SHOTS, 'popup.png') })
-    await page.click('#popup-answer')
-    await expect.poll(() => page.textContent('#popup-status')).toContain('requestSubscribeMessage:ok')
+    const popup = await acceptInPopup(join(SHOTS, 'popup.png'))
     // What wx.requestSubscribeMessage resolves with: the one template asked for, accepted.
-    const popup = JSON.parse((await page.textContent('#popup-status'))!)
     expect(popup).toEqual({ errMsg: 'requestSubscribeMessage:ok', [TEMPLATE]: 'accept' })
 
     const recorded = await callFromPanel('subscribe-record', { results: popup, requestId: 'console-1' }, USER)
     expect(recorded.result.grants[TEMPLATE]).toMatchObject({ available: 1, kind: 'one-time', status: 'accept' })
+    await expect.poll(() => ledgerRow()).toEqual({ own: '1', wechat: '1' })
     const sent = await callFromPanel('send', { touser: USER, templateId: TEMPLATE, data: order, page: 'pages/index/index' })
     expect(sent.result).toMatchObject({ ok: true, status: 'sent' })
     await page.screenshot({ path: join(SHOTS, 'functions.png') })
+    // The grant falls, in the project's ledger and at WeChat alike.
+    await expect.poll(() => ledgerRow()).toEqual({ own: '0', wechat: '0' })
+    await page.screenshot({ path: join(SHOTS, 'ledger.png') })
 
     await page.click('#tab-phone')
     await page.selectOption('#phone-user', USER)
@@ -81,18 +108,45 @@ describe('the local console', () => {
     expect(await card.locator('.foot').textContent()).toContain('进入小程序查看')
     await page.screenshot({ path: join(SHOTS, 'phone.png') })
 
+    // Schedule one a moment ahead and run the timer when it is due; schedule another far ahead and cancel it.
+    await page.click('#tab-phone')
+    await callFromPanel('subscribe-record', { results: await acceptInPopup(), requestId: 'console-3' }, USER)
+    const soon = await callFromPanel('send', { touser: USER, templateId: TEMPLATE, data: order, sendAt: new Date(Date.now() + 1500).toISOString() })
+    const later = await callFromPanel('send', { touser: USER, templateId: TEMPLATE, data: order, sendAt: new Date(Date.now() + 3_600_000).toISOString() })
+    expect([soon.result.status, later.result.status]).toEqual(['scheduled', 'scheduled'])
+    await queueShows('scheduled', later.result.messageId)
+    await page.click(`button[data-cancel="${later.result.messageId}"]`)
+    await expect.poll(() => page.textContent('#queue-reply')).toMatch(/"ok": true/)
+    await queueShows('cancelled', later.result.messageId)
+    await new Promise((resolve) => setTimeout(resolve, 1600))
+    await page.click('#tab-functions')
+    await page.selectOption('#fn-name', 'send')
+    await page.evaluate(() => (document.querySelector('#fn-reply')!.textContent = ''))
+    await page.click('#fn-trigger')
+    await expect.poll(() => page.textContent('#fn-reply')).toMatch(/"sent": 1/)
+    await queueShows('sent', soon.result.messageId)
+    await page.screenshot({ path: join(SHOTS, 'queue.png') })
+
     await page.click('#tab-faults')
-    await page.fill('#faults-errcode', '-1')
+    await page.fill('#faults-errcode', '43101')
     await page.fill('#faults-rate', '1')
     await page.click('#faults-set')
-    await expect.poll(() => page.textContent('#faults-current')).toMatch(/"errcode": -1/)
+    await expect.poll(() => page.textContent('#faults-current')).toMatch(/"errcode": 43101/)
     await page.screenshot({ path: join(SHOTS, 'faults.png') })
-    await callFromPanel('subscribe-record', { results: popup, requestId: 'console-2' }, USER)
+    await page.click('#tab-phone')
+    await callFromPanel('subscribe-record', { results: await acceptInPopup(), requestId: 'console-2' }, USER)
     const failed = await callFromPanel('send', { touser: USER, templateId: TEMPLATE, data: order })
-    expect(failed.result.ok).toBe(false)
+    expect(failed.result).toMatchObject({ ok: false, errcode: 43101 })
+    await queueShows('failed', failed.result.messageId)
+    expect(await page.locator(`tr[data-message="${failed.result.messageId}"]`).textContent()).toContain('NO_QUOTA')
+    await page.screenshot({ path: join(SHOTS, 'queue-failed.png') })
     await page.click('#tab-faults')
     await page.click('#faults-clear')
-    await expect.poll(() => page.textContent('#faults-current')).not.toMatch(/"errcode": -1/)
+    await expect.poll(() => page.textContent('#faults-current')).not.toMatch(/"errcode": 43101/)
+
+    // The injected 43101 zeroed the project's grant while WeChat's quota stands: Ledger marks the difference.
+    await expect.poll(() => ledgerRow()).toEqual({ own: '0', wechat: '1' })
+    expect(await page.getAttribute(`tr[data-grant="${USER}:${TEMPLATE}"]`, 'class')).toBe('differs')
 
     await page.click('#tab-data')
     await page.selectOption('#db-collection', 'messages')

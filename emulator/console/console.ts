@@ -177,6 +177,135 @@ const phone: Panel = {
   },
 }
 
+// ---- Ledger and Queue: the project's own collections, as emulator.config.json names them -------
+
+interface ConsoleConfig {
+  ledger?: string
+  queue?: string
+  campaigns?: string
+  cancel?: { function: string; data: Record<string, unknown> }
+}
+
+let config: ConsoleConfig = {}
+let templateTitles = new Map<string, string>()
+
+const page = (collection: string, filter?: unknown, limit = 200, after = 0) =>
+  api('GET', `/_emulator/db/${encodeURIComponent(collection)}?limit=${limit}&after=${after}${filter ? `&filter=${encodeURIComponent(JSON.stringify(filter))}` : ''}`)
+
+/** A panel whose collection the project has not named: it says what to declare, and never refreshes. */
+function undeclared(root: HTMLElement, key: string): () => Promise<void> {
+  root.append(h('section', {}, h('p', { class: 'muted' }, `Declare "console": { "${key}": "<collection>" } in emulator.config.json to see this panel.`)))
+  return async () => {}
+}
+
+const table = (id: string, heads: string[]) => h('table', { id }, h('thead', {}, h('tr', {}, ...heads.map((name) => h('th', {}, name)))), h('tbody'))
+const cell = (value: unknown, attributes: Record<string, unknown> = {}) => h('td', attributes, value === undefined || value === null ? '—' : typeof value === 'object' ? JSON.stringify(value) : String(value))
+
+const ledger: Panel = {
+  title: '额度 Ledger',
+  mount(root) {
+    if (!config.ledger) return undeclared(root, 'ledger')
+    const user = h('input', { id: 'ledger-user', placeholder: 'openid (空则全部)' }) as HTMLInputElement
+    const rows = table('ledger', ['openid', '模板 template', 'kind', '可用 available', '微信 WeChat', 'status', '微信 status', 'uncertain'])
+    root.append(h('section', { style: 'flex: 1' }, h('h2', {}, `${config.ledger} ↔ 微信的真实额度 WeChat's quota`), h('label', {}, '用户 ', user), rows, h('p', { class: 'muted' }, '标红：与微信不一致 (differs from WeChat)')))
+    return async () => {
+      const openid = user.value.trim()
+      const [own, truth] = await Promise.all([page(config.ledger!, openid ? { openid } : undefined), api('GET', '/_emulator/wechat/grants')])
+      const wechat = new Map<string, Json>((truth.data as Json[]).map((g) => [`${g.openid}\u0000${g.templateId}`, g]))
+      rows.querySelector('tbody')!.replaceChildren(
+        ...(own.data as Json[]).map((grant) => {
+          const real = wechat.get(`${grant.openid}\u0000${grant.templateId}`)
+          const differs = (real?.available ?? 0) !== grant.available
+          return h(
+            'tr',
+            { class: differs ? 'differs' : undefined, 'data-grant': `${grant.openid}:${grant.templateId}` },
+            cell(grant.openid),
+            cell(templateTitles.get(grant.templateId) ?? grant.templateId),
+            cell(grant.kind),
+            cell(grant.available, { class: 'own' }),
+            cell(real?.available ?? 0, { class: 'wechat' }),
+            cell(grant.status),
+            cell(real?.status ?? 'none'),
+            cell(grant.uncertain ?? 0),
+          )
+        }),
+      )
+    }
+  },
+}
+
+const STATUSES = ['scheduled', 'sending', 'sent', 'failed', 'unknown', 'cancelled']
+
+/** Deliveries per minute over the last 30 minutes, as bars. */
+function chart(points: Array<[number, number]>): SVGElement {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg')
+  svg.setAttribute('viewBox', '0 0 300 80')
+  svg.setAttribute('width', '300')
+  svg.setAttribute('height', '80')
+  svg.id = 'queue-chart'
+  const now = Math.floor(Date.now() / 60_000)
+  const max = Math.max(1, ...points.map(([, count]) => count))
+  for (const [minute, count] of points) {
+    const slot = 29 - (now - Math.floor(minute / 60_000))
+    if (slot < 0 || slot > 29) continue
+    const bar = document.createElementNS('http://www.w3.org/2000/svg', 'rect')
+    const height = Math.max(2, (count / max) * 70)
+    bar.setAttribute('x', String(slot * 10 + 1))
+    bar.setAttribute('y', String(78 - height))
+    bar.setAttribute('width', '8')
+    bar.setAttribute('height', String(height))
+    bar.setAttribute('fill', '#07c160')
+    bar.setAttribute('data-count', String(count))
+    svg.append(bar)
+  }
+  return svg
+}
+
+const queue: Panel = {
+  title: '队列 Queue',
+  mount(root) {
+    if (!config.queue) return undeclared(root, 'queue')
+    const counts = h('div', { id: 'queue-counts' })
+    const status = h('select', { id: 'queue-status' }, ...STATUSES.map((s) => h('option', { value: s }, s))) as HTMLSelectElement
+    const rows = table('queue', ['_id', 'touser', '模板 template', 'status', 'sendAt', 'tries', 'code', ''])
+    const reply = h('pre', { id: 'queue-reply', class: 'wrap' })
+    const graph = h('div', { id: 'queue-graph' })
+    const campaigns = h('pre', { id: 'queue-campaigns', class: 'wrap' })
+    const cancel = (id: string) =>
+      showReply(reply, () => {
+        const data = JSON.parse(JSON.stringify(config.cancel!.data).replaceAll('"{_id}"', JSON.stringify(id)))
+        return api('POST', `/_emulator/functions/${config.cancel!.function}/call`, { data })
+      })
+    root.append(
+      h('section', {}, h('h2', {}, '按状态 By status'), counts, h('h2', {}, '每分钟投递 Deliveries per minute'), graph, h('h2', {}, '群发 Campaigns'), campaigns),
+      h('section', { style: 'flex: 1' }, h('h2', {}, `${config.queue}`), status, rows, reply),
+    )
+    return async () => {
+      const totals = await Promise.all(STATUSES.map((s) => api('GET', `/_emulator/db/${config.queue}/count?filter=${encodeURIComponent(JSON.stringify({ status: s }))}`)))
+      counts.replaceChildren(...STATUSES.map((s, i) => h('div', { 'data-status': s }, `${s}: ${totals[i].total}`)))
+      graph.replaceChildren(chart((await api('GET', '/_emulator/wechat/deliveries?minutes=30')).data))
+      const listed = await page(config.queue!, { status: status.value }, 50)
+      rows.querySelector('tbody')!.replaceChildren(
+        ...(listed.data as Json[]).map((m) =>
+          h(
+            'tr',
+            { 'data-message': m._id },
+            cell(m._id),
+            cell(m.touser),
+            cell(templateTitles.get(m.templateId) ?? m.templateId),
+            cell(m.status),
+            cell(m.sendAt?.$date ?? m.sendAt),
+            cell(m.tries),
+            cell(m.code),
+            h('td', {}, m.status === 'scheduled' && config.cancel ? h('button', { class: 'quiet', 'data-cancel': m._id, onclick: () => cancel(m._id) }, '取消 Cancel') : ''),
+          ),
+        ),
+      )
+      if (config.campaigns) campaigns.textContent = ((await page(config.campaigns, undefined, 20)).data as Json[]).map((c) => JSON.stringify(c)).join('\n') || '（无）'
+    }
+  },
+}
+
 // ---- Functions: call one as a user or a server, run a timer, read the logs ----------------------
 
 const functionsPanel: Panel = {
@@ -289,7 +418,7 @@ const faults: Panel = {
 
 // ---- the page ---------------------------------------------------------------------------------
 
-const PANELS: Record<string, Panel> = { phone, functions: functionsPanel, data, faults }
+const PANELS: Record<string, Panel> = { phone, ledger, queue, functions: functionsPanel, data, faults }
 let refresh: () => Promise<void> = async () => {}
 
 function show(id: string): void {
@@ -311,6 +440,8 @@ async function tick(): Promise<void> {
 
 async function start(): Promise<void> {
   const health = await api('GET', '/_emulator/health')
+  config = await api('GET', '/_emulator/console')
+  templateTitles = new Map(((await api('GET', '/_emulator/wechat/templates')).data as Template[]).map((t) => [t.priTmplId, t.title]))
   $('#env').textContent = `env ${health.envId}`
   $('#tabs').append(...Object.entries(PANELS).map(([id, panel]) => h('button', { 'data-panel': id, id: `tab-${id}`, onclick: () => show(id) }, panel.title)))
   show(PANELS[location.hash.slice(1)] ? location.hash.slice(1) : 'phone')

@@ -7,7 +7,8 @@
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { HttpError, sendBytes } from '../../http'
+import { HttpError, sendBytes, sendJson } from '../../http'
+import type { ConsoleConfig } from '../../project'
 import type { Route, Service } from '../../service'
 
 const TYPES: Record<string, string> = {
@@ -37,13 +38,14 @@ function fileRoute(resolvePath: (params: string[]) => string): Route {
   }
 }
 
-/** `assetsDir`: the built console (index.html, console.js, console.css). */
-export function createConsoleService(options: { assetsDir: string }): Service {
+/** `assetsDir`: the built console (index.html, console.js, console.css); `config`: the project's console settings. */
+export function createConsoleService(options: { assetsDir: string; config: ConsoleConfig }): Service {
   const fontDir = dirname(createRequire(__filename).resolve('@fontsource/noto-sans-sc/400.css'))
   return {
     actions: {},
     routes: [
       ['GET', /^\/$/, fileRoute(() => join(options.assetsDir, 'index.html'))],
+      ['GET', /^\/_emulator\/console$/, async (_req, res) => sendJson(res, 200, options.config)],
       ['GET', /^\/_console\/(console\.(?:js|css))$/, fileRoute(([file]) => join(options.assetsDir, file!))],
       ['GET', /^\/_console\/fonts\/((?:files\/)?[a-z0-9-]+\.(?:css|woff2?))$/, fileRoute(([file]) => join(fontDir, file!))],
     ],

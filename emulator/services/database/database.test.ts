@@ -157,6 +157,16 @@ describe('orderBy, skip, limit, field', () => {
     expect(seen).toEqual(['zeta', 'alpha', 'mid', 'beta', 'omega'])
     expect((await emulator.request('GET', `/_emulator/db/${natural}?after=-1`)).status).toBe(400)
     expect((await emulator.request('GET', '/_emulator/db')).body.data).toContain(natural)
+    // With a filter in the database's language: the matching documents, still in ranges, and their count.
+    const filter = encodeURIComponent(JSON.stringify({ _id: { $in: ['mid', 'omega', 'zeta'] } }))
+    const first = await emulator.request('GET', `/_emulator/db/${natural}?limit=2&after=0&filter=${filter}`)
+    expect(first.body.data.map((d: { _id: string }) => d._id)).toEqual(['zeta', 'mid'])
+    const rest = await emulator.request('GET', `/_emulator/db/${natural}?limit=2&after=${first.body.next}&filter=${filter}`)
+    expect(rest.body).toEqual({ data: [{ _id: 'omega' }], next: null })
+    expect((await emulator.request('GET', `/_emulator/db/${natural}/count?filter=${filter}`)).body).toEqual({ total: 3 })
+    const bad = await emulator.request('GET', `/_emulator/db/${natural}/count?filter=${encodeURIComponent('{"a":{"$nosuch":1}}')}`)
+    expect(bad.status).toBe(400)
+    expect(bad.body.error).toMatch(/\$nosuch/)
   })
 
   it('returns 100 documents by default', async () => {

@@ -224,9 +224,9 @@ export class Store {
    * Up to `limit` documents after the insertion position `after` (0: from the start), read as a
    * range of the natural-order index, and the position to continue from.
    */
-  page(collection: string, after: number, limit: number): { docs: Doc[]; next: number | null } {
+  page(collection: string, after: number, limit: number): { docs: Doc[]; positions: number[]; next: number | null } {
     const rows = this.statements.pageNatural.all(collection, after, limit) as Array<{ body: string; ord: number }>
-    return { docs: rows.map((row) => decodeDoc(row.body)), next: rows.length === limit ? rows[rows.length - 1]!.ord : null }
+    return { docs: rows.map((row) => decodeDoc(row.body)), positions: rows.map((row) => row.ord), next: rows.length === limit ? rows[rows.length - 1]!.ord : null }
   }
 
   scan(collection: string): Iterable<StoredDoc> {

@@ -179,6 +179,15 @@ export class WechatGateway {
     return this.store.users()
   }
 
+  deliveriesPerMinute(sinceMs: number): Array<[number, number]> {
+    return this.store.deliveriesPerMinute(sinceMs)
+  }
+
+  /** WeChat's true quota of every user and template it has one for. */
+  grants() {
+    return this.store.grants().map((grant) => ({ ...grant, kind: this.store.template(grant.templateId)?.kind ?? null }))
+  }
+
   messages(touser?: string): DeliveredMessage[] {
     return this.store.messages(touser)
   }

@@ -114,6 +114,15 @@ export function wechatRoutes(
     ['POST', /^\/_emulator\/wechat\/subscribe$/, subscribe],
     ['GET', /^\/_emulator\/wechat\/messages$/, messages],
     ['GET', /^\/_emulator\/wechat\/users$/, async (_req, res) => sendJson(res, 200, { data: gateway.users() })],
+    ['GET', /^\/_emulator\/wechat\/grants$/, async (_req, res) => sendJson(res, 200, { data: gateway.grants() })],
+    [
+      'GET',
+      /^\/_emulator\/wechat\/deliveries$/,
+      async (_req, res, _p, url) => {
+        const minutes = Math.min(Math.max(Number(url.searchParams.get('minutes') ?? 30) || 30, 1), 24 * 60)
+        sendJson(res, 200, { data: gateway.deliveriesPerMinute(Date.now() - minutes * 60_000) })
+      },
+    ],
     ['POST', /^\/_emulator\/wechat\/messages\/([^/]+)\/fail$/, failMessage],
     ['GET', /^\/_emulator\/wechat\/quota$/, quota],
     ['GET', /^\/_emulator\/wechat\/templates$/, async (_req, res) => sendJson(res, 200, management['subscribeMessage.getTemplateList']!({}))],

@@ -55,6 +55,7 @@ export class WechatStore {
       isUser: db.prepare('SELECT 1 FROM wechat_users WHERE openid = ?').pluck(),
       users: db.prepare('SELECT openid FROM wechat_users ORDER BY first_seen, openid').pluck(),
       grant: db.prepare('SELECT available, status FROM wechat_grants WHERE openid = ? AND template_id = ?'),
+      allGrants: db.prepare('SELECT openid, template_id AS templateId, available, status FROM wechat_grants ORDER BY openid, template_id'),
       putGrant: db.prepare('INSERT OR REPLACE INTO wechat_grants (openid, template_id, available, status) VALUES (?, ?, ?, ?)'),
       settings: db.prepare('SELECT main_switch, item_settings FROM wechat_settings WHERE openid = ?'),
       putSettings: db.prepare('INSERT OR REPLACE INTO wechat_settings (openid, main_switch, item_settings) VALUES (?, ?, ?)'),
@@ -68,12 +69,23 @@ export class WechatStore {
       messagesOf: db.prepare('SELECT body FROM wechat_messages WHERE touser = ? ORDER BY seq').pluck(),
       allMessages: db.prepare('SELECT body FROM wechat_messages ORDER BY seq').pluck(),
       sentSince: db.prepare('SELECT COUNT(*) FROM wechat_messages WHERE sent_at >= ?').pluck(),
+      perMinute: db.prepare('SELECT sent_at / 60000 AS minute, COUNT(*) AS count FROM wechat_messages WHERE sent_at >= ? GROUP BY minute ORDER BY minute'),
       lastSeq: db.prepare("SELECT COALESCE(MAX(seq), 0) FROM wechat_messages").pluck(),
     }
   }
 
   addUser(openid: string): void {
     this.q.addUser.run(openid, new Date().toISOString())
+  }
+
+  /** Deliveries in each minute since `epochMs`, read from the delivery-time index: `[minute start, count]`. */
+  deliveriesPerMinute(epochMs: number): Array<[number, number]> {
+    return (this.q.perMinute.all(epochMs) as Array<{ minute: number; count: number }>).map((row) => [row.minute * 60_000, row.count])
+  }
+
+  /** Every quota WeChat keeps, by user and template. */
+  grants(): Array<Grant & { openid: string; templateId: string }> {
+    return this.q.allGrants.all() as Array<Grant & { openid: string; templateId: string }>
   }
 
   /** The app's openids, oldest first. */
