@@ -72,6 +72,8 @@ async function main(): Promise<void> {
         '/_emulator/db/campaigns?limit=20&after=0',
       ],
       data: ['/_emulator/db/messages?limit=50&after=0', '/_emulator/db/messages?limit=50&after=99900'],
+      // The worst filtered page: a status no message has, so the page reads as far as it may.
+      queue_rare: [`/_emulator/db/messages?limit=50&after=0&filter=${filter({ status: 'unknown' })}`],
       ledger: ['/_emulator/db/grants?limit=200&after=0', '/_emulator/wechat/grants'],
       phone: ['/_emulator/wechat/templates', '/_emulator/wechat/users', '/_emulator/wechat/messages?touser=oBench1'],
     }

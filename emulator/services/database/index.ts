@@ -35,22 +35,37 @@ function asHttp<T>(work: () => T): T {
   }
 }
 
+/** How many documents one filtered page may read before it ends short. */
+const MAX_SCAN = 5000
+
 /** Up to `limit` documents after a natural-order position that pass the filter, read in ranges. */
-function browse(store: Store, collection: string, filter: Record<string, unknown> | undefined, after: number, limit: number): { docs: Doc[]; next: number | null } {
-  if (!filter) return store.page(collection, after, limit)
+function browse(store: Store, stats: Stats, collection: string, filter: Record<string, unknown> | undefined, after: number, limit: number): { docs: Doc[]; next: number | null } {
+  if (!filter) {
+    const page = store.page(collection, after, limit)
+    stats.countExamined(page.docs.length)
+    return page
+  }
   const query = asHttp(() => compileFilter(filter))
   const docs: Doc[] = []
+  let examined = 0
   let from: number | null = after
-  while (from !== null && docs.length < limit) {
-    const page = store.page(collection, from, 500)
-    for (const [i, doc] of page.docs.entries()) {
-      if (!query.test(doc)) continue
-      docs.push(doc)
-      if (docs.length === limit) return { docs, next: page.positions[i]! }
+  try {
+    while (from !== null && docs.length < limit) {
+      // A rare match costs at most MAX_SCAN documents a page: the page then ends short, and `next` goes on from there.
+      if (examined >= MAX_SCAN) return { docs, next: from }
+      const page = store.page(collection, from, 500)
+      for (const [i, doc] of page.docs.entries()) {
+        examined += 1
+        if (!query.test(doc)) continue
+        docs.push(doc)
+        if (docs.length === limit) return { docs, next: page.positions[i]! }
+      }
+      from = page.next
     }
-    from = page.next
+    return { docs, next: null }
+  } finally {
+    stats.countExamined(examined)
   }
-  return { docs, next: null }
 }
 
 export function createDatabaseService(options: { store: Store; stats: Stats; schemaDir: string; now: () => number }): Service {
@@ -88,7 +103,7 @@ export function createDatabaseService(options: { store: Store; stats: Stats; sch
           if (after !== null) {
             // A range of the natural-order index: a page costs what it returns (and what the filter passes over).
             if (!/^\d+$/.test(after)) throw new HttpError(400, '"after" is the "next" of the page before, or 0')
-            const page = browse(store, collection!, filterOf(url), Number(after), limit)
+            const page = browse(store, options.stats, collection!, filterOf(url), Number(after), limit)
             return sendJson(res, 200, { data: page.docs.map((doc) => EJSON.serialize(doc, { relaxed: true })), next: page.next })
           }
           const data = []
