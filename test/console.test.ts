@@ -93,6 +93,10 @@ describe('the local console', () => {
     await expect.poll(() => ledgerRow()).toEqual({ own: '1', wechat: '1' })
     const sent = await callFromPanel('send', { touser: USER, templateId: TEMPLATE, data: order, page: 'pages/index/index' })
     expect(sent.result).toMatchObject({ ok: true, status: 'sent' })
+    // The call is in the panel's record: its request id, a server as its caller, its reply.
+    const call = page.locator(`#fn-invocations tr[data-request="${sent.requestID}"]`)
+    await call.waitFor()
+    expect(await call.textContent()).toMatch(/send.*scf.*"status":"sent"/)
     await page.screenshot({ path: join(SHOTS, 'functions.png') })
     // The grant falls, in the project's ledger and at WeChat alike.
     await expect.poll(() => ledgerRow()).toEqual({ own: '0', wechat: '0' })

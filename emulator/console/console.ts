@@ -323,6 +323,7 @@ const functionsPanel: Panel = {
     const data = h('textarea', { id: 'fn-data' }, '{}') as HTMLTextAreaElement
     const reply = h('pre', { id: 'fn-reply' })
     const logs = h('pre', { id: 'fn-logs' })
+    const calls = table('fn-invocations', ['time', '函数 function', '调用方 caller', 'duration', '回复 reply', 'request id'])
     const run = (work: () => Promise<Json>) => showReply(reply, work)
     root.append(
       h(
@@ -337,13 +338,28 @@ const functionsPanel: Panel = {
         h('button', { class: 'quiet', id: 'fn-trigger', onclick: () => run(() => api('POST', `/_emulator/functions/${name.value}/trigger`, {})) }, '立即运行定时器 Run timer now'),
         reply,
       ),
-      h('section', { style: 'flex: 1' }, h('h2', {}, '日志 Logs'), logs),
+      h('section', { style: 'flex: 1' }, h('h2', {}, '调用记录 Invocations'), calls, h('h2', {}, '日志 Logs'), logs),
     )
     return async () => {
       if (name.options.length === 0) {
         const { data: list } = await api('GET', '/_emulator/functions')
         name.replaceChildren(...(list as Array<{ name: string }>).map((f) => h('option', { value: f.name }, f.name)))
       }
+      const { data: invocations } = await api('GET', '/_emulator/invocations')
+      calls.querySelector('tbody')!.replaceChildren(
+        ...(invocations as Json[]).slice(-30).reverse().map((call) =>
+          h(
+            'tr',
+            { class: call.ok ? undefined : 'differs', 'data-request': call.requestId },
+            cell(call.startedAt.slice(11, 23)),
+            cell(call.function),
+            cell(call.caller.openid ? `${call.caller.openid} (${call.caller.source})` : call.caller.source ?? 'server'),
+            cell(`${call.durationMs} ms`),
+            cell(call.reply.length > 120 ? `${call.reply.slice(0, 120)}…` : call.reply),
+            cell(call.requestId),
+          ),
+        ),
+      )
       const { data: entries } = await api('GET', '/_emulator/logs')
       logs.textContent = (entries as Json[]).slice(-40).map((e) => `${e.time} ${e.function} ${e.level} ${e.message}`).join('\n')
     }

@@ -86,7 +86,7 @@ export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: strin
 
   const logs: Route = async (_req, res, _params, url) => {
     sendJson(res, 200, {
-      data: runtime.recentLogs({
+      data: runtime.history.recent({
         function: url.searchParams.get('function') ?? undefined,
         requestId: url.searchParams.get('requestId') ?? undefined,
       }),
@@ -103,6 +103,7 @@ export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: strin
     ['POST', /^\/_emulator\/functions\/([^/]+)\/kill$/, kill],
     ['POST', /^\/_emulator\/functions\/([^/]+)\/trigger$/, trigger],
     ['GET', /^\/_emulator\/logs$/, logs],
+    ['GET', /^\/_emulator\/invocations$/, async (_req, res) => sendJson(res, 200, { data: runtime.history.invocations() })],
     [
       'GET',
       /^\/_emulator\/functions$/,

@@ -6,7 +6,7 @@ import { ERR_FUNCTION_EXECUTE_FAIL, ERR_FUNCTION_NOT_FOUND, InvocationError, inv
 import { LogBook, type LogEntry } from './logs'
 import type { InstanceMessage, InvokeMessage } from './messages'
 
-export type { LogEntry } from './logs'
+export type { InvocationEntry, LogEntry } from './logs'
 
 export { ERR_FUNCTION_EXECUTE_FAIL, ERR_FUNCTION_NOT_FOUND, InvocationError, SOURCE_CHAIN, type Caller, type Invocation } from './context'
 
@@ -68,11 +68,17 @@ export class FunctionsRuntime {
     return typeof token === 'string' ? this.tokens.get(token) : undefined
   }
 
-  recentLogs(filter: { function?: string; requestId?: string }): LogEntry[] {
-    return this.logs.recent(filter)
+  /** Recent invocations and their console output. */
+  get history(): Pick<LogBook, 'recent' | 'invocations'> {
+    return this.logs
   }
 
-  async invoke(name: string, event: unknown, caller: Caller, options: InvokeOptions = {}): Promise<Invocation> {
+  /** Runs one invocation, kept with its caller, duration and reply for the console. */
+  invoke(name: string, event: unknown, caller: Caller, options: InvokeOptions = {}): Promise<Invocation> {
+    return this.logs.invocation(name, caller, () => this.invokeOnce(name, event, caller, options))
+  }
+
+  private async invokeOnce(name: string, event: unknown, caller: Caller, options: InvokeOptions): Promise<Invocation> {
     const requestId = randomUUID()
     const definition = this.options.project.functions.get(name)
     if (!definition) {
