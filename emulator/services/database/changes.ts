@@ -106,7 +106,8 @@ export function changeFunction(data: Record<string, unknown>, merge: boolean) {
     if (Object.keys(data).some((key) => key.startsWith('$'))) throw invalidParam('a replacement document cannot hold update operators')
     checkFieldNames(data)
     return (current: Doc) => {
-      const doc: Doc = { ...data, _id: current._id }
+      // As MongoDB keeps it, the _id stays the first field of the replacement.
+      const doc: Doc = { _id: current._id, ...data }
       if ('_id' in data && data._id !== current._id) throw invalidParam('不能更新_id的值 (the _id of a document cannot change)')
       return { doc, changed: JSON.stringify(doc) !== JSON.stringify(current) }
     }

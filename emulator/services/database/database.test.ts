@@ -177,6 +177,26 @@ describe('orderBy, skip, limit, field', () => {
     expect(bad.body.error).toMatch(/\$nosuch/)
   })
 
+  it('replaces, deletes, exports and imports through the control API, writing nothing on a refusal', async () => {
+    const c = await fresh([{ _id: 'a', n: 1, at: date('2026-01-02T03:04:05.000Z') }, { _id: 'b', n: 2 }])
+    const replaced = await emulator.request('PUT', `/_emulator/db/${c}/doc/a`, { n: 10, at: { $date: '2027-01-01T00:00:00.123Z' } })
+    expect(replaced.body.data).toEqual({ _id: 'a', n: 10, at: { $date: '2027-01-01T00:00:00.123Z' } })
+    expect((await emulator.request('PUT', `/_emulator/db/${c}/doc/a`, { _id: 'other', n: 1 })).status).toBe(400)
+    expect((await emulator.request('PUT', `/_emulator/db/${c}/doc/nobody`, { n: 1 })).status).toBe(404)
+    expect((await emulator.request('DELETE', `/_emulator/db/${c}/doc/b`)).body).toEqual({ deleted: 1 })
+    expect((await emulator.request('DELETE', `/_emulator/db/${c}/doc/b`)).status).toBe(404)
+    const exported = (await emulator.request('GET', `/_emulator/db/${c}/export`)).body
+    expect(exported).toEqual([{ _id: 'a', n: 10, at: { $date: '2027-01-01T00:00:00.123Z' } }])
+    const copy = await fresh()
+    expect((await emulator.request('POST', `/_emulator/db/${copy}/import`, exported)).body).toEqual({ inserted: 1 })
+    expect((await ok(copy, ['doc', 'a'], ['get'])).data.at).toEqual({ $date: '2027-01-01T00:00:00.123Z' })
+    // One duplicate _id and the whole import is refused.
+    const again = await emulator.request('POST', `/_emulator/db/${copy}/import`, [{ _id: 'fresh' }, ...exported])
+    expect(again.status).toBe(400)
+    expect(again.body.error).toMatch(/duplicate key/)
+    expect((await ok(copy, ['count'])).total).toBe(1)
+  })
+
   it('returns 100 documents by default', async () => {
     expect((await ok(c, ['get'])).data).toHaveLength(100)
   })

@@ -1,0 +1,76 @@
+/**
+ * What every panel of the local console shares: calls to the control API,
+ * elements built in one expression, replies shown as they came, tables,
+ * and the shape of a panel.
+ */
+
+export type Json = any
+
+/** The project's console settings (emulator.config.json → console). */
+export interface ConsoleConfig {
+  ledger?: string
+  queue?: string
+  campaigns?: string
+  cancel?: { function: string; data: Record<string, unknown> }
+}
+
+/** What a panel knows of the cloud it shows, read once when the page opens. */
+export interface Cloud {
+  config: ConsoleConfig
+  /** Template titles by id. */
+  titles: Map<string, string>
+}
+
+export interface Panel {
+  title: string
+  /** Builds the panel once; returns what refreshes its live parts. */
+  mount(root: HTMLElement, cloud: Cloud): () => Promise<void>
+}
+
+export async function api(method: string, path: string, body?: unknown): Promise<Json> {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  const json = text ? JSON.parse(text) : undefined
+  if (!response.ok) throw new Error(json?.error ?? json?.errMsg ?? `${response.status} ${response.statusText}`)
+  return json
+}
+
+/** An element with attributes and children; `on*` attributes take handlers. */
+export function h(tag: string, attributes: Record<string, unknown> = {}, ...children: Array<Node | string | undefined | false>): HTMLElement {
+  const element = document.createElement(tag)
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key.startsWith('on') && typeof value === 'function') element.addEventListener(key.slice(2), value as EventListener)
+    else if (value !== undefined && value !== false) element.setAttribute(key, String(value))
+  }
+  for (const child of children) if (child !== undefined && child !== false) element.append(child)
+  return element
+}
+
+/** Shows what a call to the cloud gave in `target`: its JSON, or its error, marked as one. */
+export async function showReply(target: HTMLElement, work: () => Promise<Json>): Promise<void> {
+  target.classList.remove('error')
+  try {
+    target.textContent = JSON.stringify(await work(), null, 2)
+  } catch (error) {
+    target.classList.add('error')
+    target.textContent = (error as Error).message
+  }
+}
+
+/** A range page of a collection, filtered by a query in the database's language. */
+export const page = (collection: string, filter?: unknown, limit = 200, after = 0) =>
+  api('GET', `/_emulator/db/${encodeURIComponent(collection)}?limit=${limit}&after=${after}${filter ? `&filter=${encodeURIComponent(JSON.stringify(filter))}` : ''}`)
+
+/** A panel whose collection the project has not named: it says what to declare, and never refreshes. */
+export function undeclared(root: HTMLElement, key: string): () => Promise<void> {
+  root.append(h('section', {}, h('p', { class: 'muted' }, `Declare "console": { "${key}": "<collection>" } in emulator.config.json to see this panel.`)))
+  return async () => {}
+}
+
+export const table = (id: string, heads: string[]) => h('table', { id }, h('thead', {}, h('tr', {}, ...heads.map((name) => h('th', {}, name)))), h('tbody'))
+export const cell = (value: unknown, attributes: Record<string, unknown> = {}) =>
+  h('td', attributes, value === undefined || value === null ? '—' : typeof value === 'object' ? JSON.stringify(value) : String(value))
