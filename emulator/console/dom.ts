@@ -6,7 +6,7 @@
 
 export type Json = any
 
-/** The project's console settings (emulator.config.json → console). */
+/** The project's console settings (emulator.config.json → console), as `GET /_emulator/console` gives them; mirrors ConsoleConfig of emulator/project.ts, which a browser build cannot import. */
 export interface ConsoleConfig {
   ledger?: string
   queue?: string
