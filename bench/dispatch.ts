@@ -15,7 +15,7 @@
  * BENCH_FANOUT=1 lets a tick fan out after a run that fell behind (one invocation does the work otherwise).
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { EJSON } from 'bson'
 import { build } from 'esbuild'
@@ -269,6 +269,8 @@ async function main(): Promise<void> {
       cold_start_bundled_ms: round(cold.bundledMs),
       cold_start_unbundled_ms: round(cold.unbundledMs),
       cold_start_ratio: round(cold.ratio, 3),
+      // The largest function's bundle, as deployed.
+      bundle_bytes: statSync(join(PROJECT, 'cloudfunctions/send/index.js')).size,
     }
     const table = renderMarkdown(results)
     console.log(table)

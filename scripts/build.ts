@@ -18,6 +18,9 @@ export const FUNCTION_BUILD: BuildOptions = {
   target: 'node16',
   sourcemap: false,
   legalComments: 'none',
+  // Less to read and compile at each cold start; names kept, so errors and stacks still say what failed.
+  minify: true,
+  keepNames: true,
   logLevel: 'warning',
 }
 
