@@ -38,6 +38,11 @@ export class Claim {
     return this.held.has(id)
   }
 
+  /** Messages still this run's and not yet settled. */
+  get pending(): number {
+    return this.held.size
+  }
+
   /** The message is settled (or given up): it no longer needs the lease. */
   done(id: string): void {
     this.held.delete(id)

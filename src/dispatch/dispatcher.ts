@@ -20,6 +20,7 @@ import { CODES } from '../replies'
 import type { DispatchSettings } from '../settings'
 import { findTemplate } from '../templates/registry'
 import { Claim } from './claim'
+import { Lanes } from './lanes'
 import { DispatchState, nextBeijingMidnight } from './state'
 import { attemptCoverMs, messageCoverMs, type Timing } from '../timing'
 
@@ -128,114 +129,130 @@ export class Dispatcher {
     return report
   }
 
-  /** Claims and sends, batch after batch, until nothing is due, the deadline, WeChat's daily limit, or a lost claim. */
+  /**
+   * Claims and sends until nothing is due, the deadline, WeChat's daily
+   * limit, or a lost claim. A pipeline: `concurrency` workers send the whole
+   * run, drawing from the lanes, and the next batch is claimed as soon as
+   * fewer than `refillBelow` messages wait, while the ones before it drain.
+   */
   async run(shard: number | undefined, window: RunWindow): Promise<DispatchReport> {
+    const { clock, settings } = this.deps
     const report = emptyReport()
-    for (;;) {
-      if (this.deps.clock() >= window.deadline) {
-        report.stoppedBy = 'deadline'
-        return report
+    const lanes = new Lanes()
+    const claims: Claim[] = []
+    let stop: StopReason | undefined
+    const halt = (reason: StopReason) => {
+      stop ??= reason
+      lanes.close()
+    }
+    const workers = Array.from({ length: settings.concurrency }, () => this.work(lanes, window, report, () => stop, halt))
+    // Enough waiting to keep every worker busy for about two sends: the next claim lands before they run dry.
+    const refillBelow = Math.min(settings.batchSize, 2 * settings.concurrency)
+    // A claim that found nothing while lanes still ran: the next is tried once they are all done.
+    let foundNothing = false
+    while (stop === undefined) {
+      if (clock() >= window.deadline) {
+        halt('deadline')
+        break
       }
       const claim = await this.claim(shard)
-      if (!claim) return report
-      report.claimed += claim.messages.length
-      const stop = await this.send(claim, window, report)
-      if (stop) {
-        const dueAt = stop === 'daily-limit' ? nextBeijingMidnight(this.deps.clock()) : this.deps.clock()
-        report.released += await this.release(claim.token, dueAt)
-        report.stoppedBy = stop
-        return report
-      }
+      if (claim) {
+        claims.push(claim)
+        report.claimed += claim.messages.length
+        lanes.add(claim)
+      } else if (lanes.idle) break
+      foundNothing = !claim
+      await lanes.until(() => stop !== undefined || (foundNothing ? lanes.idle : lanes.waiting < refillBelow))
     }
+    lanes.close()
+    await Promise.all(workers)
+    if (stop) {
+      const dueAt = stop === 'daily-limit' ? nextBeijingMidnight(clock()) : clock()
+      for (const claim of claims) if (claim.pending > 0) report.released += await this.release(claim.token, dueAt)
+      report.stoppedBy = stop
+    }
+    return report
   }
 
   /**
    * Takes up to a batch of due messages: queued ones, and ones whose lease
    * ended (a crashed run's). Paged by the (status, shard, dueAt) index, never
    * by skip; one conditional update claims them all, and only those it
-   * stamped with this run's token are this run's.
+   * stamped with this run's token are this run's. Two requests when no other
+   * run took any of them between the read and the update; a third reads back
+   * which are this run's when one did.
    */
   private async claim(shard: number | undefined): Promise<Claim | undefined> {
     const { db, settings, clock } = this.deps
     const _ = db.command
-    const started = clock()
-    const now = new Date(started)
+    const now = new Date(clock())
     const scope = shard === undefined ? {} : { shard }
     const due = async (status: string, limit: number) =>
-      (
-        await db
-          .collection(MESSAGES)
-          .where({ status, ...scope, dueAt: _.lte(now) })
-          .orderBy('dueAt', 'asc')
-          .limit(limit)
-          .field({ _id: true })
-          .get()
-      ).data.map((d) => d._id as string)
-    const ids = await due('scheduled', settings.batchSize)
+      (await db
+        .collection(MESSAGES)
+        .where({ status, ...scope, dueAt: _.lte(now) })
+        .orderBy('dueAt', 'asc')
+        .limit(limit)
+        .get()).data as unknown as MessageRecord[]
+    const found = await due('scheduled', settings.batchSize)
     // Still `sending` past its lease: its run (or the immediate call) died, perhaps after reserving a unit.
-    const abandoned = ids.length < settings.batchSize ? await due('sending', settings.batchSize - ids.length) : []
-    ids.push(...abandoned)
-    if (ids.length === 0) return undefined
+    const abandoned = found.length < settings.batchSize ? await due('sending', settings.batchSize - found.length) : []
+    found.push(...abandoned)
+    if (found.length === 0) return undefined
     const token = randomBytes(12).toString('hex')
     const leaseEnd = clock() + settings.leaseMs
-    await db
+    const stamp = { status: 'sending' as const, claimToken: token, dueAt: new Date(leaseEnd) }
+    const { stats } = await db
       .collection(MESSAGES)
-      .where({ _id: _.in(ids), status: _.in(PENDING), dueAt: _.lte(now) })
-      .update({ data: { status: 'sending', claimToken: token, dueAt: new Date(leaseEnd) } })
-    const { data } = await db.collection(MESSAGES).where({ claimToken: token }).limit(settings.batchSize).get()
-    if (data.length === 0) return undefined
-    const messages = data as unknown as MessageRecord[]
+      .where({ _id: _.in(found.map((m) => m._id)), status: _.in(PENDING), dueAt: _.lte(now) })
+      .update({ data: stamp })
+    // All stamped: they are the documents read (a message due now changes only by being claimed). Else read back which.
+    const messages =
+      stats.updated === found.length
+        ? found.map((m) => ({ ...m, ...stamp }))
+        : ((await db.collection(MESSAGES).where({ claimToken: token }).limit(settings.batchSize).get()).data as unknown as MessageRecord[])
+    if (messages.length === 0) return undefined
     // A unit the dead run may have reserved, and WeChat may still hold: the ledger says so.
+    const abandonedIds = new Set(abandoned.map((m) => m._id))
     for (const message of messages) {
-      const template = abandoned.includes(message._id) ? findTemplate(message.templateId) : undefined
+      const template = abandonedIds.has(message._id) ? findTemplate(message.templateId) : undefined
       if (template) await this.ledger.uncertain(message.touser, template)
     }
     return new Claim({ db, leaseMs: settings.leaseMs, clock }, token, messages, leaseEnd)
   }
 
   /**
-   * Sends a claimed batch with at most `concurrency` in flight and one user's
-   * messages one after another, each only while the claim covers it.
-   * Returns why it stopped early, if it did.
+   * One worker: runs one lane after another until the lanes close, each
+   * message only while its claim covers the call and its settling.
    */
-  private async send(claim: Claim, window: RunWindow, report: DispatchReport): Promise<StopReason | undefined> {
-    const { clock, timing, settings } = this.deps
-    const byUser = new Map<string, MessageRecord[]>()
-    for (const message of claim.messages) byUser.set(message.touser, [...(byUser.get(message.touser) ?? []), message])
-    const users = [...byUser.values()]
+  private async work(lanes: Lanes, window: RunWindow, report: DispatchReport, stopped: () => StopReason | undefined, halt: (reason: StopReason) => void): Promise<void> {
+    const { clock, timing } = this.deps
     const cover = messageCoverMs(timing)
-    let stop: StopReason | undefined
-    // A 43108 retry starts only while the claim, and the invocation, outlive it.
-    const mayRetry = async (waitMs: number) => {
-      const need = waitMs + attemptCoverMs(timing)
-      return clock() + need <= window.until && (await claim.cover(need))
-    }
-    const worker = async () => {
-      for (let queue = users.shift(); queue; queue = users.shift()) {
-        for (const message of queue) {
-          if (!stop && (clock() >= window.deadline || clock() + cover > window.until)) stop = 'deadline'
-          if (stop) return
-          if (!claim.holds(message._id)) continue
-          if (!(await claim.cover(cover))) {
-            stop ??= 'lost-claim'
-            return
-          }
-          if (!claim.holds(message._id)) continue
-          const delivery = await this.deliverOne(message, mayRetry)
-          const { change, dailyLimit } = this.settle(message, delivery)
-          if (dailyLimit && !stop) {
-            stop = 'daily-limit'
-            await this.state.pause(change.dueAt!.getTime())
-          }
-          const held = await this.outbox.update(message._id, { ...change, claimToken: null }, delivery.attempts, { claimToken: claim.token })
-          claim.done(message._id)
-          if (!held) report.lostClaims += 1
-          count(report, change)
+    for (let recipient = await lanes.nextLane(); recipient !== undefined; recipient = await lanes.nextLane()) {
+      for (let work = lanes.take(recipient); work; work = lanes.take(recipient)) {
+        if (stopped()) return
+        if (clock() >= window.deadline || clock() + cover > window.until) return halt('deadline')
+        const { message, claim } = work
+        if (!claim.holds(message._id)) continue
+        if (!(await claim.cover(cover))) return halt('lost-claim')
+        if (!claim.holds(message._id)) continue
+        // A 43108 retry starts only while the claim, and the invocation, outlive it.
+        const mayRetry = async (waitMs: number) => {
+          const need = waitMs + attemptCoverMs(timing)
+          return clock() + need <= window.until && (await claim.cover(need))
         }
+        const delivery = await this.deliverOne(message, mayRetry)
+        const { change, dailyLimit } = this.settle(message, delivery)
+        if (dailyLimit && !stopped()) {
+          halt('daily-limit')
+          await this.state.pause(change.dueAt!.getTime())
+        }
+        const held = await this.outbox.update(message._id, { ...change, claimToken: null }, delivery.attempts, { claimToken: claim.token })
+        claim.done(message._id)
+        if (!held) report.lostClaims += 1
+        count(report, change)
       }
     }
-    await Promise.all(Array.from({ length: Math.min(settings.concurrency, users.length) }, worker))
-    return stop
   }
 
   private async deliverOne(message: MessageRecord, mayRetry: (waitMs: number) => Promise<boolean>): Promise<Delivery> {
