@@ -28,11 +28,13 @@ import { renderChart, renderMarkdown } from './report'
 
 const QUICK = process.argv.includes('--quick')
 const SIZES = QUICK
-  ? { dispatch: 1000, sequential: 40, promiseAll: 400, ticks: [500, 2000, 5000] as const, coldRuns: 5 }
-  : { dispatch: 10_000, sequential: 200, promiseAll: 2000, ticks: [1000, 10_000, 100_000] as const, coldRuns: 10 }
+  ? { dispatch: 1000, slow: 500, sequential: 40, promiseAll: 400, ticks: [500, 2000, 5000] as const, coldRuns: 5 }
+  : { dispatch: 10_000, slow: 2000, sequential: 200, promiseAll: 2000, ticks: [1000, 10_000, 100_000] as const, coldRuns: 10 }
 const latencyFlag = process.argv.indexOf('--latency')
 /** WeChat's latency as the emulator fakes it (--latency <ms> to try another). */
 const LATENCY_MS = latencyFlag > 0 ? Number(process.argv[latencyFlag + 1]) : 50
+/** A WeChat that answers slowly, as it does under load: the pipeline must keep every send in flight. */
+const SLOW_LATENCY_MS = 200
 const TEMPLATE = registry.templates[1]!
 const DATA = Object.fromEntries(TEMPLATE.keywords.map((k) => [k.key, { value: k.example }]))
 const PROJECT = join(ROOT, 'build/bench-project')
@@ -114,12 +116,12 @@ class Harness {
     )
   }
 
-  async stats(): Promise<{ db: number; examined: number; rss: number }> {
+  async stats(): Promise<{ db: number; examined: number; rss: number; cpu: { processMs: number; emulatorMs: number; functionsMs: Record<string, number> } }> {
     const body = (await this.emulator.request('GET', '/_emulator/stats')).body
     const db = Object.entries(body.requests.byAction as Record<string, number>)
       .filter(([action]) => action.startsWith('database.'))
       .reduce((sum, [, n]) => sum + n, 0)
-    return { db, examined: body.documentsExamined, rss: body.memory.rss }
+    return { db, examined: body.documentsExamined, rss: body.memory.rss, cpu: body.cpu }
   }
 
   async delivered(): Promise<Array<{ touser: string }>> {
@@ -133,11 +135,11 @@ class Harness {
   }
 }
 
-async function measureDispatch(h: Harness) {
-  const users = await h.grantedUsers('oD', SIZES.dispatch)
+async function measureDispatch(h: Harness, latencyMs: number, count: number, prefix: string) {
+  const users = await h.grantedUsers(prefix, count)
   const past = new Date(Date.now() - 60_000)
-  await h.dueMessages(users, past, 'd')
-  await h.emulator.request('PUT', '/_emulator/wechat/faults', { latencyMs: LATENCY_MS })
+  await h.dueMessages(users, past, prefix)
+  await h.emulator.request('PUT', '/_emulator/wechat/faults', { latencyMs })
   await h.emulator.request('DELETE', '/_emulator/stats')
   let peak = 0
   const sampler = setInterval(async () => {
@@ -145,11 +147,11 @@ async function measureDispatch(h: Harness) {
   }, 200)
   const started = performance.now()
   let sent = 0
-  for (let i = 0; i < 10 && sent < SIZES.dispatch; i++) sent += (await h.tick(Date.now())).sent
+  for (let i = 0; i < 10 && sent < count; i++) sent += (await h.tick(Date.now())).sent
   const seconds = (performance.now() - started) / 1000
   clearInterval(sampler)
   const stats = await h.stats()
-  const delivered = (await h.delivered()).filter((m) => m.touser.startsWith('oD'))
+  const delivered = (await h.delivered()).filter((m) => m.touser.startsWith(prefix))
   const perUser = new Map<string, number>()
   for (const m of delivered) perUser.set(m.touser, (perUser.get(m.touser) ?? 0) + 1)
   return {
@@ -160,6 +162,11 @@ async function measureDispatch(h: Harness) {
     examinedPerMessage: stats.examined / delivered.length,
     duplicates: [...perUser.values()].reduce((n, c) => n + c - 1, 0),
     peakRssMb: Math.max(peak, stats.rss) / 2 ** 20,
+    cpuMsPerMessage: {
+      instance: (stats.cpu.functionsMs.send ?? 0) / delivered.length,
+      emulator: stats.cpu.emulatorMs / delivered.length,
+      process: stats.cpu.processMs / delivered.length,
+    },
   }
 }
 
@@ -235,7 +242,8 @@ async function main(): Promise<void> {
   const emulator = await spawnEmulator({ project: PROJECT, args: ['--no-timers', '--quiet', '--function-env', `send:DISPATCH_FAN_OUT=${process.env.BENCH_FANOUT === '1'}`, ...(process.env.BENCH_CONCURRENCY ? ['--function-env', `send:DISPATCH_CONCURRENCY=${process.env.BENCH_CONCURRENCY}`] : [])] })
   const h = new Harness(emulator)
   try {
-    const dispatch = await measureDispatch(h)
+    const dispatch = await measureDispatch(h, LATENCY_MS, SIZES.dispatch, 'oD')
+    const slow = await measureDispatch(h, SLOW_LATENCY_MS, SIZES.slow, 'oW')
     await h.emulator.request('PUT', '/_emulator/wechat/faults', { latencyMs: LATENCY_MS })
     const sequential = await measureBaseline(h, 'sequential', SIZES.sequential, 'oS')
     const promiseAll = await measureBaseline(h, 'all', SIZES.promiseAll, 'oA')
@@ -255,13 +263,20 @@ async function main(): Promise<void> {
       dispatch_msgs_per_s: round(dispatch.rate),
       ideal_msgs_per_s: ideal,
       ratio_vs_ideal: round(dispatch.rate / ideal, 3),
+      ideal_ratio_200ms: round(slow.rate / (concurrency / (SLOW_LATENCY_MS / 1000)), 3),
       sequential_msgs_per_s: round(sequential.rate),
       promise_all_msgs_per_s: round(promiseAll.rate),
       ratio_vs_sequential: round(dispatch.rate / sequential.rate),
       ratio_vs_promise_all: round(dispatch.rate / promiseAll.rate, 2),
       db_requests_per_message: round(dispatch.dbPerMessage, 3),
       docs_examined_per_message: round(dispatch.examinedPerMessage, 3),
-      duplicates: dispatch.duplicates,
+      duplicates: dispatch.duplicates + slow.duplicates,
+      // Where a message's CPU goes: send's instance, the emulator's main thread, and the whole process (both, the GC's threads too).
+      cpu_ms_per_message: {
+        instance: round(dispatch.cpuMsPerMessage.instance, 2),
+        emulator: round(dispatch.cpuMsPerMessage.emulator, 2),
+        process: round(dispatch.cpuMsPerMessage.process, 2),
+      },
       peak_rss_mb: round(dispatch.peakRssMb),
       ticks: ticks.map((t) => ({ backlog: t.backlog, ms: round(t.ms), sent: t.sent, db_requests: t.dbRequests, docs_examined: t.examined })),
       tick_docs_examined_small: ticks[0]!.examined,

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { HttpError, guardLocalOnly, readForm, readJson, sendBytes, sendJson } from './http'
 import { loadProject, type ProjectDefinition } from './project'
 import type { AdminAction, Route, RouteEntry, Service } from './service'
+import { CpuMeter } from './cpu'
 import { Stats } from './stats'
 import { createConsoleService } from './services/console'
 import { createDatabaseService } from './services/database'
@@ -127,9 +128,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     sendJson(res, 200, { ...reply.json, requestId })
   }
 
+  const cpu = new CpuMeter(() => runtime.activeMs())
   const controlStats: Route = async (req, res) => {
-    if (req.method === 'DELETE') stats.reset()
-    sendJson(res, 200, { ...stats.snapshot(), instances: runtime.instanceCounts(), memory: { rss: process.memoryUsage().rss } })
+    if (req.method === 'DELETE') {
+      stats.reset()
+      cpu.reset()
+    }
+    sendJson(res, 200, { ...stats.snapshot(), cpu: cpu.snapshot(), instances: runtime.instanceCounts(), memory: { rss: process.memoryUsage().rss } })
   }
 
   const routes: RouteEntry[] = [

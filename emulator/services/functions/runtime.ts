@@ -26,6 +26,8 @@ interface Pool {
   definition: FunctionDefinition
   instances: Instance[]
   waiting: Array<() => void>
+  /** Event-loop active time of the instances already retired, in ms. */
+  retiredActiveMs: number
 }
 
 export interface RuntimeOptions {
@@ -149,6 +151,19 @@ export class FunctionsRuntime {
     return out
   }
 
+  /**
+   * Per function, the time its instances' event loops were busy since the
+   * emulator started, in ms: the CPU time each spent, when the machine has a
+   * core for it (an instance that crashed takes its share with it).
+   */
+  activeMs(): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const [name, pool] of this.pools) {
+      out[name] = pool.instances.reduce((sum, instance) => sum + activeMs(instance.worker), pool.retiredActiveMs)
+    }
+    return out
+  }
+
   private clockOffset(caller: Caller, options: InvokeOptions): number {
     if (!this.options.timeTravel) return 0
     if (options.startsAt) return options.startsAt.getTime() - Date.now()
@@ -158,7 +173,7 @@ export class FunctionsRuntime {
   private poolOf(definition: FunctionDefinition): Pool {
     let pool = this.pools.get(definition.name)
     if (!pool) {
-      pool = { definition, instances: [], waiting: [] }
+      pool = { definition, instances: [], waiting: [], retiredActiveMs: 0 }
       this.pools.set(definition.name, pool)
     }
     return pool
@@ -212,6 +227,7 @@ export class FunctionsRuntime {
   private retire(pool: Pool, instance: Instance): void {
     const at = pool.instances.indexOf(instance)
     if (at >= 0) pool.instances.splice(at, 1)
+    pool.retiredActiveMs += activeMs(instance.worker)
     void instance.worker.terminate()
   }
 
@@ -294,5 +310,14 @@ export class FunctionsRuntime {
   private record(entry: LogEntry): void {
     this.logs.add(entry)
     this.options.onLog?.(entry)
+  }
+}
+
+/** A worker's event-loop active time so far; 0 once it has exited. */
+function activeMs(worker: Worker): number {
+  try {
+    return worker.performance.eventLoopUtilization().active
+  } catch {
+    return 0
   }
 }
