@@ -5,6 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest'
 import { Faults } from '../emulator/services/wechat/faults'
+import settings from '../settings.json'
 import { APPOINTMENT, exampleData, newOpenid, useProduct } from './support/product'
 
 const { emulator, product } = useProduct(['--no-timers', '--time-travel', '--max-instances', '20'])
@@ -81,6 +82,23 @@ describe('scheduled sends', () => {
     await drain(time)
     for (const openid of users) expect(await product.delivered(openid)).toHaveLength(1)
   })
+
+  it('claim the next batch while the last drains: one slow answer holds back no other message', async () => {
+    const { batchSize } = settings.dispatcher
+    const slow = await grantedUser()
+    const others = await Promise.all(Array.from({ length: 2 * batchSize - 1 }, () => grantedUser()))
+    const sendAt = Date.now() + HOUR
+    // The slow user's message is the first due, so the first batch holds it.
+    await schedule(slow, sendAt - 1000)
+    for (let i = 0; i < others.length; i += 20) await Promise.all(others.slice(i, i + 20).map((u) => schedule(u, sendAt)))
+    // WeChat answers in 20 ms, and the slow user's send in 2.5 s (within the 3 s the dispatcher waits).
+    await product.faults({ latencyMs: 20, latencyByUser: { [slow]: 2500 } })
+    expect((await tick(sendAt + 1000)).sent).toBe(2 * batchSize)
+    // Batch after batch, the second batch would wait for the first's slowest send, and go out after it.
+    const msgids = new Map((await product.delivered()).map((m) => [m.touser, BigInt(m.msgid)]))
+    const before = others.filter((u) => msgids.get(u)! < msgids.get(slow)!)
+    expect(before).toHaveLength(others.length)
+  }, 60_000)
 
   it('never sends two at once to one user', async () => {
     const openid = await grantedUser(APPOINTMENT, 4)
@@ -208,7 +226,7 @@ describe('reliability', () => {
     // The seed fixes which of the four hung sends WeChat delivered anyway: the judge's own draws say how many.
     const judge = new Faults()
     judge.set({ hang: true, seed: 3 })
-    const deliveredAnyway = Array.from({ length: 4 }, () => judge.decide()).filter((fate) => fate.kind === 'hang' && fate.deliver).length
+    const deliveredAnyway = Array.from({ length: 4 }, () => judge.decide('')).filter((fate) => fate.kind === 'hang' && fate.deliver).length
     let delivered = 0
     for (const openid of users) {
       const count = (await product.delivered(openid)).length

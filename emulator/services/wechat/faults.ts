@@ -16,6 +16,8 @@ export interface FaultSettings {
    */
   deliverFirst?: number
   latencyMs?: number
+  /** Latency for these recipients instead: WeChat slow for some, as a real push path can be. */
+  latencyByUser?: Record<string, number>
   jitterMs?: number
   hang?: boolean
   dailyLimit?: number
@@ -42,7 +44,7 @@ function prng(seed: number): () => number {
 export function parseFaults(body: unknown): FaultSettings {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('faults must be an object')
   const input = body as Record<string, unknown>
-  const known = new Set(['errcode', 'rate', 'deliverFirst', 'latencyMs', 'jitterMs', 'hang', 'dailyLimit', 'seed'])
+  const known = new Set(['errcode', 'rate', 'deliverFirst', 'latencyMs', 'latencyByUser', 'jitterMs', 'hang', 'dailyLimit', 'seed'])
   for (const key of Object.keys(input)) if (!known.has(key)) throw new Error(`unknown fault setting ${key}`)
   const number = (key: string, min: number, max: number, integer = false) => {
     const value = input[key]
@@ -53,11 +55,21 @@ export function parseFaults(body: unknown): FaultSettings {
     return value
   }
   if (input.hang !== undefined && typeof input.hang !== 'boolean') throw new Error('hang must be a boolean')
+  const byUser = input.latencyByUser
+  if (byUser !== undefined) {
+    const valid =
+      byUser !== null &&
+      typeof byUser === 'object' &&
+      !Array.isArray(byUser) &&
+      Object.values(byUser).every((ms) => typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 && ms <= 600_000)
+    if (!valid) throw new Error('latencyByUser must map openids to numbers from 0 to 600000')
+  }
   return {
     errcode: number('errcode', -2147483648, 2147483647, true),
     rate: number('rate', 0, 1),
     deliverFirst: number('deliverFirst', 0, 1),
     latencyMs: number('latencyMs', 0, 600_000),
+    latencyByUser: byUser as Record<string, number> | undefined,
     jitterMs: number('jitterMs', 0, 600_000),
     hang: input.hang as boolean | undefined,
     dailyLimit: number('dailyLimit', 0, 1e9, true),
@@ -87,9 +99,9 @@ export class Faults {
   }
 
   /** Draws this send's fate. An errcode without a rate always fires; a rate without an errcode answers -1. */
-  decide(): FaultDecision {
-    const { errcode, rate, deliverFirst = 0, latencyMs = 0, jitterMs = 0, hang } = this.settings
-    const delayMs = latencyMs + (jitterMs > 0 ? this.random() * jitterMs : 0)
+  decide(touser: string): FaultDecision {
+    const { errcode, rate, deliverFirst = 0, latencyMs = 0, latencyByUser, jitterMs = 0, hang } = this.settings
+    const delayMs = (latencyByUser?.[touser] ?? latencyMs) + (jitterMs > 0 ? this.random() * jitterMs : 0)
     if (hang) return { kind: 'hang', deliver: this.random() < 0.5, delayMs }
     if (errcode !== undefined || rate !== undefined) {
       const fires = this.random() < (rate ?? 1)

@@ -214,7 +214,7 @@ export class WechatGateway {
   async send(request: Record<string, unknown>): Promise<WechatReply | 'hang'> {
     const touser = typeof request.touser === 'string' ? request.touser : ''
     if (touser && this.inFlight.has(touser)) return fail(CONCURRENT_SEND, 'concurrent send to the same user, retry later')
-    const fate = this.faults.decide()
+    const fate = this.faults.decide(touser)
     if (touser) this.inFlight.add(touser)
     try {
       if (fate.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, fate.delayMs))

@@ -243,6 +243,23 @@ describe('faults', () => {
   it('refuses bad fault settings', async () => {
     expect((await emulator.request('PUT', '/_emulator/wechat/faults', { rate: 2 })).status).toBe(400)
     expect((await emulator.request('PUT', '/_emulator/wechat/faults', { nonsense: 1 })).status).toBe(400)
+    expect((await emulator.request('PUT', '/_emulator/wechat/faults', { latencyByUser: { oX: -1 } })).status).toBe(400)
+    expect((await emulator.request('PUT', '/_emulator/wechat/faults', { latencyByUser: ['oX'] })).status).toBe(400)
+  })
+
+  it('answers one recipient slowly and the others at once, as latencyByUser says', async () => {
+    const [slow, quick] = [newUser(), newUser()]
+    for (const user of [slow, quick]) await subscribe(user, { [ORDER]: 'accept' })
+    await emulator.request('PUT', '/_emulator/wechat/faults', { latencyByUser: { [slow]: 2500 } })
+    const started = Date.now()
+    const slowReply = send({ touser: slow, templateId: ORDER, data: orderData })
+    expect((await send({ touser: quick, templateId: ORDER, data: orderData })).ok?.errCode).toBe(0)
+    // The quick one is answered while the slow one is still in flight: WeChat has delivered only it.
+    const delivered = (await emulator.request('GET', '/_emulator/wechat/messages')).body.data.map((m: { touser: string }) => m.touser)
+    expect(delivered).toContain(quick)
+    expect(delivered).not.toContain(slow)
+    expect((await slowReply).ok?.errCode).toBe(0)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2500)
   })
 
   it('answers 45009 past the daily limit', async () => {
