@@ -21,6 +21,7 @@ import type { DispatchSettings } from '../settings'
 import { findTemplate } from '../templates/registry'
 import { Claim } from './claim'
 import { Lanes } from './lanes'
+import { Slots } from './slots'
 import { DispatchState, nextBeijingMidnight } from './state'
 import { attemptCoverMs, messageCoverMs, type Timing } from '../timing'
 
@@ -75,6 +76,9 @@ export const emptyReport = (): DispatchReport => ({
   fannedOut: 0,
   shardFailures: 0,
 })
+
+/** Workers per send slot: enough that a slot never waits for a worker's settling write. */
+const WORKERS_PER_SLOT = 2
 
 const STOP_RANK: Record<StopReason, number> = { drained: 0, deadline: 1, 'lost-claim': 2, 'daily-limit': 3 }
 const COUNTS = ['claimed', 'sent', 'failed', 'unknown', 'rescheduled', 'released', 'lostClaims', 'fannedOut', 'shardFailures'] as const
@@ -131,8 +135,8 @@ export class Dispatcher {
 
   /**
    * Claims and sends until nothing is due, the deadline, WeChat's daily
-   * limit, or a lost claim. A pipeline: `concurrency` workers send the whole
-   * run, drawing from the lanes, and the next batch is claimed as soon as
+   * limit, or a lost claim. A pipeline: `concurrency` sends stay in flight
+   * the whole run, made by workers drawing from the lanes, and the next batch is claimed as soon as
    * fewer than `refillBelow` messages wait, while the ones before it drain.
    */
   async run(shard: number | undefined, window: RunWindow): Promise<DispatchReport> {
@@ -145,7 +149,9 @@ export class Dispatcher {
       stop ??= reason
       lanes.close()
     }
-    const workers = Array.from({ length: settings.concurrency }, () => this.work(lanes, window, report, () => stop, halt))
+    const slots = new Slots(settings.concurrency)
+    // More workers than send slots: while one settles, another's send keeps the slot busy.
+    const workers = Array.from({ length: WORKERS_PER_SLOT * settings.concurrency }, () => this.work(lanes, slots, window, report, () => stop, halt))
     // Enough waiting to keep every worker busy for about two sends: the next claim lands before they run dry.
     const refillBelow = Math.min(settings.batchSize, 2 * settings.concurrency)
     // A claim that found nothing while lanes still ran: the next is tried once they are all done.
@@ -223,25 +229,33 @@ export class Dispatcher {
 
   /**
    * One worker: runs one lane after another until the lanes close, each
-   * message only while its claim covers the call and its settling.
+   * message only while its claim covers the call and its settling. A send
+   * slot is held from the lease check to WeChat's answer; the settling write
+   * runs outside it, while another worker's send takes the slot.
    */
-  private async work(lanes: Lanes, window: RunWindow, report: DispatchReport, stopped: () => StopReason | undefined, halt: (reason: StopReason) => void): Promise<void> {
+  private async work(lanes: Lanes, slots: Slots, window: RunWindow, report: DispatchReport, stopped: () => StopReason | undefined, halt: (reason: StopReason) => void): Promise<void> {
     const { clock, timing } = this.deps
     const cover = messageCoverMs(timing)
     for (let recipient = await lanes.nextLane(); recipient !== undefined; recipient = await lanes.nextLane()) {
       for (let work = lanes.take(recipient); work; work = lanes.take(recipient)) {
-        if (stopped()) return
-        if (clock() >= window.deadline || clock() + cover > window.until) return halt('deadline')
         const { message, claim } = work
-        if (!claim.holds(message._id)) continue
-        if (!(await claim.cover(cover))) return halt('lost-claim')
-        if (!claim.holds(message._id)) continue
-        // A 43108 retry starts only while the claim, and the invocation, outlive it.
-        const mayRetry = async (waitMs: number) => {
-          const need = waitMs + attemptCoverMs(timing)
-          return clock() + need <= window.until && (await claim.cover(need))
+        const release = await slots.acquire()
+        let delivery: Delivery
+        try {
+          if (stopped()) return
+          if (clock() >= window.deadline || clock() + cover > window.until) return halt('deadline')
+          if (!claim.holds(message._id)) continue
+          if (!(await claim.cover(cover))) return halt('lost-claim')
+          if (!claim.holds(message._id)) continue
+          // A 43108 retry starts only while the claim, and the invocation, outlive it.
+          const mayRetry = async (waitMs: number) => {
+            const need = waitMs + attemptCoverMs(timing)
+            return clock() + need <= window.until && (await claim.cover(need))
+          }
+          delivery = await this.deliverOne(message, mayRetry)
+        } finally {
+          release()
         }
-        const delivery = await this.deliverOne(message, mayRetry)
         const { change, dailyLimit } = this.settle(message, delivery)
         if (dailyLimit && !stopped()) {
           halt('daily-limit')
