@@ -3,15 +3,69 @@
  * `index.js` (wx-server-sdk inlined, so a deploy needs no cloud npm install),
  * and the emulator into build/emulator/.
  */
-import { build, type BuildOptions } from 'esbuild'
+import { build, type BuildOptions, type Plugin } from 'esbuild'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadSettings } from '../src/settings'
 
 const root = resolve(__dirname, '..')
 
+/**
+ * Packages the SDK loads at start but the functions never call: AI, data
+ * models, storage's XML, custom-login tickets. Left out of the bundles, for
+ * less to compile and run at each cold start; a call into one throws an
+ * error that names it.
+ */
+export const LEFT_OUT = ['@cloudbase/ai', '@cloudbase/app', 'web-streams-polyfill', '@cloudbase/wx-cloud-client-sdk', 'xml2js', 'jsonwebtoken']
+/**
+ * Packages the SDK loads at start and may call only on rarer paths (axios
+ * reads credentials from the metadata server when the environment has none;
+ * a proxy's agents; forms for uploads; mime-db names a file an open API
+ * returns; a deep clone for real-time watches): bundled, and loaded at their
+ * first use instead of at start.
+ */
+export const LAZY = ['axios', 'https-proxy-agent', 'http-proxy-agent', 'form-data', 'mime-db', 'lodash.clonedeep']
+
+const exactly = (names: string[]) => new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})(/.*)?$`)
+
+/** LEFT_OUT and LAZY, as esbuild resolves a function's imports. */
+const trimSdk: Plugin = {
+  name: 'trim-sdk',
+  setup(builder) {
+    builder.onResolve({ filter: exactly(LEFT_OUT) }, (args) => ({ path: args.path, namespace: 'left-out' }))
+    builder.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({
+      loader: 'js',
+      contents: `const fail = () => { throw new Error(${JSON.stringify(`${args.path} is left out of this function's bundle (LEFT_OUT in scripts/build.ts)`)}) }
+// Module loaders may ask whether it is an ES module or a promise; anything else is a use.
+module.exports = new Proxy(fail, { get: (_t, key) => (typeof key === 'symbol' || key === '__esModule' || key === 'then' ? undefined : fail()), apply: fail, construct: fail })
+`,
+    }))
+    builder.onResolve({ filter: exactly(LAZY) }, async (args) => {
+      if (args.pluginData === 'lazy') return undefined
+      const real = await builder.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'lazy' })
+      if (real.errors.length > 0) return { errors: real.errors }
+      return { path: real.path, namespace: 'lazy' }
+    })
+    builder.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      loader: 'js',
+      resolveDir: root,
+      // The real module, required (and so run) on the first use of anything it exports.
+      contents: `let real
+const load = () => (real ??= require(${JSON.stringify(args.path)}))
+module.exports = new Proxy(function () {}, {
+  get: (_t, key) => (key === '__esModule' ? undefined : load()[key]),
+  has: (_t, key) => key in load(),
+  apply: (_t, self, args) => Reflect.apply(load(), self, args),
+  construct: (_t, args) => Reflect.construct(load(), args),
+})
+`,
+    }))
+  },
+}
+
 /** Matches the platform's oldest Node runtime we deploy to (Nodejs16.13). */
 export const FUNCTION_BUILD: BuildOptions = {
+  plugins: [trimSdk],
   bundle: true,
   platform: 'node',
   format: 'cjs',
