@@ -77,14 +77,21 @@ export function renderChart(r: BenchResults): string {
   const ticks = bars(20, 205, 'Documents examined by one tick, by due backlog', r.ticks.map((t) => [`backlog ${t.backlog}`, t.docs_examined]), 'docs')
   const note = [
     `<text x="20" y="156" fill="#555">The baselines reserve no quota and take no lease: a retried run sends twice.</text>`,
-    `<text x="20" y="172" fill="#555">This dispatcher: ${r.db_requests_per_message} database requests per message, ${r.duplicates} duplicates.</text>`,
+    `<text x="20" y="172" fill="#555">This dispatcher: ${r.db_requests_per_message} database requests per message, ${r.duplicates} duplicates; at 200 ms, ${r.ideal_ratio_200ms} of its ideal.</text>`,
   ].join('\n')
-  const height = 205 + 30 + r.ticks.length * 26 + 20
+  const cpuTop = 205 + 30 + r.ticks.length * 26 + 10
+  const cpu = bars(20, cpuTop, 'CPU per message (event-loop active time; the process counts every thread)', [
+    ["send's instance", r.cpu_ms_per_message.instance],
+    ["emulator's main thread", r.cpu_ms_per_message.emulator],
+    ['whole emulator process', r.cpu_ms_per_message.process],
+  ], 'ms')
+  const height = cpuTop + 14 + 3 * 26 + 20
   return `<svg xmlns="http://www.w3.org/2000/svg" width="820" height="${height}" font-family="sans-serif" font-size="13">
 <rect width="100%" height="100%" fill="white"/>
 ${throughput}
 ${note}
 ${ticks}
+${cpu}
 </svg>
 `
 }

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
 import { Ledger } from '../ledger/ledger'
-import { DAILY_LIMIT, deliver, type Delivery } from '../outbox/deliver'
+import { DAILY_LIMIT, deliver, type Delivery, type Gate } from '../outbox/deliver'
 import { SHARDS } from '../limits'
 import { MESSAGES, Outbox, PENDING, type MessageChange, type MessageRecord } from '../outbox/outbox'
 import { finalChange } from '../outbox/outcome'
@@ -77,7 +77,7 @@ export const emptyReport = (): DispatchReport => ({
   shardFailures: 0,
 })
 
-/** Workers per send slot: enough that a slot never waits for a worker's settling write. */
+/** Workers per send slot: enough that a slot never waits for a worker's reserving or settling write. */
 const WORKERS_PER_SLOT = 2
 
 const STOP_RANK: Record<StopReason, number> = { drained: 0, deadline: 1, 'lost-claim': 2, 'daily-limit': 3 }
@@ -229,33 +229,40 @@ export class Dispatcher {
 
   /**
    * One worker: runs one lane after another until the lanes close, each
-   * message only while its claim covers the call and its settling. A send
-   * slot is held from the lease check to WeChat's answer; the settling write
-   * runs outside it, while another worker's send takes the slot.
+   * message only while its claim covers the call and its settling. It
+   * reserves the message's grant, then waits for a send slot, which it holds
+   * only until WeChat answers: reserving and settling overlap other workers'
+   * sends.
    */
   private async work(lanes: Lanes, slots: Slots, window: RunWindow, report: DispatchReport, stopped: () => StopReason | undefined, halt: (reason: StopReason) => void): Promise<void> {
     const { clock, timing } = this.deps
     const cover = messageCoverMs(timing)
+    const attemptCover = attemptCoverMs(timing)
     for (let recipient = await lanes.nextLane(); recipient !== undefined; recipient = await lanes.nextLane()) {
       for (let work = lanes.take(recipient); work; work = lanes.take(recipient)) {
+        if (stopped()) return
+        if (clock() >= window.deadline || clock() + cover > window.until) return halt('deadline')
         const { message, claim } = work
-        const release = await slots.acquire()
-        let delivery: Delivery
-        try {
-          if (stopped()) return
-          if (clock() >= window.deadline || clock() + cover > window.until) return halt('deadline')
-          if (!claim.holds(message._id)) continue
-          if (!(await claim.cover(cover))) return halt('lost-claim')
-          if (!claim.holds(message._id)) continue
-          // A 43108 retry starts only while the claim, and the invocation, outlive it.
-          const mayRetry = async (waitMs: number) => {
-            const need = waitMs + attemptCoverMs(timing)
-            return clock() + need <= window.until && (await claim.cover(need))
-          }
-          delivery = await this.deliverOne(message, mayRetry)
-        } finally {
+        if (!claim.holds(message._id)) continue
+        if (!(await claim.cover(cover))) return halt('lost-claim')
+        if (!claim.holds(message._id)) continue
+        // The slot may have taken a while: the run must still be on, and the claim cover the attempt.
+        const gate = async () => {
+          const release = await slots.acquire()
+          if (!stopped() && clock() + attemptCover > window.until) halt('deadline')
+          if (!stopped() && !(await claim.cover(attemptCover))) halt('lost-claim')
+          if (!stopped() && claim.holds(message._id)) return release
           release()
+          return undefined
         }
+        // A 43108 retry starts only while the claim, and the invocation, outlive it.
+        const mayRetry = async (waitMs: number) => {
+          const need = waitMs + attemptCover
+          return clock() + need <= window.until && (await claim.cover(need))
+        }
+        const delivery = await this.deliverOne(message, mayRetry, gate)
+        // Not sent, its grant given back: it stays claimed until the run's release, unless another run took it.
+        if (!delivery) continue
         const { change, dailyLimit } = this.settle(message, delivery)
         if (dailyLimit && !stopped()) {
           halt('daily-limit')
@@ -269,13 +276,13 @@ export class Dispatcher {
     }
   }
 
-  private async deliverOne(message: MessageRecord, mayRetry: (waitMs: number) => Promise<boolean>): Promise<Delivery> {
+  private async deliverOne(message: MessageRecord, mayRetry: (waitMs: number) => Promise<boolean>, gate: Gate): Promise<Delivery | undefined> {
     const template = findTemplate(message.templateId)
     if (!template) {
       return { kind: 'refused', code: CODES.TEMPLATE_NOT_FOUND, errcode: 40037, errmsg: `template ${message.templateId} left the registry`, attempts: [] }
     }
     const { wechat, timing, sleep, clock } = this.deps
-    return deliver({ ledger: this.ledger, wechat, timing, sleep, now: () => new Date(clock()), mayRetry }, template, message)
+    return deliver({ ledger: this.ledger, wechat, timing, sleep, now: () => new Date(clock()), mayRetry, gate }, template, message)
   }
 
   /** What one delivery does to a queued message: final (the shared table), or back in the queue. */

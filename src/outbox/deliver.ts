@@ -41,6 +41,14 @@ export interface DeliveryDeps {
   mayRetry?: (waitMs: number) => Promise<boolean>
 }
 
+/**
+ * Opens once WeChat may be called for the reserved message (the dispatcher's
+ * send slot is free and its claim still covers the call): the function it
+ * resolves with closes it again when WeChat has answered. Undefined: WeChat
+ * must not be called.
+ */
+export type Gate = () => Promise<(() => void) | undefined>
+
 /** WeChat's definite refusals and the code each is reported with. */
 export const REFUSALS: Record<number, Code> = {
   40003: CODES.INVALID_RECIPIENT,
@@ -62,10 +70,21 @@ const TRANSIENT = new Set([43108, DAILY_LIMIT])
 const NO_QUOTA = 43101
 const CONCURRENT_SEND = 43108
 
-export async function deliver(deps: DeliveryDeps, template: Template, message: Deliverable): Promise<Delivery> {
+/**
+ * With a gate, undefined when it did not open: the reservation is refunded,
+ * and WeChat was not called.
+ */
+export async function deliver(deps: DeliveryDeps & { gate: Gate }, template: Template, message: Deliverable): Promise<Delivery | undefined>
+export async function deliver(deps: DeliveryDeps, template: Template, message: Deliverable): Promise<Delivery>
+export async function deliver(deps: DeliveryDeps & { gate?: Gate }, template: Template, message: Deliverable): Promise<Delivery | undefined> {
   const attempts: Attempt[] = []
   const reservation = await deps.ledger.reserve(message.touser, template)
   if (!reservation) return { kind: 'no_quota', errcode: null, errmsg: `no send left for ${template.id}`, attempts }
+  const close = deps.gate ? await deps.gate() : () => undefined
+  if (!close) {
+    await deps.ledger.refund(message.touser, template, reservation)
+    return undefined
+  }
   const request: SubscribeMessageRequest = {
     touser: message.touser,
     templateId: template.id,
@@ -75,15 +94,19 @@ export async function deliver(deps: DeliveryDeps, template: Template, message: D
     ...(message.page ? { page: message.page } : {}),
   }
   let outcome: WechatOutcome
-  // 43108 (another send to this user in flight) is normal under concurrency: retried within the call first.
-  for (let retry = 1; ; retry++) {
-    outcome = await deps.wechat(request, deps.timing.wechatTimeoutMs)
-    attempts.push({ at: deps.now(), ...attemptOf(outcome) })
-    if (outcome.kind !== 'refused' || outcome.errcode !== CONCURRENT_SEND || retry > BUSY_RETRIES) break
-    // A random wait of up to the retry's allowance, so that two senders do not meet again.
-    const wait = Math.round(busyWaitMs(deps.timing, retry) * (0.25 + 0.75 * Math.random()))
-    if (deps.mayRetry && !(await deps.mayRetry(wait))) break
-    await deps.sleep(wait)
+  try {
+    // 43108 (another send to this user in flight) is normal under concurrency: retried within the call first.
+    for (let retry = 1; ; retry++) {
+      outcome = await deps.wechat(request, deps.timing.wechatTimeoutMs)
+      attempts.push({ at: deps.now(), ...attemptOf(outcome) })
+      if (outcome.kind !== 'refused' || outcome.errcode !== CONCURRENT_SEND || retry > BUSY_RETRIES) break
+      // A random wait of up to the retry's allowance, so that two senders do not meet again.
+      const wait = Math.round(busyWaitMs(deps.timing, retry) * (0.25 + 0.75 * Math.random()))
+      if (deps.mayRetry && !(await deps.mayRetry(wait))) break
+      await deps.sleep(wait)
+    }
+  } finally {
+    close()
   }
 
   if (outcome.kind === 'sent') return { kind: 'sent', msgid: outcome.msgid, attempts }
