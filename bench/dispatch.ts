@@ -257,7 +257,7 @@ async function main(): Promise<void> {
     await h.emulator.request('DELETE', '/_emulator/wechat/faults')
     const cold = await measureColdStart(emulator.url)
 
-    const concurrency = settings.dispatcher.concurrency
+    const concurrency = Number(process.env.BENCH_CONCURRENCY ?? settings.dispatcher.concurrency)
     const ideal = concurrency / (LATENCY_MS / 1000)
     const results = {
       quick: QUICK,
