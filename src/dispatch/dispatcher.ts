@@ -150,7 +150,7 @@ export class Dispatcher {
       lanes.close()
     }
     const slots = new Slots(settings.concurrency)
-    // More workers than send slots: while one settles, another's send keeps the slot busy.
+    // More workers than send slots: while one reserves or settles, another's send keeps the slot busy.
     const workers = Array.from({ length: WORKERS_PER_SLOT * settings.concurrency }, () => this.work(lanes, slots, window, report, () => stop, halt))
     // Enough waiting to keep every worker busy for about two sends: the next claim lands before they run dry.
     const refillBelow = Math.min(settings.batchSize, 2 * settings.concurrency)
