@@ -26,10 +26,13 @@ export const LEFT_OUT = ['@cloudbase/ai', '@cloudbase/app', 'web-streams-polyfil
  */
 export const LAZY = ['axios', 'https-proxy-agent', 'http-proxy-agent', 'form-data', 'mime-db', 'lodash.clonedeep']
 
+/** The importers whose requires of LAZY packages are deferred: the SDK's own, whose uses are property reads, calls and `new`. */
+const SDK_FILES = /[\\/]node_modules[\\/](wx-server-sdk|@cloudbase[\\/]node-sdk)[\\/]/
+
 const exactly = (names: string[]) => new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})(/.*)?$`)
 
-/** LEFT_OUT and LAZY, as esbuild resolves a function's imports. */
-const trimSdk: Plugin = {
+/** LEFT_OUT and LAZY, as esbuild resolves a function's imports; `lazyFrom` names the importers LAZY applies to. */
+export const trimSdk = (lazyFrom = SDK_FILES): Plugin => ({
   name: 'trim-sdk',
   setup(builder) {
     builder.onResolve({ filter: exactly(LEFT_OUT) }, (args) => ({ path: args.path, namespace: 'left-out' }))
@@ -41,7 +44,8 @@ module.exports = new Proxy(fail, { get: (_t, key) => (typeof key === 'symbol' ||
 `,
     }))
     builder.onResolve({ filter: exactly(LAZY) }, async (args) => {
-      if (args.pluginData === 'lazy') return undefined
+      // A package that lists the module's keys at load (mime-types over mime-db) gets the module itself.
+      if (args.pluginData === 'lazy' || !lazyFrom.test(args.importer)) return undefined
       const real = await builder.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'lazy' })
       if (real.errors.length > 0) return { errors: real.errors }
       return { path: real.path, namespace: 'lazy' }
@@ -61,11 +65,11 @@ module.exports = new Proxy(function () {}, {
 `,
     }))
   },
-}
+})
 
 /** Matches the platform's oldest Node runtime we deploy to (Nodejs16.13). */
 export const FUNCTION_BUILD: BuildOptions = {
-  plugins: [trimSdk],
+  plugins: [trimSdk()],
   bundle: true,
   platform: 'node',
   format: 'cjs',

@@ -149,34 +149,49 @@ export class Dispatcher {
       stop ??= reason
       lanes.close()
     }
+    // A request that failed ends the run as its deadline would (what it claimed is given back), then fails it.
+    let failure: { error: unknown } | undefined
+    const fail = (error: unknown) => {
+      failure ??= { error }
+      halt('deadline')
+    }
     const slots = new Slots(settings.concurrency)
     // More workers than send slots: while one reserves or settles, another's send keeps the slot busy.
-    const workers = Array.from({ length: WORKERS_PER_SLOT * settings.concurrency }, () => this.work(lanes, slots, window, report, () => stop, halt))
+    const workers = Array.from({ length: WORKERS_PER_SLOT * settings.concurrency }, () =>
+      this.work(lanes, slots, window, report, () => stop, halt).catch(fail),
+    )
     // Enough waiting to keep every worker busy for about two sends: the next claim lands before they run dry.
     const refillBelow = Math.min(settings.batchSize, 2 * settings.concurrency)
-    // A claim that found nothing while lanes still ran: the next is tried once they are all done.
-    let foundNothing = false
-    while (stop === undefined) {
-      if (clock() >= window.deadline) {
-        halt('deadline')
-        break
+    const ours = (id: string) => claims.some((claim) => claim.holds(id))
+    try {
+      // A claim that found nothing while lanes still ran: the next is tried once they are all done.
+      let foundNothing = false
+      while (stop === undefined) {
+        if (clock() >= window.deadline) {
+          halt('deadline')
+          break
+        }
+        const claim = await this.claim(shard, ours)
+        if (claim) {
+          claims.push(claim)
+          report.claimed += claim.messages.length
+          lanes.add(claim)
+        } else if (lanes.idle) break
+        foundNothing = !claim
+        await lanes.until(() => stop !== undefined || (foundNothing ? lanes.idle : lanes.waiting < refillBelow))
       }
-      const claim = await this.claim(shard)
-      if (claim) {
-        claims.push(claim)
-        report.claimed += claim.messages.length
-        lanes.add(claim)
-      } else if (lanes.idle) break
-      foundNothing = !claim
-      await lanes.until(() => stop !== undefined || (foundNothing ? lanes.idle : lanes.waiting < refillBelow))
+    } catch (error) {
+      fail(error)
     }
     lanes.close()
     await Promise.all(workers)
     if (stop) {
       const dueAt = stop === 'daily-limit' ? nextBeijingMidnight(clock()) : clock()
-      for (const claim of claims) if (claim.pending > 0) report.released += await this.release(claim.token, dueAt)
+      const pending = claims.filter((claim) => claim.pending > 0).map((claim) => claim.token)
+      if (pending.length > 0) report.released += await this.release(pending, dueAt)
       report.stoppedBy = stop
     }
+    if (failure) throw failure.error
     return report
   }
 
@@ -188,7 +203,7 @@ export class Dispatcher {
    * run took any of them between the read and the update; a third reads back
    * which are this run's when one did.
    */
-  private async claim(shard: number | undefined): Promise<Claim | undefined> {
+  private async claim(shard: number | undefined, ours: (id: string) => boolean): Promise<Claim | undefined> {
     const { db, settings, clock } = this.deps
     const _ = db.command
     const now = new Date(clock())
@@ -201,8 +216,9 @@ export class Dispatcher {
         .limit(limit)
         .get()).data as unknown as MessageRecord[]
     const found = await due('scheduled', settings.batchSize)
-    // Still `sending` past its lease: its run (or the immediate call) died, perhaps after reserving a unit.
-    const abandoned = found.length < settings.batchSize ? await due('sending', settings.batchSize - found.length) : []
+    // Still `sending` past its lease: its run (or the immediate call) died, perhaps after reserving a unit. Not one
+    // of this run's own, whose lease ran out while it waited in a lane: the run renews that lease when it takes it up.
+    const abandoned = found.length < settings.batchSize ? (await due('sending', settings.batchSize - found.length)).filter((m) => !ours(m._id)) : []
     found.push(...abandoned)
     if (found.length === 0) return undefined
     const token = randomBytes(12).toString('hex')
@@ -249,9 +265,14 @@ export class Dispatcher {
         // The slot may have taken a while: the run must still be on, and the claim cover the attempt.
         const gate = async () => {
           const release = await slots.acquire()
-          if (!stopped() && clock() + attemptCover > window.until) halt('deadline')
-          if (!stopped() && !(await claim.cover(attemptCover))) halt('lost-claim')
-          if (!stopped() && claim.holds(message._id)) return release
+          try {
+            if (!stopped() && clock() + attemptCover > window.until) halt('deadline')
+            if (!stopped() && !(await claim.cover(attemptCover))) halt('lost-claim')
+            if (!stopped() && claim.holds(message._id)) return release
+          } catch (error) {
+            release()
+            throw error
+          }
           release()
           return undefined
         }
@@ -307,11 +328,12 @@ export class Dispatcher {
     return Math.round(wait * (0.8 + Math.random() * 0.4))
   }
 
-  /** Gives back what this run claimed but did not send, due at `dueAt`. */
-  private async release(token: string, dueAt: number): Promise<number> {
+  /** Gives back what this run's claims hold but did not send, due at `dueAt`, with one write. */
+  private async release(tokens: string[], dueAt: number): Promise<number> {
+    const _ = this.deps.db.command
     const { stats } = await this.deps.db
       .collection(MESSAGES)
-      .where({ claimToken: token, status: 'sending' })
+      .where({ claimToken: _.in(tokens), status: 'sending' })
       .update({ data: { status: 'scheduled', claimToken: null, dueAt: new Date(dueAt) } })
     return stats.updated
   }

@@ -80,7 +80,14 @@ export async function deliver(deps: DeliveryDeps & { gate?: Gate }, template: Te
   const attempts: Attempt[] = []
   const reservation = await deps.ledger.reserve(message.touser, template)
   if (!reservation) return { kind: 'no_quota', errcode: null, errmsg: `no send left for ${template.id}`, attempts }
-  const close = deps.gate ? await deps.gate() : () => undefined
+  let close: (() => void) | undefined
+  try {
+    close = deps.gate ? await deps.gate() : () => undefined
+  } catch (error) {
+    // WeChat was not called: the unit goes back before the failure does.
+    await deps.ledger.refund(message.touser, template, reservation)
+    throw error
+  }
   if (!close) {
     await deps.ledger.refund(message.touser, template, reservation)
     return undefined
