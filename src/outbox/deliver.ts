@@ -83,15 +83,11 @@ export async function deliver(deps: DeliveryDeps & { gate?: Gate }, template: Te
   let close: (() => void) | undefined
   try {
     close = deps.gate ? await deps.gate() : () => undefined
-  } catch (error) {
-    // WeChat was not called: the unit goes back before the failure does.
-    await deps.ledger.refund(message.touser, template, reservation)
-    throw error
+  } finally {
+    // Closed, or the gate failed: WeChat was not called, and the unit goes back (before a failure goes on).
+    if (!close) await deps.ledger.refund(message.touser, template, reservation)
   }
-  if (!close) {
-    await deps.ledger.refund(message.touser, template, reservation)
-    return undefined
-  }
+  if (!close) return undefined
   const request: SubscribeMessageRequest = {
     touser: message.touser,
     templateId: template.id,
