@@ -13,17 +13,12 @@ import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { buildFunctions } from '../scripts/build'
 import { FIXTURE_PROJECT, ROOT, spawnEmulator } from '../emulator/spawn'
+import { median } from './median'
 import { startNullServer } from './null-server'
 
 const REQUESTS = 4000
 const execFileAsync = promisify(execFile)
 const CALLS = 300
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 
 async function main(): Promise<void> {
   await buildFunctions(join(FIXTURE_PROJECT, 'cloudfunctions'))
