@@ -29,8 +29,18 @@ export const unsupported = (what: string) =>
   new DatabaseError('DATABASE_INVALID_OPERRATOR', `${what} is not supported by the local emulator`)
 export const collectionNotExist = (name: string) =>
   new DatabaseError('DATABASE_COLLECTION_NOT_EXIST', `Db or Table not exist: ${name}`)
-export const transactionConflict = (detail: string) =>
-  new DatabaseError('DATABASE_TRANSACTION_CONFLICT', `database transaction conflict: ${detail}`)
+/** The service's own words for a write that meets another transaction's lock, or a change made since the start. */
+export const transactionConflict = () =>
+  new DatabaseError(
+    'DATABASE_TRANSACTION_CONFLICT',
+    '[ResourceUnavailable.TransactionConflict] Transaction is conflict, maybe resource operated by others. Please check your request, but if the problem persists, contact us.',
+  )
+/** The service's own words for a transaction it no longer knows: ended, or older than its 30 s lifetime. */
+export const transactionNotExist = () =>
+  new DatabaseError(
+    'DATABASE_TRANSACTION_FAIL',
+    '[ResourceUnavailable.TransactionNotExist] Transaction does not exist on the server, transaction must be commit or abort in 30 seconds. Please check your request, but if the problem persists, contact us.',
+  )
 export const duplicateKey = (collection: string, index: string, key: string) =>
   new DatabaseError(
     'DATABASE_REQUEST_FAILED',

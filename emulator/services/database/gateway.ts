@@ -1,7 +1,7 @@
 import { find as findIn } from 'mingo'
 import type { Stats } from '../../stats'
 import { changeFunction, checkFieldNames, compileFilter, idKey, newDocumentId, seedFromFilter } from './changes'
-import { DatabaseError, collectionNotExist, invalidParam, requestFailed } from './errors'
+import { DatabaseError, collectionNotExist, duplicateKey, invalidParam } from './errors'
 import type { Matcher } from './fastpath'
 import { coversFilter, planQuery, type Plan, type SortSpec } from './planner'
 import type { CollectionDeclaration } from './schema'
@@ -192,7 +192,7 @@ export class DatabaseGateway {
     space.run(() => {
       for (const doc of prepared) {
         const key = idKey(doc._id)
-        if (space.get(key)) throw requestFailed(`E11000 duplicate key error collection: ${collection} index: _id_ dup key: { _id: ${JSON.stringify(doc._id)} }`)
+        if (space.get(key)) throw duplicateKey(collection, '_id_', `{ _id: ${JSON.stringify(doc._id)} }`)
         space.put(key, doc)
       }
     })

@@ -11,19 +11,12 @@
  * as on the service: it lands, and the transaction then fails at commit.
  */
 import { docKey, newDocumentId } from './changes'
-import { DatabaseError } from './errors'
+import { transactionConflict, transactionNotExist } from './errors'
 import type { Store, StoredDoc } from './store'
 import type { Doc } from './values'
 
 /** The service forgets a transaction not committed or aborted within 30 s of its start (its own message says so). */
 const TRANSACTION_LIFETIME_MS = 30_000
-
-const CONFLICT =
-  '[ResourceUnavailable.TransactionConflict] Transaction is conflict, maybe resource operated by others. Please check your request, but if the problem persists, contact us.'
-const NOT_EXIST =
-  '[ResourceUnavailable.TransactionNotExist] Transaction does not exist on the server, transaction must be commit or abort in 30 seconds. Please check your request, but if the problem persists, contact us.'
-
-export const transactionConflict = () => new DatabaseError('DATABASE_TRANSACTION_CONFLICT', CONFLICT)
 
 export interface Transaction {
   id: string
@@ -57,7 +50,7 @@ export class Transactions {
   get(transactionId: unknown): Transaction {
     this.expire()
     const tx = typeof transactionId === 'string' ? this.open.get(transactionId) : undefined
-    if (!tx) throw new DatabaseError('DATABASE_TRANSACTION_FAIL', NOT_EXIST)
+    if (!tx) throw transactionNotExist()
     return tx
   }
 
