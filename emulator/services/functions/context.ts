@@ -34,6 +34,8 @@ export interface Invocation {
   requestId: string
   /** The function's return value after a JSON round trip, as the platform replies it. */
   result: unknown
+  /** That reply as the instance's JSON text. */
+  json: string
 }
 
 

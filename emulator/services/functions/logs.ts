@@ -44,7 +44,7 @@ export class LogBook {
     }
     try {
       const invocation = await run()
-      keep(true, invocation.requestId, JSON.stringify(invocation.result) ?? 'null')
+      keep(true, invocation.requestId, invocation.json)
       return invocation
     } catch (error) {
       keep(false, (error as { requestId?: string }).requestId ?? null, (error as Error).message)

@@ -119,7 +119,7 @@ export class FunctionsRuntime {
       if (!reply.ok) {
         throw new InvocationError(ERR_FUNCTION_EXECUTE_FAIL, `Error: ${reply.message}${reply.stack ? `\n${reply.stack}` : ''}`, requestId)
       }
-      return { requestId, result: JSON.parse(reply.json) }
+      return { requestId, result: JSON.parse(reply.json), json: reply.json }
     } finally {
       this.tokens.delete(token)
     }
