@@ -87,12 +87,15 @@ export function sendBytes(res: ServerResponse, status: number, body: Buffer, con
  * console or to the control API, is refused when its Origin is another site's. Tools and
  * SDKs send no Origin.
  */
-export function guardLocalOnly(req: IncomingMessage, port: number): void {
+export function localOnlyGuard(port: number): (req: IncomingMessage) => void {
   const own = LOOPBACK_NAMES.map((name) => `${name}:${port}`)
-  const host = (req.headers.host ?? '').toLowerCase()
-  if (!own.includes(host)) throw new HttpError(403, `Host ${host || '(none)'} is not this emulator's address (${own[0]})`)
-  const origin = req.headers.origin
-  if (origin !== undefined && !READS.has(req.method ?? '') && !own.some((address) => origin === `http://${address}`)) {
-    throw new HttpError(403, `a request from ${origin} may not change the local cloud`)
+  const origins = own.map((address) => `http://${address}`)
+  return (req) => {
+    const host = (req.headers.host ?? '').toLowerCase()
+    if (!own.includes(host)) throw new HttpError(403, `Host ${host || '(none)'} is not this emulator's address (${own[0]})`)
+    const origin = req.headers.origin
+    if (origin !== undefined && !READS.has(req.method ?? '') && !origins.includes(origin)) {
+      throw new HttpError(403, `a request from ${origin} may not change the local cloud`)
+    }
   }
 }

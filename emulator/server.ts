@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
-import { HttpError, guardLocalOnly, readForm, readJson, sendBytes, sendJson } from './http'
+import { HttpError, localOnlyGuard, readForm, readJson, sendBytes, sendJson } from './http'
 import { loadProject, type ProjectDefinition } from './project'
 import type { AdminAction, Route, RouteEntry, Service } from './service'
 import { CpuMeter } from './cpu'
@@ -84,7 +84,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const store = new Store(options.dataDir ? join(options.dataDir, 'cloudbase.sqlite') : ':memory:')
   const stats = new Stats()
   let url = ''
-  let port = 0
+  // Built once the port is known; no request arrives before.
+  let guardLocalOnly = localOnlyGuard(0)
 
   const database = createDatabaseService({ store, stats, schemaDir: options.schemaDir ?? join(project.root, 'db'), now: Date.now })
   let wechat: WechatService | undefined
@@ -149,7 +150,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const url = new URL(req.url ?? '/', 'http://localhost')
     const match = routes.find(([method, pattern]) => method === req.method && pattern.test(url.pathname))
     try {
-      guardLocalOnly(req, port)
+      guardLocalOnly(req)
       if (!match) throw new HttpError(404, `no route for ${req.method} ${url.pathname}`)
       const params = (url.pathname.match(match[1]) ?? []).slice(1).map(decodeURIComponent)
       await match[2](req, res, params, url)
@@ -166,7 +167,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     server.listen(options.port, options.host ?? '127.0.0.1', resolve)
   })
   const address = server.address() as AddressInfo
-  port = address.port
+  guardLocalOnly = localOnlyGuard(address.port)
   url = `http://${options.host ?? '127.0.0.1'}:${address.port}`
   for (const service of services) service.start?.()
 
