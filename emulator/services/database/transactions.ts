@@ -54,13 +54,16 @@ export class Transactions {
     return tx
   }
 
-  /** Reads a document as the transaction sees it: its own writes first, then the snapshot. */
-  read(tx: Transaction, collection: string, id: string): Doc | null {
+  /**
+   * Reads a document as the transaction sees it: its own writes first, then
+   * the snapshot, then the store (`stored`, when the caller has just read it).
+   */
+  read(tx: Transaction, collection: string, id: string, stored?: Doc): Doc | null {
     const key = docKey(collection, id)
     const buffered = tx.writes.get(key)
     if (buffered) return buffered.doc
     if (tx.snapshot.has(key)) return tx.snapshot.get(key)!
-    return this.store.get(collection, id)?.doc ?? null
+    return stored ?? this.store.get(collection, id)?.doc ?? null
   }
 
   /** The collection as the transaction sees it, in insertion order; documents it added come last. */
@@ -72,7 +75,7 @@ export class Transactions {
       seen.add(key)
       if (doc) docs.push(doc)
     }
-    for (const { id } of this.store.scan(collection)) take(docKey(collection, id), this.read(tx, collection, id))
+    for (const { id, doc } of this.store.scan(collection)) take(docKey(collection, id), this.read(tx, collection, id, doc))
     // Documents removed since the transaction began, then those it added itself.
     const prefix = docKey(collection, '')
     for (const [key, doc] of tx.snapshot) if (key.startsWith(prefix) && !tx.writes.has(key)) take(key, doc)
