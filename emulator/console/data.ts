@@ -1,5 +1,5 @@
 /** The Data panel: every collection by insertion position (a range, never a skip), filtered, edited, exported, imported. */
-import { api, h, showReply, type Json, type Panel } from './dom'
+import { api, h, page as readPage, pager, showReply, type Json, type Panel } from './dom'
 
 
 export const data: Panel = {
@@ -11,9 +11,7 @@ export const data: Panel = {
     const status = h('pre', { id: 'db-status', class: 'wrap' })
     const exported = h('a', { id: 'db-export', class: 'quiet' }, '导出 Export') as HTMLAnchorElement
     const file = h('input', { id: 'db-import', type: 'file', accept: 'application/json' }) as HTMLInputElement
-    // Where each shown page starts: 下一页 reads on from the last one's end, a range, never a skip.
-    const starts: number[] = [0]
-    let next: number | null = null
+    const more = pager('db-next')
     let editing = false
     const path = () => `/_emulator/db/${encodeURIComponent(collection.value)}`
     const edit = (doc: Json, block: HTMLElement) => {
@@ -32,10 +30,8 @@ export const data: Panel = {
     }
     const refresh = async () => {
       if (editing || !collection.value) return
-      const query = filter.value.trim() ? `&filter=${encodeURIComponent(filter.value.trim())}` : ''
-      const page = await api('GET', `${path()}?limit=50&after=${starts[starts.length - 1]}${query}`)
-      next = page.next
-      more.toggleAttribute('disabled', next === null)
+      const page = await readPage(collection.value, filter.value.trim(), 50, more.from())
+      more.shown(page.next)
       exported.href = `${path()}/export`
       docs.replaceChildren(
         ...(page.data as Json[]).map((doc) => {
@@ -52,9 +48,8 @@ export const data: Panel = {
       )
       if (page.data.length === 0) docs.textContent = '（空）'
     }
-    const more = h('button', { class: 'quiet', id: 'db-next', onclick: () => next !== null && starts.push(next) }, '下一页 Next')
     const restart = () => {
-      starts.splice(1)
+      more.reset()
       void refresh().catch((error) => (status.textContent = (error as Error).message))
     }
     collection.addEventListener('change', restart)
@@ -69,7 +64,7 @@ export const data: Panel = {
         'section',
         { style: 'flex: 1' },
         h('h2', {}, '集合 Collection'),
-        h('label', {}, collection, ' 过滤 filter ', filter, ' ', more),
+        h('label', {}, collection, ' 过滤 filter ', filter, ' ', more.button),
         h('label', {}, exported, ' 导入 Import ', file),
         status,
         docs,

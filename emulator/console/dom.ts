@@ -61,9 +61,33 @@ export async function showReply(target: HTMLElement, work: () => Promise<Json>):
   }
 }
 
-/** A range page of a collection, filtered by a query in the database's language. */
-export const page = (collection: string, filter?: unknown, limit = 200, after = 0) =>
-  api('GET', `/_emulator/db/${encodeURIComponent(collection)}?limit=${limit}&after=${after}${filter ? `&filter=${encodeURIComponent(JSON.stringify(filter))}` : ''}`)
+/** A range page of a collection, filtered by a query in the database's language (an object, or its JSON text as typed). */
+export const page = (collection: string, filter?: unknown, limit = 200, after = 0) => {
+  const query = typeof filter === 'string' ? filter : filter ? JSON.stringify(filter) : ''
+  return api('GET', `/_emulator/db/${encodeURIComponent(collection)}?limit=${limit}&after=${after}${query ? `&filter=${encodeURIComponent(query)}` : ''}`)
+}
+
+/**
+ * 下一页 over range pages: where each shown page starts, so that the next
+ * one reads on from the last one's end (a range, never a skip).
+ */
+export function pager(id: string) {
+  const starts = [0]
+  let next: number | null = null
+  const button = h('button', { class: 'quiet', id, onclick: () => next !== null && starts.push(next) }, '下一页 Next')
+  return {
+    button,
+    /** Where the page to show starts. */
+    from: () => starts[starts.length - 1]!,
+    /** Back to the first page. */
+    reset: () => void starts.splice(1),
+    /** The page shown ends where `next` says (null: it is the last). */
+    shown(nextStart: number | null) {
+      next = nextStart
+      button.toggleAttribute('disabled', next === null)
+    },
+  }
+}
 
 /** A panel whose collection the project has not named: it says what to declare, and never refreshes. */
 export function undeclared(root: HTMLElement, key: string): () => Promise<void> {

@@ -1,5 +1,5 @@
 /** The Queue panel: the project's messages by status, a cancel, WeChat's deliveries per minute, the campaigns. */
-import { api, cell, h, page, showReply, table, undeclared, type Json, type Panel } from './dom'
+import { api, cell, h, page, pager, showReply, table, undeclared, type Json, type Panel } from './dom'
 
 const STATUSES = ['scheduled', 'sending', 'sent', 'failed', 'unknown', 'cancelled']
 
@@ -34,11 +34,9 @@ export const queue: Panel = {
     if (!config.queue) return undeclared(root, 'queue')
     const counts = h('div', { id: 'queue-counts' })
     const status = h('select', { id: 'queue-status' }, ...STATUSES.map((s) => h('option', { value: s }, s))) as HTMLSelectElement
-    // Where each shown page starts: a rare status may end a page short, and 下一页 reads on from there.
-    const starts: number[] = [0]
-    let next: number | null = null
-    const more = h('button', { class: 'quiet', id: 'queue-next', onclick: () => next !== null && starts.push(next) }, '下一页 Next')
-    status.addEventListener('change', () => starts.splice(1))
+    // A rare status may end a page short, and 下一页 reads on from there.
+    const more = pager('queue-next')
+    status.addEventListener('change', more.reset)
     const rows = table('queue', ['_id', 'touser', '模板 template', 'status', 'sendAt', 'tries', 'code', ''])
     const reply = h('pre', { id: 'queue-reply', class: 'wrap' })
     const graph = h('div', { id: 'queue-graph' })
@@ -50,15 +48,14 @@ export const queue: Panel = {
       })
     root.append(
       h('section', {}, h('h2', {}, '按状态 By status'), counts, h('h2', {}, '每分钟投递 Deliveries per minute'), graph, h('h2', {}, '群发 Campaigns'), campaigns),
-      h('section', { style: 'flex: 1' }, h('h2', {}, `${config.queue}`), status, ' ', more, rows, reply),
+      h('section', { style: 'flex: 1' }, h('h2', {}, `${config.queue}`), status, ' ', more.button, rows, reply),
     )
     return async () => {
       const totals = await Promise.all(STATUSES.map((s) => api('GET', `/_emulator/db/${config.queue}/count?filter=${encodeURIComponent(JSON.stringify({ status: s }))}`)))
       counts.replaceChildren(...STATUSES.map((s, i) => h('div', { 'data-status': s }, `${s}: ${totals[i].total}`)))
       graph.replaceChildren(chart((await api('GET', '/_emulator/wechat/deliveries?minutes=30')).data))
-      const listed = await page(config.queue!, { status: status.value }, 50, starts[starts.length - 1])
-      next = listed.next
-      more.toggleAttribute('disabled', next === null)
+      const listed = await page(config.queue!, { status: status.value }, 50, more.from())
+      more.shown(listed.next)
       rows.querySelector('tbody')!.replaceChildren(
         ...(listed.data as Json[]).map((m) =>
           h(
