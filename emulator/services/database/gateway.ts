@@ -184,19 +184,19 @@ export class DatabaseGateway {
       if (!isPlainObject(raw)) throw invalidParam('each document must be an object')
       const doc: Doc = { ...raw }
       if (doc._id === undefined) doc._id = newDocumentId()
-      idKey(doc._id)
+      // Every id and field name is checked before anything is written.
+      const key = idKey(doc._id)
       checkFieldNames(doc)
-      return doc
+      return { doc, key }
     })
     const space = this.space(collection, transactionId)
     space.run(() => {
-      for (const doc of prepared) {
-        const key = idKey(doc._id)
+      for (const { doc, key } of prepared) {
         if (space.get(key)) throw duplicateKey(collection, '_id_', `{ _id: ${JSON.stringify(doc._id)} }`)
         space.put(key, doc)
       }
     })
-    return prepared.map((doc) => doc._id)
+    return prepared.map(({ doc }) => doc._id)
   }
 
   modify(
