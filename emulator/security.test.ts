@@ -1,9 +1,11 @@
 /**
  * A web page the developer happens to visit must not drive the local cloud:
  * requests must name the emulator's own loopback address as their Host (no
- * DNS rebinding), and a request that changes anything is refused when its
- * Origin is another site's.
+ * DNS rebinding), a request that changes anything is refused when its
+ * Origin is another site's, and no other site may frame what it serves. A
+ * malformed URL is the caller's error, not the emulator's.
  */
+import type { IncomingHttpHeaders } from 'node:http'
 import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { useEmulator } from '../test/support/emulator'
@@ -11,13 +13,17 @@ import { useEmulator } from '../test/support/emulator'
 const emulator = useEmulator()
 
 /** A raw request, so that Host and Origin are exactly what a browser would send. */
-function send(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any }> {
+function send(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any; headers: IncomingHttpHeaders }> {
   const { port } = new URL(emulator.url)
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString()
+        const json = (res.headers['content-type'] ?? '').startsWith('application/json')
+        resolve({ status: res.statusCode!, body: json ? JSON.parse(text || 'null') : text, headers: res.headers })
+      })
     })
     req.on('error', reject)
     req.end(body === undefined ? undefined : JSON.stringify(body))
@@ -60,5 +66,42 @@ describe('only this machine’s pages and tools drive the emulator', () => {
     expect((await send('GET', '/_emulator/health', { host, origin: 'https://evil.example' })).status).toBe(200)
     expect((await send('POST', '/_emulator/wechat/subscribe', { host, origin: `http://${host}` }, subscribe)).status).toBe(200)
     expect(await quota()).not.toEqual(before)
+  })
+})
+
+describe('no other site frames what the emulator serves', () => {
+  it('says so on every reply: the console, its files, the control API, /admin, and refusals', async () => {
+    const { host } = new URL(emulator.url)
+    const replies = [
+      await send('GET', '/', { host }),
+      await send('GET', '/_console/console.js', { host }),
+      await send('GET', '/_emulator/health', { host }),
+      await send('POST', '/admin', { host }, { action: 'database.getDocument', collectionName: 'docs', query: '{}' }),
+      await send('GET', '/_emulator/no-such-route', { host }),
+      await send('GET', '/', { host: 'evil.example' }),
+    ]
+    expect(replies.map((reply) => reply.status)).toEqual([200, 200, 200, 200, 404, 403])
+    expect(replies[0]!.body).toMatch(/<html/i)
+    for (const reply of replies) {
+      expect(reply.headers['content-security-policy']).toBe("frame-ancestors 'none'")
+      expect(reply.headers['x-frame-options']).toBe('DENY')
+    }
+  })
+})
+
+describe('a malformed URL', () => {
+  it('answers HTTP 400 with a JSON error for a malformed % escape, and changes nothing', async () => {
+    const { host } = new URL(emulator.url)
+    for (const [method, path] of [
+      ['GET', '/_emulator/db/%E0%A4%A'],
+      ['GET', '/_emulator/db/%ZZ/count'],
+      ['DELETE', '/_emulator/db/docs/doc/%E0%A4%A'],
+    ] as const) {
+      const reply = await send(method, path, { host })
+      expect(reply.status, path).toBe(400)
+      expect(reply.headers['content-type']).toMatch(/^application\/json/)
+      expect(reply.body.error).toMatch(/malformed % escape/)
+    }
+    expect((await send('GET', '/_emulator/health', { host })).status).toBe(200)
   })
 })

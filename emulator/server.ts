@@ -54,6 +54,15 @@ function formParams(fields: Record<string, Buffer>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, key === 'requestData' ? value : value.toString('utf8')]))
 }
 
+/** A path part as text; a malformed `%` escape is the caller's error. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    throw new HttpError(400, `the path holds a malformed % escape: ${part}`)
+  }
+}
+
 const MAX_TIMEOUT_MS = 900_000
 
 /** The command line's settings for named functions, over the project's own. */
@@ -125,6 +134,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const handler = actions[action]
     if (!handler) return sendJson(res, 200, { code: 'INVALID_ACTION', message: `action ${action} is not served by the local emulator`, requestId })
     const reply = await handler(params)
+    // Dropped without a word: the caller's request fails as on a reset connection.
+    if ('reset' in reply) return void req.socket.destroy()
     if ('bytes' in reply) return sendBytes(res, 200, reply.bytes, reply.contentType)
     sendJson(res, 200, { ...reply.json, requestId })
   }
@@ -149,10 +160,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const match = routes.find(([method, pattern]) => method === req.method && pattern.test(url.pathname))
+    // No other site may frame the console: a framed page's clicks would carry its own Origin past the guard.
+    res.setHeader('content-security-policy', "frame-ancestors 'none'")
+    res.setHeader('x-frame-options', 'DENY')
     try {
       guardLocalOnly(req)
       if (!match) throw new HttpError(404, `no route for ${req.method} ${url.pathname}`)
-      const params = (url.pathname.match(match[1]) ?? []).slice(1).map(decodeURIComponent)
+      const params = (url.pathname.match(match[1]) ?? []).slice(1).map(decodePathPart)
       await match[2](req, res, params, url)
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500

@@ -46,3 +46,12 @@ export const duplicateKey = (collection: string, index: string, key: string) =>
     'DATABASE_REQUEST_FAILED',
     `E11000 duplicate key error collection: ${collection} index: ${index} dup key: ${key}`,
   )
+/**
+ * A request refused by an injected fault. DATABASE_REQUEST_FAILED is the service's code for
+ * a database request that failed on its side, and wx-server-sdk rejects it as errCode -502001
+ * ("database request fail"), as it does a real failure; SYS_ERR (-501001) is what the SDK
+ * gives for a failure of its own, such as a dropped connection. The message says the fault
+ * was injected, so no one takes it for a duplicate key or a bad query.
+ */
+export const injectedFault = () =>
+  new DatabaseError('DATABASE_REQUEST_FAILED', '[InternalError] database fault injected by the local emulator: the request was not applied')

@@ -1,5 +1,5 @@
 import { AFTER_ALL, encodeComponent, typeBracket, typeTagOf, TAG } from './keys'
-import type { IndexState } from './store'
+import type { IndexState } from './secondary-indexes'
 import { isPlainObject } from './values'
 
 export type SortSpec = Array<[field: string, direction: 1 | -1]>

@@ -1,8 +1,7 @@
 import Database from 'better-sqlite3'
 import type { IndexDeclaration } from './schema'
-import { describeKey, indexKeys } from './keys'
+import { SecondaryIndexes, type IndexState } from './secondary-indexes'
 import { decodeDoc, encodeDoc, type Doc } from './values'
-import { duplicateKey } from './errors'
 
 export interface StoredDoc {
   id: string
@@ -11,23 +10,19 @@ export interface StoredDoc {
   seq: number
 }
 
-export interface IndexState extends IndexDeclaration {
-  /** True once any indexed value has been an array: range bounds then cannot be intersected. */
-  multikey: boolean
-}
-
 /** Parsed documents kept in memory, oldest dropped first. */
 const CACHE_SIZE = 20_000
 const cacheKey = (collection: string, id: string) => `${collection}\u0000${id}`
 
 /**
- * The one embedded store under every service: documents, index entries and
- * collections in SQLite. Writes are synchronous, so each gateway operation runs
- * to completion without interleaving, and `atomically` makes it all-or-nothing.
+ * The one embedded store under every service: collections and documents in
+ * SQLite, with their secondary indexes beside them (secondary-indexes.ts).
+ * Writes are synchronous, so each gateway operation runs to completion without
+ * interleaving, and `atomically` makes it all-or-nothing.
  */
 export class Store {
   private readonly db: Database.Database
-  private readonly indexes = new Map<string, IndexState[]>()
+  private readonly indexes: SecondaryIndexes
   private readonly cache = new Map<string, StoredDoc>()
   private seq: number
   private readonly statements
@@ -42,12 +37,6 @@ export class Store {
       CREATE TABLE IF NOT EXISTS documents (
         collection TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, seq INTEGER NOT NULL,
         PRIMARY KEY (collection, id)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS index_specs (
-        collection TEXT NOT NULL, name TEXT NOT NULL, spec TEXT NOT NULL, multikey INTEGER NOT NULL,
-        PRIMARY KEY (collection, name)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS index_keys (
-        collection TEXT NOT NULL, idx TEXT NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL,
-        PRIMARY KEY (collection, idx, key, id)) WITHOUT ROWID;
     `)
     // Insertion order (MongoDB's natural order, which an unsorted read follows): the sequence of
     // a document's first write, kept by its updates. Data files from before it get their seq.
@@ -72,35 +61,10 @@ export class Store {
         .pluck(),
       allNatural: this.db.prepare('SELECT id, body, seq FROM documents WHERE collection = ? ORDER BY ord'),
       pageNatural: this.db.prepare('SELECT body, ord FROM documents WHERE collection = ? AND ord > ? ORDER BY ord LIMIT ?'),
-      keysAsc: this.db
-        .prepare('SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ? ORDER BY key, id')
-        .pluck(),
-      keysDesc: this.db
-        .prepare(
-          'SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ? ORDER BY key DESC, id DESC',
-        )
-        .pluck(),
-      countKeys: this.db
-        .prepare('SELECT COUNT(*) FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ?')
-        .pluck(),
-      keyOwner: this.db
-        .prepare('SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key = ? AND id <> ? LIMIT 1')
-        .pluck(),
-      addKey: this.db.prepare('INSERT OR IGNORE INTO index_keys (collection, idx, key, id) VALUES (?, ?, ?, ?)'),
-      deleteKey: this.db.prepare('DELETE FROM index_keys WHERE collection = ? AND idx = ? AND key = ? AND id = ?'),
-      specs: this.db.prepare('SELECT collection, name, spec, multikey FROM index_specs'),
-      putSpec: this.db.prepare(
-        'INSERT OR REPLACE INTO index_specs (collection, name, spec, multikey) VALUES (?, ?, ?, ?)',
-      ),
-      deleteSpec: this.db.prepare('DELETE FROM index_specs WHERE collection = ? AND name = ?'),
-      deleteIndexKeys: this.db.prepare('DELETE FROM index_keys WHERE collection = ? AND idx = ?'),
       maxSeq: this.db.prepare('SELECT COALESCE(MAX(seq), 0) FROM documents').pluck(),
     }
     this.seq = this.statements.maxSeq.get() as number
-    for (const row of this.statements.specs.all() as Array<Record<string, unknown>>) {
-      const spec = JSON.parse(row.spec as string) as IndexDeclaration
-      this.indexesOf(row.collection as string).push({ ...spec, multikey: row.multikey === 1 })
-    }
+    this.indexes = new SecondaryIndexes(this.db)
   }
 
   close(): void {
@@ -145,12 +109,7 @@ export class Store {
   }
 
   indexesOf(collection: string): IndexState[] {
-    let list = this.indexes.get(collection)
-    if (!list) {
-      list = []
-      this.indexes.set(collection, list)
-    }
-    return list
+    return this.indexes.of(collection)
   }
 
   /**
@@ -159,26 +118,7 @@ export class Store {
    * that existing documents violate fails loudly.
    */
   syncIndexes(collection: string, declared: IndexDeclaration[]): void {
-    this.atomically(() => {
-      const current = this.indexesOf(collection)
-      const wanted = new Map(declared.map((d) => [d.name, d]))
-      for (const existing of [...current]) {
-        const next = wanted.get(existing.name)
-        if (next && JSON.stringify(next) === JSON.stringify(stripState(existing))) continue
-        this.statements.deleteIndexKeys.run(collection, existing.name)
-        this.statements.deleteSpec.run(collection, existing.name)
-        current.splice(current.indexOf(existing), 1)
-      }
-      for (const declaration of declared) {
-        if (current.some((index) => index.name === declaration.name)) continue
-        const index: IndexState = { ...declaration, multikey: false }
-        current.push(index)
-        for (const row of this.statements.allNatural.iterate(collection) as Iterable<Record<string, unknown>>) {
-          this.addEntries(collection, index, row.id as string, decodeDoc(row.body as string))
-        }
-        this.statements.putSpec.run(collection, index.name, JSON.stringify(declaration), index.multikey ? 1 : 0)
-      }
-    })
+    this.atomically(() => this.indexes.sync(collection, declared, () => this.scan(collection)))
   }
 
   /**
@@ -210,16 +150,14 @@ export class Store {
 
   /** Document ids whose key in `index` lies in `[from, to)`, in key order. */
   keyRange(collection: string, index: string, from: Buffer, to: Buffer, descending: boolean): Iterable<string> {
-    const statement = descending ? this.statements.keysDesc : this.statements.keysAsc
-    return statement.iterate(collection, index, from, to) as Iterable<string>
+    return this.indexes.range(collection, index, from, to, descending)
   }
 
   /** How many keys of `index` lie in `[from, to)`, reading no document. */
   countKeys(collection: string, index: string, from: Buffer, to: Buffer): number {
-    return this.statements.countKeys.get(collection, index, from, to) as number
+    return this.indexes.count(collection, index, from, to)
   }
 
-  /** Every document of a collection in insertion order, as MongoDB's natural order returns them. */
   /**
    * Up to `limit` documents after the insertion position `after` (0: from the start), read as a
    * range of the natural-order index, and the position to continue from.
@@ -229,6 +167,7 @@ export class Store {
     return { docs: rows.map((row) => decodeDoc(row.body)), positions: rows.map((row) => row.ord), next: rows.length === limit ? rows[rows.length - 1]!.ord : null }
   }
 
+  /** Every document of a collection in insertion order, as MongoDB's natural order returns them. */
   scan(collection: string): Iterable<StoredDoc> {
     const rows = this.statements.allNatural.iterate(collection) as Iterable<{ id: string; body: string; seq: number }>
     return (function* () {
@@ -248,23 +187,7 @@ export class Store {
   put(collection: string, id: string, doc: Doc | null): void {
     const previous = this.get(collection, id)
     for (const listener of this.putListeners) listener(collection, id, previous)
-    for (const index of this.indexesOf(collection)) {
-      const before = previous ? indexKeys(index, previous.doc).keys : []
-      const after = doc ? this.keysFor(collection, index, doc) : []
-      // Only the keys that change are written: most updates touch few indexed fields.
-      if (before.length === 1 && after.length === 1 && before[0]!.bytes.equals(after[0]!.bytes)) continue
-      for (const key of before) {
-        if (!after.some((other) => other.bytes.equals(key.bytes))) this.statements.deleteKey.run(collection, index.name, key.bytes, id)
-      }
-      for (const key of after) {
-        if (before.some((other) => other.bytes.equals(key.bytes))) continue
-        if (index.unique) {
-          const owner = this.statements.keyOwner.get(collection, index.name, key.bytes, id)
-          if (owner !== undefined) throw duplicateKey(collection, index.name, describeKey(key.values))
-        }
-        this.statements.addKey.run(collection, index.name, key.bytes, id)
-      }
-    }
+    this.indexes.update(collection, id, previous?.doc, doc)
     const key = cacheKey(collection, id)
     this.cache.delete(key)
     if (doc === null) {
@@ -276,29 +199,4 @@ export class Store {
     // Writers hand over a document of their own, so it can serve later reads as it is.
     this.remember(key, { id, doc, seq: this.seq })
   }
-
-  /** The keys of a document for an index, marking the index multikey when an array appears. */
-  private keysFor(collection: string, index: IndexState, doc: Doc) {
-    const { keys, multikey } = indexKeys(index, doc)
-    if (multikey && !index.multikey) {
-      index.multikey = true
-      this.statements.putSpec.run(collection, index.name, JSON.stringify(stripState(index)), 1)
-    }
-    return keys
-  }
-
-  private addEntries(collection: string, index: IndexState, id: string, doc: Doc): void {
-    for (const key of this.keysFor(collection, index, doc)) {
-      if (index.unique) {
-        const owner = this.statements.keyOwner.get(collection, index.name, key.bytes, id)
-        if (owner !== undefined) throw duplicateKey(collection, index.name, describeKey(key.values))
-      }
-      this.statements.addKey.run(collection, index.name, key.bytes, id)
-    }
-  }
-
-}
-
-function stripState(index: IndexState): IndexDeclaration {
-  return { name: index.name, keys: index.keys, unique: index.unique }
 }

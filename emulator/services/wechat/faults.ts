@@ -1,3 +1,4 @@
+import { seededRandom } from '../../random'
 import { SYSTEM_BUSY } from './errors'
 
 /**
@@ -28,18 +29,6 @@ export type FaultDecision =
   | { kind: 'pass'; delayMs: number }
   | { kind: 'error'; errcode: number; delayMs: number; deliverFirst: boolean }
   | { kind: 'hang'; deliver: boolean; delayMs: number }
-
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export function parseFaults(body: unknown): FaultSettings {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('faults must be an object')
@@ -83,7 +72,7 @@ export class Faults {
 
   set(settings: FaultSettings): void {
     this.settings = settings
-    this.random = settings.seed === undefined ? Math.random : prng(settings.seed)
+    this.random = settings.seed === undefined ? Math.random : seededRandom(settings.seed)
   }
 
   clear(): void {

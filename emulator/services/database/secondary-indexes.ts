@@ -1,0 +1,135 @@
+/**
+ * The collections' secondary indexes: their declarations and every key entry,
+ * kept in SQLite beside the documents (tables `index_specs` and `index_keys`),
+ * read as key ranges, and kept in step with each document written. A unique
+ * index refuses a second owner of a key.
+ */
+import type Database from 'better-sqlite3'
+import { duplicateKey } from './errors'
+import { describeKey, indexKeys } from './keys'
+import type { IndexDeclaration } from './schema'
+import type { Doc } from './values'
+
+export interface IndexState extends IndexDeclaration {
+  /** True once any indexed value has been an array: range bounds then cannot be intersected. */
+  multikey: boolean
+}
+
+export class SecondaryIndexes {
+  private readonly indexes = new Map<string, IndexState[]>()
+  private readonly statements
+
+  constructor(db: Database.Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS index_specs (
+        collection TEXT NOT NULL, name TEXT NOT NULL, spec TEXT NOT NULL, multikey INTEGER NOT NULL,
+        PRIMARY KEY (collection, name)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS index_keys (
+        collection TEXT NOT NULL, idx TEXT NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL,
+        PRIMARY KEY (collection, idx, key, id)) WITHOUT ROWID;
+    `)
+    this.statements = {
+      keysAsc: db.prepare('SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ? ORDER BY key, id').pluck(),
+      keysDesc: db.prepare('SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ? ORDER BY key DESC, id DESC').pluck(),
+      countKeys: db.prepare('SELECT COUNT(*) FROM index_keys WHERE collection = ? AND idx = ? AND key >= ? AND key < ?').pluck(),
+      keyOwner: db.prepare('SELECT id FROM index_keys WHERE collection = ? AND idx = ? AND key = ? AND id <> ? LIMIT 1').pluck(),
+      addKey: db.prepare('INSERT OR IGNORE INTO index_keys (collection, idx, key, id) VALUES (?, ?, ?, ?)'),
+      deleteKey: db.prepare('DELETE FROM index_keys WHERE collection = ? AND idx = ? AND key = ? AND id = ?'),
+      specs: db.prepare('SELECT collection, name, spec, multikey FROM index_specs'),
+      putSpec: db.prepare('INSERT OR REPLACE INTO index_specs (collection, name, spec, multikey) VALUES (?, ?, ?, ?)'),
+      deleteSpec: db.prepare('DELETE FROM index_specs WHERE collection = ? AND name = ?'),
+      deleteIndexKeys: db.prepare('DELETE FROM index_keys WHERE collection = ? AND idx = ?'),
+    }
+    for (const row of this.statements.specs.all() as Array<Record<string, unknown>>) {
+      const spec = JSON.parse(row.spec as string) as IndexDeclaration
+      this.of(row.collection as string).push({ ...spec, multikey: row.multikey === 1 })
+    }
+  }
+
+  of(collection: string): IndexState[] {
+    let list = this.indexes.get(collection)
+    if (!list) {
+      list = []
+      this.indexes.set(collection, list)
+    }
+    return list
+  }
+
+  /**
+   * Makes the collection's indexes exactly the declared ones, building entries
+   * for the documents given (those already stored). Call inside one SQLite
+   * transaction: a declared unique index that they violate fails loudly.
+   */
+  sync(collection: string, declared: IndexDeclaration[], documents: () => Iterable<{ id: string; doc: Doc }>): void {
+    const current = this.of(collection)
+    const wanted = new Map(declared.map((d) => [d.name, d]))
+    for (const existing of [...current]) {
+      const next = wanted.get(existing.name)
+      if (next && JSON.stringify(next) === JSON.stringify(stripState(existing))) continue
+      this.statements.deleteIndexKeys.run(collection, existing.name)
+      this.statements.deleteSpec.run(collection, existing.name)
+      current.splice(current.indexOf(existing), 1)
+    }
+    for (const declaration of declared) {
+      if (current.some((index) => index.name === declaration.name)) continue
+      const index: IndexState = { ...declaration, multikey: false }
+      current.push(index)
+      for (const { id, doc } of documents()) this.addEntries(collection, index, id, doc)
+      this.statements.putSpec.run(collection, index.name, JSON.stringify(declaration), index.multikey ? 1 : 0)
+    }
+  }
+
+  /** Document ids whose key in `index` lies in `[from, to)`, in key order. */
+  range(collection: string, index: string, from: Buffer, to: Buffer, descending: boolean): Iterable<string> {
+    const statement = descending ? this.statements.keysDesc : this.statements.keysAsc
+    return statement.iterate(collection, index, from, to) as Iterable<string>
+  }
+
+  /** How many keys of `index` lie in `[from, to)`, reading no document. */
+  count(collection: string, index: string, from: Buffer, to: Buffer): number {
+    return this.statements.countKeys.get(collection, index, from, to) as number
+  }
+
+  /** Moves a document's entries from what it was (`previous`) to what it becomes (`doc`, null when deleted). */
+  update(collection: string, id: string, previous: Doc | undefined, doc: Doc | null): void {
+    for (const index of this.of(collection)) {
+      const before = previous ? indexKeys(index, previous).keys : []
+      const after = doc ? this.keysFor(collection, index, doc) : []
+      // Only the keys that change are written: most updates touch few indexed fields.
+      if (before.length === 1 && after.length === 1 && before[0]!.bytes.equals(after[0]!.bytes)) continue
+      for (const key of before) {
+        if (!after.some((other) => other.bytes.equals(key.bytes))) this.statements.deleteKey.run(collection, index.name, key.bytes, id)
+      }
+      for (const key of after) {
+        if (before.some((other) => other.bytes.equals(key.bytes))) continue
+        this.addKey(collection, index, key, id)
+      }
+    }
+  }
+
+  /** The keys of a document for an index, marking the index multikey when an array appears. */
+  private keysFor(collection: string, index: IndexState, doc: Doc) {
+    const { keys, multikey } = indexKeys(index, doc)
+    if (multikey && !index.multikey) {
+      index.multikey = true
+      this.statements.putSpec.run(collection, index.name, JSON.stringify(stripState(index)), 1)
+    }
+    return keys
+  }
+
+  private addEntries(collection: string, index: IndexState, id: string, doc: Doc): void {
+    for (const key of this.keysFor(collection, index, doc)) this.addKey(collection, index, key, id)
+  }
+
+  private addKey(collection: string, index: IndexState, key: { bytes: Buffer; values: unknown[] }, id: string): void {
+    if (index.unique) {
+      const owner = this.statements.keyOwner.get(collection, index.name, key.bytes, id)
+      if (owner !== undefined) throw duplicateKey(collection, index.name, describeKey(key.values))
+    }
+    this.statements.addKey.run(collection, index.name, key.bytes, id)
+  }
+}
+
+function stripState(index: IndexState): IndexDeclaration {
+  return { name: index.name, keys: index.keys, unique: index.unique }
+}
