@@ -4,10 +4,10 @@
  * it is about too (WeChat's own example replies to `getWXContext().OPENID`).
  * A client is told by its SOURCE, anywhere in the chain (`wx_client,scf` is
  * still the user's call); HTTP access is open to anyone with the URL, and the
- * crawler runs the pages with no user, so neither is ever a server.
+ * crawler runs the pages with no user, so neither is ever a server. Which
+ * kinds a function answers is its door's to say (`src/door.ts`).
  */
 import type { CallerContext } from './cloud'
-import { CODES, refuse } from './replies'
 
 const CLIENT_SOURCES = new Set(['wx_client', 'wx_devtools', 'wx_localdebug'])
 const UNTRUSTED_SOURCES = new Set(['wx_http', 'wx_crawler'])
@@ -15,12 +15,21 @@ const UNTRUSTED_SOURCES = new Set(['wx_http', 'wx_crawler'])
 export type Caller =
   /** A mini-program user, on its own behalf. */
   | { kind: 'user'; openid: string; appid?: string; unionid?: string; source: string }
-  /** WeChat's message push: server-side, about the user whose OPENID it carries. */
+  /**
+   * Shaped as WeChat's message push: an OPENID, from no client. WeChat pushes
+   * only to the function configured for it, so only there is it trusted, and
+   * only about the user whose OPENID it carries.
+   */
   | { kind: 'push'; openid: string; source: string }
   /** Another function, a timer, or a server through the admin SDK. */
   | { kind: 'server'; source: string }
   /** A call no one vouches for (HTTP access, the crawler, a client call without a user). */
   | { kind: 'untrusted'; source: string }
+
+export type CallerKind = Caller['kind']
+
+/** A caller of the given kinds, as a door that admits only those hands it on. */
+export type CallerOf<K extends CallerKind> = Extract<Caller, { kind: K }>
 
 export function identify(context: CallerContext): Caller {
   const { openid, appid, unionid, source } = context
@@ -32,15 +41,12 @@ export function identify(context: CallerContext): Caller {
   return openid ? { kind: 'push', openid, source } : { kind: 'server', source }
 }
 
-/** Server-side code: a function, a timer, the admin SDK, or WeChat's push. */
-export const isServer = (caller: Caller) => caller.kind === 'server' || caller.kind === 'push'
-
-export function requireServer(caller: Caller, what: string): void {
-  if (!isServer(caller)) refuse(CODES.FORBIDDEN, `${what} is for server-side callers only`)
-}
-
-/** The mini-program user making the call; anyone else is refused. */
-export function requireUser(caller: Caller, what: string): string {
-  if (caller.kind !== 'user') return refuse(CODES.FORBIDDEN, `${what} belongs to a mini-program user; this call is not a client's`)
-  return caller.openid
+/**
+ * The user a call speaks for: a client's own OPENID, or the one a push is
+ * about. Asked only where the door admits no other kind, so a call without
+ * one here is a bug.
+ */
+export function openidOf(caller: Caller): string {
+  if (caller.kind === 'user' || caller.kind === 'push') return caller.openid
+  throw new Error(`a ${caller.kind} call carries no user; its function's door should not have let it in`)
 }

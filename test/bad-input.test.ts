@@ -431,8 +431,15 @@ function actionCases(as: 'user' | 'server'): Case[] {
   add('broadcast: a page not in app.json', { ...BROADCAST_BASE, page: 'pages/nowhere/nowhere' }, INVALID_DATA)
   add('broadcast: an unknown field "touser"', { ...BROADCAST_BASE, touser: USER.openid }, INVALID_ARGUMENT)
   add('broadcast: lang is "fr_FR"', { ...BROADCAST_BASE, lang: 'fr_FR' }, INVALID_ARGUMENT)
+  for (const [d, value] of [...NOT_A_STRING, ...EMPTY_AND_HUGE, ...OPERATOR_STRINGS, ['a space', 'key with space']] as Row[]) {
+    add(`broadcast: idempotencyKey is ${d}`, { ...BROADCAST_BASE, idempotencyKey: value }, INVALID_ARGUMENT, 'idempotencyKey')
+  }
   for (const [d, value] of MESSAGE_ID_VALUES) add(`campaign: campaignId is ${d}`, { action: 'campaign', campaignId: value }, INVALID_ARGUMENT)
   add('campaign: an unknown field', { action: 'campaign', campaignId: 'cmp_x', extra: 1 }, INVALID_ARGUMENT)
+  // cancel is true or absent; anything else, even of a campaign that does not exist, is refused for what it is.
+  for (const [d, value] of [...NOT_A_STRING.filter(([, v]) => v !== true), ['the string "true"', 'true']] as Row[]) {
+    add(`campaign: cancel is ${d}`, { action: 'campaign', campaignId: 'cmp_x', cancel: value }, INVALID_ARGUMENT, 'cancel')
+  }
   add('templates: an unknown field', { action: 'templates', templateId: ORDER }, INVALID_ARGUMENT)
   // Shards are the whole numbers 0 to 7 (0 is the one valid value of NOT_A_STRING).
   for (const [d, value] of [...NOT_A_STRING.filter(([, v]) => v !== 0), ['-1', -1], ['8', 8], ['1.5', 1.5], ['NaN text', 'NaN']] as Row[]) {
@@ -469,6 +476,26 @@ function eventCases(): Case[] {
   return cases
 }
 
+/**
+ * Shaped as WeChat's message push (the user's OPENID, no client's SOURCE):
+ * only the receiver takes a push, so everywhere else it is refused, valid or not.
+ */
+function pushCases(): Case[] {
+  const now = Date.now()
+  return [
+    row('send', 'push', 'a valid send to another user', { ...SEND_BASE, touser: OTHER.openid }, FORBIDDEN),
+    row('send', 'push', 'a valid send to its own user', SEND_BASE, FORBIDDEN),
+    row('send', 'push', 'a valid send of a template that is not self-service', { touser: OTHER.openid, templateId: ORDER, data: ORDER_DATA }, FORBIDDEN),
+    row('send', 'push', 'a valid broadcast', BROADCAST_BASE, FORBIDDEN),
+    row('send', 'push', 'a timer event', { Type: 'timer', TriggerName: 'dispatch', Time: new Date(now).toISOString() }, FORBIDDEN),
+    row('send', 'push', 'a valid dispatch', { action: 'dispatch', shard: 0, deadline: now + 20_000, until: now + 25_000 }, FORBIDDEN),
+    row('send', 'push', 'an empty event', {}, FORBIDDEN),
+    row('login', 'push', 'an empty event', {}, FORBIDDEN),
+    row('subscribe-record', 'push', 'a valid popup report', RECORD_BASE, FORBIDDEN),
+    row('subscribe-record', 'push', 'a valid status request', STATUS_BASE, FORBIDDEN),
+  ]
+}
+
 const CASES: Case[] = [
   ...LOGIN_EVENTS.map(([d, event]) => row('login', 'server', d, event, FORBIDDEN)),
   ...subscribeRecordCorpus().map(([d, event]) => row('subscribe-record', 'user', d, event, INVALID_ARGUMENT)),
@@ -483,6 +510,7 @@ const CASES: Case[] = [
   ...actionCases('user'),
   ...actionCases('server'),
   ...eventCases(),
+  ...pushCases(),
 ]
 
 // ---------------------------------------------------------------------------

@@ -1,13 +1,9 @@
-import { identify } from '../../src/caller'
-import { callerContext, database } from '../../src/cloud'
+import { database } from '../../src/cloud'
+import { door } from '../../src/door'
 import { recordLogin } from '../../src/users/users'
 
 /** Who the caller is, from the platform's context: no code2Session, no AppSecret. */
-export async function main() {
-  const caller = identify(callerContext())
-  if (caller.kind !== 'user') {
-    return { ok: false, code: 'FORBIDDEN', message: 'login is for mini-program users; this call is not a client\'s' }
-  }
+export const main = door({ name: 'login', allow: ['user'] }, async (caller) => {
   await recordLogin(database(), { openid: caller.openid, appid: caller.appid, unionid: caller.unionid })
   return {
     ok: true,
@@ -15,4 +11,4 @@ export async function main() {
     appid: caller.appid,
     ...(caller.unionid ? { unionid: caller.unionid } : {}),
   }
-}
+})

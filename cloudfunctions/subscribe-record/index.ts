@@ -1,11 +1,9 @@
-import { identify } from '../../src/caller'
-import { callerContext, database } from '../../src/cloud'
-import { answer } from '../../src/door'
+import { database } from '../../src/cloud'
+import { door } from '../../src/door'
 import { SETTINGS } from '../../src/settings'
 import { subscriptions } from '../../src/subscriptions/subscriptions'
 
 /** Records what the caller answered to `wx.requestSubscribeMessage`, or reports its grants. */
-export async function main(event: unknown) {
-  const caller = identify(callerContext())
-  return answer(() => subscriptions(database(), caller, event, SETTINGS.acceptsFrom))
-}
+export const main = door({ name: 'subscribe-record', allow: ['user'] }, (caller, event) =>
+  subscriptions(database(), caller, event, SETTINGS.acceptsFrom),
+)

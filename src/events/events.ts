@@ -4,7 +4,7 @@
  * array for more: normalised first.
  */
 import { createHash } from 'node:crypto'
-import type { Caller } from '../caller'
+import { openidOf, type Caller } from '../caller'
 import type { Database } from '../cloud'
 import { OPENID, isRecord } from '../input'
 import { Ledger, type PopupOutcome } from '../ledger/ledger'
@@ -22,20 +22,17 @@ export function entries(list: unknown): Array<Record<string, unknown>> {
 
 /**
  * Applies one pushed event. WeChat's push carries, in its context, the OPENID
- * of the user the event is about, and no client's SOURCE: a call from a
- * client is a forgery, and an event never touches a user other than the one
- * its push names.
+ * of the user the event is about, and no client's SOURCE (the receiver's door
+ * admits nothing else): an event never touches a user other than the one its
+ * push names.
  */
 export async function applyEvent(db: Database, caller: Caller, message: unknown, acceptsFrom: Settings['acceptsFrom']) {
-  if (caller.kind !== 'push') {
-    return refuse(CODES.FORBIDDEN, caller.kind === 'server' ? 'a push names its user in the context; this call names none' : 'events come from WeChat, not from a client')
-  }
   if (!isRecord(message) || message.MsgType !== 'event' || !EVENTS.includes(message.Event as never)) {
     return refuse(CODES.INVALID_ARGUMENT, 'not a subscription message event')
   }
   const openid = message.FromUserName
   if (typeof openid !== 'string' || !OPENID.test(openid)) return refuse(CODES.INVALID_ARGUMENT, 'FromUserName is not an openid')
-  if (openid !== caller.openid) return refuse(CODES.FORBIDDEN, 'the event is about another user than the push that carries it')
+  if (openid !== openidOf(caller)) return refuse(CODES.FORBIDDEN, 'the event is about another user than the push that carries it')
   const list = entries(message.List)
   const ledger = new Ledger(db)
   let applied = 0

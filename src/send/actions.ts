@@ -1,10 +1,11 @@
 /**
  * What `send` does with an event: a message now or later, cancel, get,
  * broadcast, campaign and templates, a dispatch shard from a fanned-out
- * tick, and, on its timer, the tick itself.
+ * tick, and, on its timer, the tick itself. Its door admits users and
+ * servers; which of them may ask for what is said here.
  */
 import { Campaigns } from '../campaigns/campaigns'
-import { isServer, requireServer, type Caller } from '../caller'
+import type { CallerOf } from '../caller'
 import { callFunction, database, getTemplateList, sendSubscribeMessage } from '../cloud'
 import { Dispatcher, type DispatchReport, type RunWindow } from '../dispatch/dispatcher'
 import { isRecord, readEvent } from '../input'
@@ -15,6 +16,9 @@ import { registryFromAccount } from '../templates/sync'
 import { Sender, defaultSleep } from './send'
 
 const { timing } = SETTINGS
+
+/** Actions over every user's messages, the account's templates or the dispatcher's work: a server's only. */
+const SERVER_ACTIONS: readonly unknown[] = ['broadcast', 'campaign', 'templates', 'dispatch']
 
 export class SendActions {
   private dispatcher(): Dispatcher {
@@ -46,11 +50,11 @@ export class SendActions {
    * @param started when the invocation began (epoch ms)
    * @param timeLimitMs the platform's timeout for this invocation, when its context says
    */
-  async handle(caller: Caller, event: unknown, started: number, timeLimitMs?: number): Promise<Record<string, unknown>> {
+  async handle(caller: CallerOf<'user' | 'server'>, event: unknown, started: number, timeLimitMs?: number): Promise<Record<string, unknown>> {
     const request = isRecord(event) ? event : {}
     const { budgetMs } = SETTINGS.dispatcher
-    if (caller.kind === 'untrusted') refuse(CODES.FORBIDDEN, `send does not answer calls from ${caller.source}`)
-    if (isServer(caller) && request.Type === 'timer') {
+    if (caller.kind !== 'server' && SERVER_ACTIONS.includes(request.action)) refuse(CODES.FORBIDDEN, `${request.action} is for server-side callers only`)
+    if (caller.kind === 'server' && request.Type === 'timer') {
       if (timeLimitMs !== undefined && timeLimitMs < timing.functionTimeoutMs) {
         // The settings' timing relations assume a longer run than the platform allows: refuse loudly rather than be cut off mid-send.
         throw new Error(`send runs for at most ${timeLimitMs} ms here, but timing.functionTimeoutMs is ${timing.functionTimeoutMs}: make them agree`)
@@ -70,15 +74,13 @@ export class SendActions {
       case 'get':
         return sender.get(caller, event)
       case 'broadcast':
-        return this.campaigns().broadcast(caller, event, budgetMs / 3)
+        return this.campaigns().broadcast(event, budgetMs / 3)
       case 'campaign':
-        return this.campaigns().report(caller, event)
+        return this.campaigns().campaign(event)
       case 'templates':
-        requireServer(caller, 'templates')
         readEvent(event, ['action'])
         return success({ templates: registryFromAccount(await getTemplateList()) })
       case 'dispatch': {
-        requireServer(caller, 'dispatch')
         const dispatcher = this.dispatcher()
         return success({ report: await dispatcher.run(Number(request.shard), shardWindow(request, dispatcher.windowFrom(started))) })
       }

@@ -1,5 +1,5 @@
 /** The requests `send` takes, read from untrusted input. */
-import type { Caller } from '../caller'
+import { openidOf, type Caller } from '../caller'
 import { KEY, OPENID, readEvent, text, type Json } from '../input'
 import { CODES, refuse } from '../replies'
 import { CONTENT_FIELDS, readContent, type MessageContent } from '../templates/content'
@@ -52,8 +52,8 @@ export function parseMessageAction(event: unknown): string {
 
 /** A server may send to anyone; a mini-program user only to itself, and only a template the registry marks self-service. */
 export function authorize(caller: Caller, touser: string, templateId: string): void {
-  if (caller.kind === 'server' || caller.kind === 'push') return
-  if (caller.kind !== 'user') return refuse(CODES.FORBIDDEN, `send does not answer calls from ${caller.source}`)
-  if (touser !== caller.openid) refuse(CODES.FORBIDDEN, 'a mini-program user may send only to itself')
+  if (caller.kind === 'server') return
+  // Send's door admits only users besides servers.
+  if (touser !== openidOf(caller)) refuse(CODES.FORBIDDEN, 'a mini-program user may send only to itself')
   if (!findTemplate(templateId)?.selfService) refuse(CODES.FORBIDDEN, `template ${templateId} is not self-service`)
 }
