@@ -212,3 +212,14 @@ export function errCodeOf(error: unknown): number | undefined {
   const code = (error as { errCode?: unknown } | null)?.errCode
   return typeof code === 'number' ? code : undefined
 }
+
+/**
+ * A failure of a database request, as the SDK reports one: the service's
+ * refusal (a numeric errCode, or a `code` from the service), or no answer
+ * (a timeout, a reset connection). Anything else thrown is a bug.
+ */
+export function isDatabaseFailure(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false
+  const { errCode, code, errMsg } = error as { errCode?: unknown; code?: unknown; errMsg?: unknown }
+  return typeof errCode === 'number' || typeof code === 'string' || typeof errMsg === 'string'
+}

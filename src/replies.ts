@@ -11,8 +11,10 @@ export const CODES = {
   INVALID_DATA: 'INVALID_DATA',
   /** The user has no send left for this template. */
   NO_QUOTA: 'NO_QUOTA',
-  /** WeChat failed for now (-1, 43108, 45009): nothing was sent and the grant was given back. Try later. */
+  /** WeChat failed for now (43108): nothing was sent and the grant was given back. Try later. */
   RETRYABLE: 'RETRYABLE',
+  /** WeChat's daily limit of sends (45009) was reached: nothing was sent, and WeChat is not called until `retryAt` (the next 00:00 UTC+8). */
+  DAILY_LIMIT: 'DAILY_LIMIT',
   /** WeChat did not answer in time: the message may have gone out, so the grant stays spent and nothing is retried. */
   UNKNOWN_OUTCOME: 'UNKNOWN_OUTCOME',
   /** 40003: touser is not an openid of this app. */

@@ -138,9 +138,9 @@ describe('authorization', () => {
       expect(await call(appointment(me), source, { openid: me })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
       expect(await call({ action: 'broadcast', templateId: ORDER, data: exampleData(ORDER) }, source)).toMatchObject({ ok: false, code: 'FORBIDDEN' })
     }
+    // A call shaped as WeChat's push (an OPENID, no client's SOURCE) is for wechat-events alone.
+    expect(await call({ touser: other, templateId: ORDER, data: exampleData(ORDER) }, 'wx_unknown', { openid: me })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
     expect(await product.delivered(other)).toEqual([])
-    // WeChat's push carries a user's OPENID yet is server-side; a timer is a server.
-    expect(await call({ touser: other, templateId: ORDER, data: exampleData(ORDER) }, 'wx_unknown', { openid: me })).toMatchObject({ ok: true, status: 'sent' })
   })
 })
 
@@ -211,15 +211,36 @@ describe("WeChat's answers", () => {
     },
   )
 
-  it.each([[45009]])('a transient %i refunds, answers RETRYABLE, and a retry under the same key sends', async (errcode) => {
+  it("45009 refunds, answers DAILY_LIMIT with retryAt, and WeChat is not called again until WeChat's count starts again", async () => {
     const openid = await grantedUser()
-    await product.faults({ errcode })
-    const first = await product.send(appointment(openid, { idempotencyKey: `retry-${errcode}` }))
-    expect(first).toMatchObject({ ok: false, code: 'RETRYABLE', errcode })
-    expect((await product.ledger(openid, APPOINTMENT)).available).toBe(1)
-    await product.faults(null)
-    const second = await product.send(appointment(openid, { idempotencyKey: `retry-${errcode}` }))
-    expect(second).toMatchObject({ ok: true, status: 'sent' })
+    const midnight = new Date(Math.floor((Date.now() + 8 * 3600_000) / 86_400_000) * 86_400_000 + 86_400_000 - 8 * 3600_000).toISOString()
+    await product.faults({ errcode: 45009 })
+    try {
+      const first = await product.send(appointment(openid, { idempotencyKey: `limit-${openid}` }))
+      expect(first).toMatchObject({ ok: false, code: 'DAILY_LIMIT', errcode: 45009, retryAt: midnight })
+      expect((await product.ledger(openid, APPOINTMENT)).available).toBe(1)
+      // WeChat would send now: the pause keeps the call from reaching it, and writes nothing.
+      await product.faults(null)
+      const before = (await product.collection('messages')).length
+      expect(await product.send(appointment(openid, { idempotencyKey: `limit-${openid}` }))).toEqual({
+        ok: false,
+        code: 'DAILY_LIMIT',
+        message: expect.any(String),
+        retryAt: midnight,
+      })
+      expect((await product.collection('messages')).length).toBe(before)
+      // Asked for a time (already past), it is queued for when the count starts again.
+      const queued = await product.send(appointment(openid, { sendAt: new Date(Date.now() - 1000).toISOString() }))
+      expect(queued).toMatchObject({ ok: true, status: 'scheduled' })
+      const { message } = await product.send({ action: 'get', messageId: queued.messageId })
+      expect(message.sendAt).toBe(midnight)
+      await product.send({ action: 'cancel', messageId: queued.messageId })
+      expect(await product.delivered(openid)).toEqual([])
+    } finally {
+      // The pause lifted, as `npm run admin -- pause clear` does, for the tests after this one.
+      await product.clearDispatchState()
+    }
+    expect(await product.send(appointment(openid, { idempotencyKey: `limit-${openid}` }))).toMatchObject({ ok: true, status: 'sent' })
     expect(await product.delivered(openid)).toHaveLength(1)
   })
 

@@ -1,6 +1,6 @@
 /**
  * A batch of messages claimed by one run: stamped with the run's token and a
- * lease (their `dueAt`) past which another run may take them over. The run
+ * lease (their `leaseUntil`) past which another run may take them over. The run
  * calls WeChat for a message only while the lease is sure to outlive the
  * call and its settling (`cover`), renewing it with one write for the whole
  * batch when it runs short; should a renewal find that some messages were
@@ -63,7 +63,7 @@ export class Claim {
     const { stats } = await db
       .collection(MESSAGES)
       .where({ claimToken: this.token, status: 'sending' })
-      .update({ data: { dueAt: new Date(started + leaseMs) } })
+      .update({ data: { leaseUntil: new Date(started + leaseMs) } })
     this.leaseEnd = started + leaseMs
     // Fewer renewed than held: a settle landed meanwhile, or another run took some over. Ask which are still ours.
     if (stats.updated < expected) {

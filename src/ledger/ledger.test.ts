@@ -48,7 +48,7 @@ describe('Ledger against the emulator', () => {
     await ledger.recordPopup('oL1', [{ template: oneTime, outcome: 'accept' }], 'r1')
     await ledger.recordPopup('oL1', [{ template: oneTime, outcome: 'accept' }], 'r2')
     await ledger.recordPopup('oL1', [{ template: oneTime, outcome: 'accept' }], 'r3')
-    const wins = await Promise.all(Array.from({ length: 40 }, () => ledger.reserve('oL1', oneTime)))
+    const wins = await Promise.all(Array.from({ length: 40 }, (_x, i) => ledger.reserve('oL1', oneTime, `m${i}@run`)))
     expect(wins.filter(Boolean)).toHaveLength(3)
     expect((await ledger.views('oL1', [oneTime]))[oneTime.id]!.available).toBe(0)
   })
@@ -56,7 +56,7 @@ describe('Ledger against the emulator', () => {
   it('reserves a reservation with one conditional update, reading nothing', async () => {
     await ledger.recordPopup('oL2', [{ template: oneTime, outcome: 'accept' }], 'r1')
     await emulator.request('DELETE', '/_emulator/stats')
-    expect(await ledger.reserve('oL2', oneTime)).toEqual({ epoch: 0 })
+    expect(await ledger.reserve('oL2', oneTime, 'm1@run')).toEqual({ epoch: 0, key: 'm1@run' })
     const stats = (await emulator.request('GET', '/_emulator/stats')).body
     expect(stats.requests).toEqual({ total: 1, byAction: { 'database.modifyAndReturnDoc': 1 } })
     expect(stats.documentsExamined).toBe(1)
@@ -64,10 +64,14 @@ describe('Ledger against the emulator', () => {
 
   it('refunds and exhausts', async () => {
     await ledger.recordPopup('oL3', [{ template: oneTime, outcome: 'accept' }], 'r1')
-    const reservation = await ledger.reserve('oL3', oneTime)
-    expect(reservation).toEqual({ epoch: 0 })
+    const reservation = await ledger.reserve('oL3', oneTime, 'm1@run')
+    expect(reservation).toEqual({ epoch: 0, key: 'm1@run' })
+    expect(await ledger.isReserved('oL3', oneTime, 'm1')).toBe(true)
+    await ledger.refund('oL3', oneTime, reservation!)
+    // Refunded once, however often the refund is written.
     await ledger.refund('oL3', oneTime, reservation!)
     expect((await ledger.views('oL3', [oneTime]))[oneTime.id]!.available).toBe(1)
+    expect(await ledger.isReserved('oL3', oneTime, 'm1')).toBe(false)
     await ledger.exhaust('oL3', oneTime)
     expect((await ledger.views('oL3', [oneTime]))[oneTime.id]!.available).toBe(0)
   })
@@ -79,7 +83,7 @@ describe('Ledger against the emulator', () => {
     ] as const) {
       await ledger.recordPopup(user, [{ template: oneTime, outcome: 'accept' }], 'r1')
       await ledger.recordPopup(user, [{ template: oneTime, outcome: 'accept' }], 'r2')
-      const reservation = await ledger.reserve(user, oneTime)
+      const reservation = await ledger.reserve(user, oneTime, 'm1@run')
       await zero()
       // The user accepts again before the refund lands: that new unit is the only one.
       await ledger.recordPopup(user, [{ template: oneTime, outcome: 'accept' }], 'r3')
@@ -88,11 +92,25 @@ describe('Ledger against the emulator', () => {
     }
   })
 
-  it('checks a long-term grant without consuming it', async () => {
+  it('checks a long-term grant without consuming it, with one conditional update that records the reservation', async () => {
     await ledger.recordPopup('oL4', [{ template: longTerm, outcome: 'accept' }], 'r1')
-    for (let i = 0; i < 3; i++) expect(await ledger.reserve('oL4', longTerm)).toBeDefined()
+    await emulator.request('DELETE', '/_emulator/stats')
+    for (let i = 0; i < 3; i++) expect(await ledger.reserve('oL4', longTerm, `m${i}@run`)).toBeDefined()
+    const stats = (await emulator.request('GET', '/_emulator/stats')).body
+    expect(stats.requests).toEqual({ total: 3, byAction: { 'database.modifyAndReturnDoc': 3 } })
+    expect(await ledger.isReserved('oL4', longTerm, 'm2')).toBe(true)
     await ledger.recordPopup('oL4', [{ template: longTerm, outcome: 'reject' }], 'r2')
-    expect(await ledger.reserve('oL4', longTerm)).toBeUndefined()
+    expect(await ledger.reserve('oL4', longTerm, 'm9@run')).toBeUndefined()
+  })
+
+  it('keeps the last reservations it took, and counts an uncertain unit once per key', async () => {
+    for (let i = 0; i < 20; i++) await ledger.recordPopup('oL8', [{ template: oneTime, outcome: 'accept' }], `r${i}`)
+    for (let i = 0; i < 20; i++) await ledger.reserve('oL8', oneTime, `m${i}@run`)
+    expect(await ledger.isReserved('oL8', oneTime, 'm19')).toBe(true)
+    expect(await ledger.isReserved('oL8', oneTime, 'm3')).toBe(false)
+    for (let i = 0; i < 3; i++) await ledger.uncertain('oL8', oneTime, 'm19@run')
+    await ledger.uncertain('oL8', oneTime, 'm18@run')
+    expect((await ledger.views('oL8', [oneTime]))[oneTime.id]).toMatchObject({ available: 0, uncertain: 2 })
   })
 
   it('applies a report once per requestId, as one transaction', async () => {

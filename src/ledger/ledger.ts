@@ -23,10 +23,29 @@ export interface GrantView {
   uncertain: number
 }
 
-/** What a reservation took: the grant's epoch then, so that a refund can tell whether the grant was zeroed since. */
+/**
+ * What a reservation took: the grant's epoch then, so that a refund can tell
+ * whether the grant was zeroed since, and the key it was taken under.
+ */
 export interface Reservation {
   epoch: number
+  key: string
 }
+
+/**
+ * The key a reservation is taken under: the message and who sends it. Kept on
+ * the grant (the last RESERVED_KEPT) until refunded, so that a run taking
+ * over a message left `sending` can tell whether a WeChat call for it may
+ * have started; the holder keeps one sender's refund from taking another's key.
+ */
+export const reservationKey = (messageId: string, holder: string) => `${messageId}@${holder}`
+
+/**
+ * Reservations a grant remembers. A key falls out only after this many later
+ * reservations of the same user's template: one user's sends go one at a
+ * time, so that many cannot pass within the lease before a takeover looks.
+ */
+export const RESERVED_KEPT = 16
 
 /** What `wx.requestSubscribeMessage` resolved with, per template. */
 export type PopupOutcome = 'accept' | 'acceptWithAudio' | 'acceptWithAlert' | 'reject' | 'ban' | 'filter'
@@ -44,6 +63,10 @@ interface GrantDoc extends Doc {
   uncertain: number
   /** available > 0, kept by every write that changes it, so that a broadcast pages holders by an index alone. */
   holding: boolean
+  /** Keys of reservations not refunded: their WeChat call may have started. */
+  reservedFor?: string[]
+  /** Keys already counted in `uncertain`, so that a retried write counts a unit once. */
+  uncertainFor?: string[]
 }
 
 
@@ -120,39 +143,49 @@ export class Ledger {
 
   /**
    * Takes one send before WeChat is called, with one conditional update that
-   * also says the grant's epoch. Undefined when there was none to take; a
-   * long-term grant is checked, never consumed.
+   * also says the grant's epoch and records the reservation's key. Undefined
+   * when there was none to take; a long-term grant is checked, never consumed
+   * (still one conditional update: it records the key).
    */
-  async reserve(openid: string, template: Template): Promise<Reservation | undefined> {
+  async reserve(openid: string, template: Template, key: string): Promise<Reservation | undefined> {
     const _ = this.db.command
     const id = grantId(openid, template.id)
+    const grants = this.db.collection(GRANTS)
+    const now = this.db.serverDate()
+    const remember = { reservedFor: _.push({ each: [key], slice: -RESERVED_KEPT }), updatedAt: now }
     if (template.kind === 'long-term') {
-      const { data } = await this.db.collection(GRANTS).doc(id).get()
-      return (data as GrantDoc | null)?.status === 'accept' ? { epoch: (data as GrantDoc).epoch ?? 0 } : undefined
+      const taken = await updateAndReturn(grants.where({ _id: id, status: 'accept' }), remember)
+      return taken.updated === 1 ? { epoch: (taken.doc as GrantDoc | null)?.epoch ?? 0, key } : undefined
     }
     // The last unit first (most grants hold one): taking it clears `holding` in the same update. Else one of several;
     // and if those ran out meanwhile (reservations only lower the count), the last one again.
-    const grants = this.db.collection(GRANTS)
-    const now = this.db.serverDate()
-    const last = () => updateAndReturn(grants.where({ _id: id, available: 1 }), { available: 0, holding: false, updatedAt: now })
+    const last = () => updateAndReturn(grants.where({ _id: id, available: 1 }), { available: 0, holding: false, ...remember })
     let taken = await last()
-    if (taken.updated !== 1) taken = await updateAndReturn(grants.where({ _id: id, available: _.gt(1) }), { available: _.inc(-1), updatedAt: now })
+    if (taken.updated !== 1) taken = await updateAndReturn(grants.where({ _id: id, available: _.gt(1) }), { available: _.inc(-1), ...remember })
     if (taken.updated !== 1) taken = await last()
-    return taken.updated === 1 ? { epoch: (taken.doc as GrantDoc | null)?.epoch ?? 0 } : undefined
+    return taken.updated === 1 ? { epoch: (taken.doc as GrantDoc | null)?.epoch ?? 0, key } : undefined
   }
 
   /**
    * Gives a reserved send back, after WeChat definitely did not send: only
-   * while the grant is in the epoch the reservation was taken in. Zeroed
-   * since (a card's reject, a 43101), the unit is gone at WeChat too.
+   * while the grant is in the epoch the reservation was taken in, and only
+   * once (the key leaves the grant with the unit). Zeroed since (a card's
+   * reject, a 43101), the unit is gone at WeChat too, and the key stays.
    */
   async refund(openid: string, template: Template, reservation: Reservation): Promise<void> {
-    if (template.kind === 'long-term') return
     const _ = this.db.command
+    const data: Record<string, unknown> = { reservedFor: _.pull(reservation.key), updatedAt: this.db.serverDate() }
+    if (template.kind === 'one-time') Object.assign(data, { available: _.inc(1), holding: true })
     await this.db
       .collection(GRANTS)
-      .where({ _id: grantId(openid, template.id), epoch: reservation.epoch })
-      .update({ data: { available: _.inc(1), holding: true, updatedAt: this.db.serverDate() } })
+      .where({ _id: grantId(openid, template.id), epoch: reservation.epoch, reservedFor: reservation.key })
+      .update({ data })
+  }
+
+  /** Whether any sender's reservation for the message still holds a unit: a WeChat call for it may have started. */
+  async isReserved(openid: string, template: Template, messageId: string): Promise<boolean> {
+    const { data } = await this.db.collection(GRANTS).doc(grantId(openid, template.id)).get()
+    return ((data as GrantDoc | null)?.reservedFor ?? []).some((key) => key.startsWith(`${messageId}@`))
   }
 
   /** The user changed the template from a message card (subscribe_msg_change_event): a reject zeroes it, a long-term accept turns it back on. */
@@ -183,13 +216,16 @@ export class Ledger {
     await this.db.collection(GRANTS).doc(grantId(openid, template.id)).update({ data: change })
   }
 
-  /** A reserved unit whose outcome will never be known: WeChat may still hold it. */
-  async uncertain(openid: string, template: Template): Promise<void> {
+  /**
+   * A reserved unit whose outcome will never be known: WeChat may still hold
+   * it. Counted once per key, however often the write is retried.
+   */
+  async uncertain(openid: string, template: Template, key: string): Promise<void> {
     if (template.kind === 'long-term') return
     const _ = this.db.command
     await this.db
       .collection(GRANTS)
-      .doc(grantId(openid, template.id))
-      .update({ data: { uncertain: _.inc(1), updatedAt: this.db.serverDate() } })
+      .where({ _id: grantId(openid, template.id), uncertainFor: _.neq(key) })
+      .update({ data: { uncertain: _.inc(1), uncertainFor: _.push({ each: [key], slice: -RESERVED_KEPT }), updatedAt: this.db.serverDate() } })
   }
 }

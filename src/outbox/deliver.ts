@@ -6,13 +6,14 @@
  */
 import type { SubscribeMessageRequest, WechatOutcome } from '../cloud'
 import { BUSY_RETRIES, busyWaitMs, type Timing } from '../timing'
-import type { Ledger } from '../ledger/ledger'
+import { reservationKey, type Ledger } from '../ledger/ledger'
 import { CODES, type Code } from '../replies'
 import type { Template } from '../templates/registry'
 import type { MessageData } from '../templates/validate'
 import type { Attempt } from './outbox'
 
 export interface Deliverable {
+  _id: string
   touser: string
   data: MessageData
   page: string | null
@@ -33,13 +34,27 @@ export type Delivery =
 
 export interface DeliveryDeps {
   ledger: Ledger
+  /** Who sends it: the dispatcher run's claim token, or `send` for an immediate send. Names its reservation. */
+  holder: string
   wechat: (request: SubscribeMessageRequest, timeoutMs: number) => Promise<WechatOutcome>
   timing: Timing
   sleep: (ms: number) => Promise<void>
   now: () => Date
   /** Whether a 43108 retry after `waitMs` may still start (the dispatcher's claim must outlive it); always, when absent. */
   mayRetry?: (waitMs: number) => Promise<boolean>
+  /** Runs a ledger write that must land once WeChat has answered, again after a failure; once, when absent. */
+  persist?: <T>(write: () => Promise<T>) => Promise<T>
+  /** Told when the message's grant may be reserved, when its reservation is surely given back, and when WeChat is called. */
+  progress?: (stage: Stage) => void
 }
+
+/**
+ * How far a delivery got, for a caller that must know what it may give back
+ * to the queue after a failure: `reserving` on (the reservation may hold a
+ * unit from the moment its write is sent), `returned` (refunded, or never
+ * taken: the message may be sent again), `calling` (WeChat may have it).
+ */
+export type Stage = 'reserving' | 'returned' | 'calling'
 
 /**
  * Opens once WeChat may be called for the reserved message (the dispatcher's
@@ -78,14 +93,23 @@ export async function deliver(deps: DeliveryDeps & { gate: Gate }, template: Tem
 export async function deliver(deps: DeliveryDeps, template: Template, message: Deliverable): Promise<Delivery>
 export async function deliver(deps: DeliveryDeps & { gate?: Gate }, template: Template, message: Deliverable): Promise<Delivery | undefined> {
   const attempts: Attempt[] = []
-  const reservation = await deps.ledger.reserve(message.touser, template)
-  if (!reservation) return { kind: 'no_quota', errcode: null, errmsg: `no send left for ${template.id}`, attempts }
+  const progress = deps.progress ?? (() => undefined)
+  const persist = deps.persist ?? ((write) => write())
+  progress('reserving')
+  const reservation = await deps.ledger.reserve(message.touser, template, reservationKey(message._id, deps.holder))
+  if (!reservation) {
+    progress('returned')
+    return { kind: 'no_quota', errcode: null, errmsg: `no send left for ${template.id}`, attempts }
+  }
   let close: (() => void) | undefined
   try {
     close = deps.gate ? await deps.gate() : () => undefined
   } finally {
     // Closed, or the gate failed: WeChat was not called, and the unit goes back (before a failure goes on).
-    if (!close) await deps.ledger.refund(message.touser, template, reservation)
+    if (!close) {
+      await deps.ledger.refund(message.touser, template, reservation)
+      progress('returned')
+    }
   }
   if (!close) return undefined
   const request: SubscribeMessageRequest = {
@@ -97,6 +121,7 @@ export async function deliver(deps: DeliveryDeps & { gate?: Gate }, template: Te
     ...(message.page ? { page: message.page } : {}),
   }
   let outcome: WechatOutcome
+  progress('calling')
   try {
     // 43108 (another send to this user in flight) is normal under concurrency: retried within the call first.
     for (let retry = 1; ; retry++) {
@@ -112,19 +137,20 @@ export async function deliver(deps: DeliveryDeps & { gate?: Gate }, template: Te
     close()
   }
 
+  // WeChat has answered: what the ledger learns from it must land, so each write is retried (each is safe to repeat).
   if (outcome.kind === 'sent') return { kind: 'sent', msgid: outcome.msgid, attempts }
   if (outcome.kind === 'refused' && outcome.errcode === NO_QUOTA) {
-    await deps.ledger.exhaust(message.touser, template)
+    await persist(() => deps.ledger.exhaust(message.touser, template))
     return { kind: 'no_quota', errcode: outcome.errcode, errmsg: outcome.errmsg, attempts }
   }
   if (outcome.kind === 'refused' && (REFUSALS[outcome.errcode] || TRANSIENT.has(outcome.errcode))) {
     const { errcode, errmsg } = outcome
-    await deps.ledger.refund(message.touser, template, reservation)
+    await persist(() => deps.ledger.refund(message.touser, template, reservation))
     const refused = REFUSALS[errcode]
     return refused ? { kind: 'refused', code: refused, errcode, errmsg, attempts } : { kind: 'transient', errcode, errmsg, attempts }
   }
   // No answer, -1, or a code we do not know: the unit may be spent at WeChat, or not. Keep it spent, and say so.
-  await deps.ledger.uncertain(message.touser, template)
+  await persist(() => deps.ledger.uncertain(message.touser, template, reservation.key))
   return outcome.kind === 'unknown'
     ? { kind: 'unknown', errcode: null, errmsg: outcome.reason, attempts }
     : { kind: 'unknown', errcode: outcome.errcode, errmsg: outcome.errmsg, attempts }

@@ -42,8 +42,10 @@ export interface MessageRecord {
   status: MessageStatus
   /** When it was asked to go out (null: at once). */
   sendAt: Date | null
-  /** When it next needs attention: its due time while scheduled, its lease's end while a dispatcher sends it. */
+  /** When it is due: while scheduled, when it may go out; kept while it is sent, as when it was due. */
   dueAt: Date | null
+  /** While `sending`: when its holder's lease ends, and another run may take it over. */
+  leaseUntil?: Date | null
   /** The dispatcher shard, from the recipient: one user's messages are never in two shards. */
   shard: number
   /**
@@ -52,6 +54,7 @@ export interface MessageRecord {
    * unique index, not a read, keeps a user within the cap.
    */
   queueSlot: string
+  /** The run that holds it while `sending`; kept once it is settled, so that a retried settle knows its own write. */
   claimToken: string | null
   /** Delivery attempts by the dispatcher (each may hold several WeChat attempts). */
   tries: number
@@ -103,7 +106,8 @@ export function newMessage(request: MessageRequest): NewMessage {
     ...fields,
     status: sendAt ? 'scheduled' : 'sending',
     sendAt,
-    dueAt: sendAt ?? leaseUntil ?? null,
+    dueAt: sendAt,
+    leaseUntil: sendAt ? null : (leaseUntil ?? null),
     shard: shardOf(request.touser),
     queueSlot: request.queueSlot ?? request._id,
     claimToken: null,
@@ -165,6 +169,19 @@ export class Outbox {
   /** A message's key once freed, after an outcome where nothing went out, so a retry under it can send. */
   static released(message: Pick<MessageRecord, '_id' | 'idempotencyKey'>): string {
     return `${message.idempotencyKey}#released:${message._id}`
+  }
+
+  /**
+   * Settles a message its holder has sent: one write, only while the message
+   * is still `sending` under the holder's claim token (null for an immediate
+   * send). False when another run holds it now. A try again after a failure
+   * knows its own write that landed without a reply: the message is settled,
+   * and still carries the holder's token.
+   */
+  async settle(id: string, change: MessageChange, attempts: Attempt[], claimToken: string | null): Promise<boolean> {
+    if (await this.update(id, change, attempts, { claimToken, status: 'sending' })) return true
+    const now = await this.get(id)
+    return now !== undefined && now.claimToken === claimToken && now.status === change.status
   }
 
   /**

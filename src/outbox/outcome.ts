@@ -5,7 +5,7 @@
  * key too, so that a retry under the same key may send.
  */
 import { CODES } from '../replies'
-import type { Delivery } from './deliver'
+import { DAILY_LIMIT, type Delivery } from './deliver'
 import { Outbox, type MessageChange, type MessageRecord } from './outbox'
 
 export function finalChange(message: Pick<MessageRecord, '_id' | 'idempotencyKey'>, delivery: Delivery): MessageChange {
@@ -19,7 +19,7 @@ export function finalChange(message: Pick<MessageRecord, '_id' | 'idempotencyKey
     case 'refused':
       return { status: 'failed', code: delivery.code, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }
     case 'transient':
-      return { status: 'failed', code: CODES.RETRYABLE, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final, ...released }
+      return { status: 'failed', code: delivery.errcode === DAILY_LIMIT ? CODES.DAILY_LIMIT : CODES.RETRYABLE, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final, ...released }
     case 'unknown':
       // The message may be out: the grant stays spent and it is never sent again.
       return { status: 'unknown', code: CODES.UNKNOWN_OUTCOME, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }

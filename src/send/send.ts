@@ -16,6 +16,8 @@ import type { QueueSettings } from '../settings'
 import { prepareMessage, type PreparedMessage } from '../templates/validate'
 import { authorize, parseMessageAction, parseSendRequest, type SendRequest } from './request'
 import { SLOT_RECOUNT } from '../limits'
+import { DispatchState, nextBeijingMidnight } from '../dispatch/state'
+import { persistently } from '../outbox/persist'
 
 export interface SendDeps {
   db: Database
@@ -25,6 +27,9 @@ export interface SendDeps {
   sleep?: (ms: number) => Promise<void>
   now?: () => Date
 }
+
+/** The holder an immediate send's reservation is named by. */
+const IMMEDIATE = 'send'
 
 /** An insert refused by a unique key that no message holds any more: a race with a cancel or a retry, answered as still in progress. */
 const unrecorded = (): never => refuse(CODES.IN_PROGRESS, 'the message could not be recorded; try again')
@@ -71,20 +76,30 @@ export function messageView(message: MessageRecord & { createdAt?: unknown; sent
 export class Sender {
   readonly ledger: Ledger
   readonly outbox: Outbox
+  private readonly state: DispatchState
   private readonly sleep: (ms: number) => Promise<void>
   private readonly now: () => Date
 
   constructor(private readonly deps: SendDeps) {
     this.ledger = new Ledger(deps.db)
     this.outbox = new Outbox(deps.db)
+    this.state = new DispatchState(deps.db)
     this.sleep = deps.sleep ?? defaultSleep
     this.now = deps.now ?? (() => new Date())
   }
 
   async send(caller: Caller, event: unknown): Promise<Record<string, unknown>> {
+    const started = this.now().getTime()
     const request = parseSendRequest(event, this.now())
     authorize(caller, request.touser, request.templateId)
     const prepared = prepareMessage(request.templateId, request.data, request.page)
+    // WeChat's daily limit reached: it is not called until its count starts again. A message asked for a time
+    // (already past) waits for then; one asked for now is refused, and nothing is written.
+    const pausedUntil = request.sendAt ? 0 : (await this.state.read()).pausedUntil
+    if (pausedUntil > started && !request.requestedAt) {
+      return failure(CODES.DAILY_LIMIT, "WeChat's daily limit of sends is reached: nothing was sent", { retryAt: new Date(pausedUntil).toISOString() })
+    }
+    const sendAt = pausedUntil > started ? new Date(pausedUntil) : request.sendAt
     const messageId = newMessageId()
     const scope = caller.kind === 'user' ? caller.openid : 'server'
     const record = newMessage({
@@ -98,20 +113,28 @@ export class Sender {
       page: request.page ?? null,
       miniprogramState: request.miniprogramState,
       lang: request.lang,
-      sendAt: request.sendAt,
+      sendAt,
       // Longer than the function can run: only a call that died leaves it to the dispatcher.
-      leaseUntil: new Date(this.now().getTime() + immediateLeaseMs(this.deps.timing)),
+      leaseUntil: new Date(started + immediateLeaseMs(this.deps.timing)),
     })
     // A scheduled message reserves its grant when it is dispatched, not now.
-    if (request.sendAt) return this.schedule(caller, record)
+    if (sendAt) return this.schedule(caller, record)
     const opened = await this.outbox.open(record)
     if (!opened.created) return opened.existing ? this.repeat(opened.existing, record.fingerprint) : unrecorded()
-    const delivery = await deliver({ ledger: this.ledger, wechat: this.deps.wechat, timing: this.deps.timing, sleep: this.sleep, now: this.now }, prepared.template, record)
+    // What must land once WeChat has answered is tried again while the call has time left for it.
+    const { timing } = this.deps
+    const persist = <T>(write: () => Promise<T>) =>
+      persistently(write, { mayRetry: () => this.now().getTime() + timing.writeMs < started + timing.functionTimeoutMs - timing.writeMs, sleep: this.sleep })
+    const delivery = await deliver({ ledger: this.ledger, holder: IMMEDIATE, wechat: this.deps.wechat, timing, sleep: this.sleep, now: this.now, persist }, prepared.template, record)
     const change = finalChange(record, delivery)
     // Only while the message is still this call's: a dispatcher that took it over (past its lease) settles it instead.
-    const held = await this.outbox.update(messageId, change, delivery.attempts, { claimToken: null, status: 'sending' })
+    const held = await persist(() => this.outbox.settle(messageId, change, delivery.attempts, null))
     if (!held) await this.outbox.update(messageId, {}, delivery.attempts)
-    return replyOf({ ...(record as MessageRecord), ...change })
+    const reply = replyOf({ ...(record as MessageRecord), ...change })
+    if (change.code !== CODES.DAILY_LIMIT) return reply
+    const retryAt = nextBeijingMidnight(this.now().getTime())
+    await persist(() => this.state.pause(retryAt))
+    return { ...reply, retryAt: new Date(retryAt).toISOString() }
   }
 
   /**
