@@ -66,18 +66,67 @@ describe('what may import what', () => {
     expect(breaking(edges, (e) => e.relative && topOf(e.target) === 'miniprogram')).toEqual([])
   })
 
-  it('the product has no folder cycle', () => {
-    const folderOf = (path: string) => path.split('/').slice(0, 2).join('/')
-    const graph = new Map<string, Set<string>>()
-    for (const e of importsOf('src').filter((edge) => edge.relative && topOf(edge.target) === 'src' && !edge.file.endsWith('.test.ts'))) {
-      const [from, to] = [folderOf(e.file), folderOf(e.target)]
-      if (from !== to && from.includes('/') && to.includes('/') && !to.endsWith('.ts') && !from.endsWith('.ts')) {
-        if (!graph.has(from)) graph.set(from, new Set())
-        graph.get(from)!.add(to)
-      }
+  it('the product has no import cycle, between folders or between files, of any length', () => {
+    const edges = importsOf('src').filter((edge) => edge.relative && topOf(edge.target) === 'src' && !edge.file.endsWith('.test.ts'))
+    const folderOf = (path: string) => path.split('/').slice(0, -1).join('/')
+    const fileOf = (target: string) => (target.endsWith('.ts') ? target : `${target}.ts`)
+    const byFile = edges.map((e) => [e.file, fileOf(e.target)] as const)
+    const byFolder = byFile.map(([from, to]) => [folderOf(from), folderOf(to)] as const).filter(([from, to]) => from !== to)
+    expect(byFile.length).toBeGreaterThan(50)
+    expect(cyclesIn(byFile)).toEqual([])
+    expect(cyclesIn(byFolder)).toEqual([])
+  })
+
+  it('finds a cycle however long it is', () => {
+    expect(cyclesIn([['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'b'], ['a', 'e']])).toEqual([['b', 'c', 'd']])
+    expect(cyclesIn([['a', 'b'], ['b', 'c']])).toEqual([])
+  })
+})
+
+/** Every strongly connected set of more than one node (Tarjan's algorithm), each as its sorted members. */
+function cyclesIn(edges: ReadonlyArray<readonly [string, string]>): string[][] {
+  const next = new Map<string, string[]>()
+  for (const [from, to] of edges) next.set(from, [...(next.get(from) ?? []), to])
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: string[] = []
+  const onStack = new Set<string>()
+  const cycles: string[][] = []
+  const visit = (node: string) => {
+    index.set(node, index.size)
+    low.set(node, index.get(node)!)
+    stack.push(node)
+    onStack.add(node)
+    for (const to of next.get(node) ?? []) {
+      if (!index.has(to)) {
+        visit(to)
+        low.set(node, Math.min(low.get(node)!, low.get(to)!))
+      } else if (onStack.has(to)) low.set(node, Math.min(low.get(node)!, index.get(to)!))
     }
-    const cycles: string[] = []
-    for (const [from, tos] of graph) for (const to of tos) if (graph.get(to)?.has(from) && from < to) cycles.push(`${from} ⇄ ${to}`)
-    expect(cycles).toEqual([])
+    if (low.get(node) !== index.get(node)) return
+    const members: string[] = []
+    for (let member = stack.pop()!; ; member = stack.pop()!) {
+      onStack.delete(member)
+      members.push(member)
+      if (member === node) break
+    }
+    if (members.length > 1) cycles.push(members.sort())
+  }
+  for (const node of next.keys()) if (!index.has(node)) visit(node)
+  return cycles
+}
+
+/** The house's rule: a source file says one thing, in at most this many lines. Tests may run longer. */
+const MAX_LINES = 300
+
+describe('file length', () => {
+  it(`no source file is over ${MAX_LINES} lines`, () => {
+    const sources = ['src', 'emulator', 'scripts', 'bench', 'cloudfunctions', 'miniprogram'].flatMap((top) => files(join(ROOT, top)))
+    const long = sources
+      .filter((path) => !path.endsWith('.test.ts'))
+      .map((path) => ({ file: relative(ROOT, path), lines: readFileSync(path, 'utf8').split('\n').length - 1 }))
+      .filter(({ lines }) => lines > MAX_LINES)
+    expect(sources.length).toBeGreaterThan(100)
+    expect(long).toEqual([])
   })
 })

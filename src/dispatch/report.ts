@@ -61,7 +61,8 @@ export function count(report: DispatchReport, change: MessageChange): void {
 
 /** A failure's words for the report. */
 export function describeFailure(error: unknown): string {
-  const { errCode, errMsg, message } = (error ?? {}) as { errCode?: unknown; errMsg?: unknown; message?: unknown }
+  const { errCode, code, errMsg, message } = (error ?? {}) as { errCode?: unknown; code?: unknown; errMsg?: unknown; message?: unknown }
   const text = String(errMsg ?? message ?? error)
-  return typeof errCode === 'number' ? `${errCode}: ${text}` : text
+  const named = errCode ?? code
+  return named === undefined ? text : `${String(named)}: ${text}`
 }
