@@ -108,11 +108,14 @@ export class Run {
     for (const message of abandoned) this.kept.add(message._id)
     for (const message of abandoned) {
       const template = findTemplate(message.templateId)
-      if (template && (await ledger.isReserved(message.touser, template, message._id))) {
-        // Counted uncertain under the run's own key, so that a retried write counts it once.
-        await this.persist(() => ledger.uncertain(message.touser, template, `${message._id}@${claim.token}`))
-        await this.settle(message, claim, abandonedChange(message), [])
-      } else this.kept.delete(message._id)
+      const reserved = template ? await ledger.reservationsFor(message.touser, template, message._id) : []
+      if (reserved.length === 0) {
+        this.kept.delete(message._id)
+        continue
+      }
+      // Counted uncertain under the reservation's own key: once, whoever wrote it first (the dead sender, or a takeover before).
+      for (const key of reserved) await this.persist(() => ledger.uncertain(message.touser, template!, key))
+      await this.settle(message, claim, abandonedChange(message), [])
     }
   }
 

@@ -182,10 +182,10 @@ export class Ledger {
       .update({ data })
   }
 
-  /** Whether any sender's reservation for the message still holds a unit: a WeChat call for it may have started. */
-  async isReserved(openid: string, template: Template, messageId: string): Promise<boolean> {
+  /** The keys of every sender's reservation for the message that still holds a unit: a WeChat call for it may have started. */
+  async reservationsFor(openid: string, template: Template, messageId: string): Promise<string[]> {
     const { data } = await this.db.collection(GRANTS).doc(grantId(openid, template.id)).get()
-    return ((data as GrantDoc | null)?.reservedFor ?? []).some((key) => key.startsWith(`${messageId}@`))
+    return ((data as GrantDoc | null)?.reservedFor ?? []).filter((key) => key.startsWith(`${messageId}@`))
   }
 
   /** The user changed the template from a message card (subscribe_msg_change_event): a reject zeroes it, a long-term accept turns it back on. */
