@@ -43,6 +43,8 @@ export const CODES = {
   NOT_FOUND: 'NOT_FOUND',
   /** The message is no longer scheduled (it is being sent, or has finished), so it cannot be cancelled. */
   NOT_CANCELLABLE: 'NOT_CANCELLABLE',
+  /** Only a message whose outcome is unknown may be resent: this one went out, failed, or is still to go (`status` says which). Nothing was written. */
+  NOT_RESENDABLE: 'NOT_RESENDABLE',
   /** The mini-program user already has the most scheduled messages pending that one user may (`limit`). Nothing was written. */
   QUEUE_FULL: 'QUEUE_FULL',
 } as const

@@ -90,6 +90,117 @@ describe('npm run admin', () => {
     expect(run.out).toMatch(/index idempotencyKey \(unique\): idempotencyKey asc/)
   })
 
+  it('shows the daily-limit pause and lifts it: a send then goes out', async () => {
+    const openid = newOpenid('oCli')
+    await product.subscribe(openid, { [ORDER]: 'accept' })
+    const send = () => admin('send', '--to', openid, '--template', ORDER, '--data', JSON.stringify(exampleData(ORDER)))
+    expect(await admin('pause')).toMatchObject({ code: 0, out: 'no pause' })
+    try {
+      // WeChat's 45009 on an immediate send pauses every send until its count starts again.
+      await product.faults({ errcode: 45009 })
+      const limited = json((await send()).out)
+      expect(limited).toMatchObject({ ok: false, code: 'DAILY_LIMIT', retryAt: expect.any(String) })
+      await product.faults(null)
+      expect((await admin('pause', 'show')).out).toBe(`paused until ${limited.retryAt} (WeChat's daily limit): nothing is sent before then`)
+      expect(json((await send()).out)).toMatchObject({ ok: false, code: 'DAILY_LIMIT' })
+      expect(await product.delivered(openid)).toEqual([])
+
+      expect(await admin('pause', 'clear')).toMatchObject({ code: 0, out: `pause lifted (was until ${limited.retryAt})` })
+      expect(await admin('pause', 'clear')).toMatchObject({ code: 0, out: 'no pause' })
+      expect((await admin('pause')).out).toBe('no pause')
+      expect(json((await send()).out)).toMatchObject({ ok: true, status: 'sent' })
+      expect(await product.delivered(openid)).toHaveLength(1)
+      expect((await admin('pause', 'lift')).code).toBe(2)
+    } finally {
+      await product.faults(null)
+      await product.clearDispatchState()
+    }
+  })
+
+  it('lists unknown messages newest first, and resends one knowingly, once', async () => {
+    const openid = newOpenid('oCli')
+    // Three units: two for the sends whose outcome is lost, one for the resend.
+    for (let i = 0; i < 3; i++) await product.subscribe(openid, { [ORDER]: 'accept' })
+    const since = new Date().toISOString()
+    const lost: Array<Record<string, any>> = []
+    try {
+      await product.faults({ errcode: -1 })
+      for (let i = 0; i < 2; i++) lost.push(json((await admin('send', '--to', openid, '--template', ORDER, '--data', JSON.stringify(exampleData(ORDER)))).out))
+    } finally {
+      await product.faults(null)
+    }
+    for (const reply of lost) expect(reply).toMatchObject({ ok: false, code: 'UNKNOWN_OUTCOME' })
+    expect(await product.delivered(openid)).toEqual([])
+
+    const listed = await admin('unknown', '--since', since)
+    expect(listed.code).toBe(0)
+    const lines = listed.out.split('\n')
+    expect(lines[0]).toMatch(/^updatedAt\s+messageId\s+touser\s+templateId\s+errmsg$/)
+    // Newest first: the second lost send, then the first.
+    expect(lines.slice(1, 3).map((l) => l.split(/\s+/).slice(1, 4))).toEqual([
+      [lost[1]!.messageId, openid, ORDER],
+      [lost[0]!.messageId, openid, ORDER],
+    ])
+    expect(lines.at(-1)).toBe(`${lines.length - 2} unknown messages since ${since}`)
+    const future = new Date(Date.now() + 3_600_000).toISOString()
+    expect(await admin('unknown', '--since', future)).toMatchObject({ code: 0, out: `no unknown messages since ${future}` })
+    for (const bad of ['yesterday', '2026-13-45T00:00:00Z', '2026-12-01']) {
+      const refused = await admin('unknown', '--since', bad)
+      expect(refused.code).toBe(2)
+      expect(refused.out).toMatch(/--since takes a time in ISO 8601 with its offset/)
+    }
+
+    const resent = json((await admin('resend', lost[0]!.messageId)).out)
+    expect(resent).toMatchObject({ ok: true, status: 'sent', resendOf: lost[0]!.messageId })
+    expect(resent.messageId).not.toBe(lost[0]!.messageId)
+    expect(await product.delivered(openid)).toHaveLength(1)
+    expect(json((await admin('message', resent.messageId)).out).message).toMatchObject({ status: 'sent', touser: openid, templateId: ORDER, resendOf: lost[0]!.messageId })
+    // Asked again: the first resend's answer, and nothing more goes out.
+    expect(json((await admin('resend', lost[0]!.messageId)).out)).toEqual(resent)
+    expect(await product.delivered(openid)).toHaveLength(1)
+
+    // A message that went out is not resent, and nothing is written.
+    const before = await product.collection('messages')
+    const refused = await admin('resend', resent.messageId)
+    expect(refused.code).toBe(1)
+    expect(json(refused.out)).toMatchObject({ ok: false, code: 'NOT_RESENDABLE', messageId: resent.messageId, status: 'sent' })
+    expect(json((await admin('resend', 'msg_nowhere')).out)).toMatchObject({ ok: false, code: 'NOT_FOUND' })
+    expect(await product.collection('messages')).toEqual(before)
+    expect(await product.delivered(openid)).toHaveLength(1)
+    expect((await admin('resend')).code).toBe(2)
+  })
+
+  it('lists at most the newest 1000 unknown messages, paged by the index, and says when it cut', async () => {
+    // Seven to a timestamp, so that pages end among equal times.
+    const seeded = Array.from({ length: 1010 }, (_, i) => ({
+      _id: `msg_seed${String(i).padStart(5, '0')}`,
+      idempotencyKey: `server:seed-${i}`,
+      queueSlot: `msg_seed${i}`,
+      status: 'unknown',
+      touser: 'oSeeded',
+      templateId: ORDER,
+      errmsg: 'system error',
+      updatedAt: { $date: new Date(Date.UTC(2020, 0, 1) + Math.floor(i / 7) * 1000).toISOString() },
+    }))
+    expect((await emulator.request('POST', '/_emulator/db/messages/import', seeded)).status).toBe(200)
+    const examined = async () => (await emulator.request('GET', '/_emulator/stats')).body.documentsExamined
+    const examinedBefore = await examined()
+    const listed = await admin('unknown')
+    expect(listed.code).toBe(0)
+    // Each page a range of the index from where the last ended: about what is listed, not a rescan from the top per page.
+    expect((await examined()) - examinedBefore).toBeLessThan(1200)
+    const lines = listed.out.split('\n')
+    const rows = lines.slice(1, -1).map((l) => l.split(/\s+/))
+    expect(rows).toHaveLength(1000)
+    const total = (await emulator.request('GET', `/_emulator/db/messages/count?filter=${encodeURIComponent('{"status":"unknown"}')}`)).body.total
+    expect(lines.at(-1)).toBe(`${total} unknown messages; the newest 1000 shown`)
+    // Every row once, newest first (by time, then id).
+    expect(new Set(rows.map((r) => r[1])).size).toBe(1000)
+    const keys = rows.map((r) => `${r[0]} ${r[1]}`)
+    expect(keys).toEqual([...keys].sort().reverse())
+    expect(rows.at(-1)).toEqual([expect.any(String), `msg_seed${String(total - 1000).padStart(5, '0')}`, 'oSeeded', ORDER, 'system', 'error'])
+  })
+
   it('says clearly what is wrong: credentials, reachability, arguments', async () => {
     const lines: string[] = []
     const io = { out: (l: string) => lines.push(l), progress: () => undefined, root, sleep: async () => undefined }

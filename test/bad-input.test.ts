@@ -3,8 +3,8 @@
  * thrown at `login`, `subscribe-record` and `send` through the emulator, as a
  * mini-program user and as a server. Every case must get a reply (HTTP 200,
  * no crash) `{ ok: false, code, message }` with the contract's code, and must
- * write nothing: the `users`, `grants`, `grant_reports` and `messages`
- * collections and WeChat's delivered messages are compared after each case
+ * write nothing: the `users`, `grants`, `grant_reports`, `messages`,
+ * `campaigns` and `dispatch_state` collections and WeChat's delivered messages are compared after each case
  * and after the whole corpus.
  *
  * The users hold real grants (seeded in beforeAll), and each case is one field
@@ -405,11 +405,11 @@ const LOGIN_EVENTS: Row[] = [
 const BROADCAST_BASE = { action: 'broadcast', templateId: ORDER, data: ORDER_DATA }
 const MESSAGE_ID_VALUES: Row[] = [...NOT_A_STRING, ...EMPTY_AND_HUGE, ...OPERATOR_STRINGS, ['a space', 'msg a'], ['a slash', 'msg/../x']]
 
-/** cancel, get, broadcast, campaign, templates and dispatch, each one field away from valid. */
+/** cancel, get, resend, broadcast, campaign, templates, pause and dispatch, each one field away from valid. */
 function actionCases(as: 'user' | 'server'): Case[] {
   const cases: Case[] = []
   const add = (d: string, event: unknown, code: Code, field?: string) => cases.push(row('send', as, d, event, code, field))
-  for (const action of ['cancel', 'get']) {
+  for (const action of as === 'server' ? ['cancel', 'get', 'resend'] : ['cancel', 'get']) {
     for (const [d, value] of MESSAGE_ID_VALUES) add(`${action}: messageId is ${d}`, { action, messageId: value }, INVALID_ARGUMENT)
     add(`${action}: no messageId`, { action }, INVALID_ARGUMENT)
     add(`${action}: an unknown field "openid"`, { action, messageId: 'msg_x', openid: OTHER.openid }, INVALID_ARGUMENT)
@@ -419,6 +419,9 @@ function actionCases(as: 'user' | 'server'): Case[] {
     add('broadcast, valid', BROADCAST_BASE, FORBIDDEN)
     add('campaign, valid', { action: 'campaign', campaignId: 'cmp_x' }, FORBIDDEN)
     add('templates', { action: 'templates' }, FORBIDDEN)
+    add('resend, valid', { action: 'resend', messageId: 'msg_x' }, FORBIDDEN)
+    add('pause', { action: 'pause' }, FORBIDDEN)
+    add('pause, clear', { action: 'pause', clear: true }, FORBIDDEN)
     add('dispatch, valid', { action: 'dispatch', shard: 0, deadline: Date.now(), until: Date.now() }, FORBIDDEN)
     add('a timer event', { Type: 'timer', TriggerName: 'dispatch', Time: new Date().toISOString() }, INVALID_ARGUMENT)
     return cases
@@ -441,6 +444,11 @@ function actionCases(as: 'user' | 'server'): Case[] {
     add(`campaign: cancel is ${d}`, { action: 'campaign', campaignId: 'cmp_x', cancel: value }, INVALID_ARGUMENT, 'cancel')
   }
   add('templates: an unknown field', { action: 'templates', templateId: ORDER }, INVALID_ARGUMENT)
+  // clear is true or absent, as a campaign's cancel is.
+  for (const [d, value] of [...NOT_A_STRING.filter(([, v]) => v !== true), ['the string "true"', 'true']] as Row[]) {
+    add(`pause: clear is ${d}`, { action: 'pause', clear: value }, INVALID_ARGUMENT, 'clear')
+  }
+  add('pause: an unknown field "until"', { action: 'pause', until: new Date().toISOString() }, INVALID_ARGUMENT)
   // Shards are the whole numbers 0 to 7 (0 is the one valid value of NOT_A_STRING).
   for (const [d, value] of [...NOT_A_STRING.filter(([, v]) => v !== 0), ['-1', -1], ['8', 8], ['1.5', 1.5], ['NaN text', 'NaN']] as Row[]) {
     add(`dispatch: shard is ${d}`, { action: 'dispatch', shard: value, deadline: Date.now(), until: Date.now() }, INVALID_ARGUMENT)
@@ -488,6 +496,8 @@ function pushCases(): Case[] {
     row('send', 'push', 'a valid send of a template that is not self-service', { touser: OTHER.openid, templateId: ORDER, data: ORDER_DATA }, FORBIDDEN),
     row('send', 'push', 'a valid broadcast', BROADCAST_BASE, FORBIDDEN),
     row('send', 'push', 'a timer event', { Type: 'timer', TriggerName: 'dispatch', Time: new Date(now).toISOString() }, FORBIDDEN),
+    row('send', 'push', 'a resend', { action: 'resend', messageId: 'msg_x' }, FORBIDDEN),
+    row('send', 'push', 'a pause clear', { action: 'pause', clear: true }, FORBIDDEN),
     row('send', 'push', 'a valid dispatch', { action: 'dispatch', shard: 0, deadline: now + 20_000, until: now + 25_000 }, FORBIDDEN),
     row('send', 'push', 'an empty event', {}, FORBIDDEN),
     row('login', 'push', 'an empty event', {}, FORBIDDEN),
@@ -516,7 +526,7 @@ const CASES: Case[] = [
 // ---------------------------------------------------------------------------
 // The run.
 
-const COLLECTIONS = ['users', 'grants', 'grant_reports', 'messages', 'campaigns'] as const
+const COLLECTIONS = ['users', 'grants', 'grant_reports', 'messages', 'campaigns', 'dispatch_state'] as const
 
 interface Snapshot {
   counts: Record<string, number>

@@ -6,6 +6,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Connection } from './connect'
 import { UsageError } from './connect'
+import { parseSince, unknownListing, unknownMessages } from './unknown'
 
 export interface Io {
   out: (line: string) => void
@@ -133,6 +134,26 @@ export const COMMANDS: Record<string, { usage: string; run: (c: Connection, args
     },
   },
   campaign: byId('campaign', 'campaign', 'campaignId'),
+  unknown: {
+    usage: 'unknown [--since <ISO 8601>]',
+    run: async (c, args, io) => {
+      const since = parseSince(parseFlags(args).flags.since)
+      for (const line of unknownListing(await unknownMessages(c, since), since)) io.out(line)
+      return 0
+    },
+  },
+  resend: byId('resend', 'resend', 'messageId'),
+  pause: {
+    usage: 'pause [show | clear]',
+    run: async (c, [what = 'show'], io) => {
+      if (what !== 'show' && what !== 'clear') throw new UsageError(`pause takes show or clear, not ${what}`)
+      const reply = await callSend(c, { action: 'pause', ...(what === 'clear' ? { clear: true } : {}) })
+      if (!reply.ok) return report(io, reply)
+      if (what === 'show') io.out(reply.pausedUntil ? `paused until ${reply.pausedUntil} (WeChat's daily limit): nothing is sent before then` : 'no pause')
+      else io.out(reply.lifted ? `pause lifted (was until ${reply.lifted})` : 'no pause')
+      return 0
+    },
+  },
   grants: {
     usage: 'grants <openid>',
     run: async (c, [openid], io) => {

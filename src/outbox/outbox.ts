@@ -59,6 +59,8 @@ export interface MessageRecord {
   /** Delivery attempts by the dispatcher (each may hold several WeChat attempts). */
   tries: number
   campaignId: string | null
+  /** For a resend: the `unknown` message this one sends again (absent on messages written before resends were). */
+  resendOf?: string | null
   /** The reply code of a message that did not go out. */
   code: Code | null
   errcode: number | null
@@ -90,6 +92,7 @@ export type MessageRequest = Pick<
 > & {
   sendAt?: Date | null
   campaignId?: string | null
+  resendOf?: string | null
   leaseUntil?: Date
   queueSlot?: string
 }
@@ -113,6 +116,7 @@ export function newMessage(request: MessageRequest): NewMessage {
     claimToken: null,
     tries: 0,
     campaignId: request.campaignId ?? null,
+    resendOf: request.resendOf ?? null,
     code: null,
     errcode: null,
     errmsg: null,

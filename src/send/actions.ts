@@ -1,8 +1,9 @@
 /**
  * What `send` does with an event: a message now or later, cancel, get,
- * broadcast, campaign and templates, a dispatch shard from a fanned-out
- * tick, and, on its timer, the tick itself. Its door admits users and
- * servers; which of them may ask for what is said here.
+ * resend, broadcast, campaign, templates and the daily-limit pause, a
+ * dispatch shard from a fanned-out tick, and, on its timer, the tick
+ * itself. Its door admits users and servers; which of them may ask for what
+ * is said here.
  */
 import { Campaigns } from '../campaigns/campaigns'
 import type { CallerOf } from '../caller'
@@ -18,7 +19,7 @@ import { Sender, defaultSleep } from './send'
 const { timing } = SETTINGS
 
 /** Actions over every user's messages, the account's templates or the dispatcher's work: a server's only. */
-const SERVER_ACTIONS: readonly unknown[] = ['broadcast', 'campaign', 'templates', 'dispatch']
+const SERVER_ACTIONS: readonly unknown[] = ['broadcast', 'campaign', 'templates', 'dispatch', 'resend', 'pause']
 
 export class SendActions {
   private dispatcher(): Dispatcher {
@@ -73,6 +74,10 @@ export class SendActions {
         return sender.cancel(caller, event)
       case 'get':
         return sender.get(caller, event)
+      case 'resend':
+        return sender.resend(caller, event)
+      case 'pause':
+        return sender.pause(event)
       case 'broadcast':
         return this.campaigns().broadcast(event, budgetMs / 3)
       case 'campaign':
@@ -85,7 +90,7 @@ export class SendActions {
         return success({ report: await dispatcher.run(Number(request.shard), shardWindow(request, dispatcher.windowFrom(started))) })
       }
       default:
-        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, broadcast, campaign or templates, or left out', { field: 'action' })
+        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, resend, broadcast, campaign, templates or pause, or left out', { field: 'action' })
     }
   }
 }

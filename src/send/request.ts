@@ -6,7 +6,8 @@ import { CONTENT_FIELDS, readContent, type MessageContent } from '../templates/c
 import { findTemplate } from '../templates/registry'
 import { ID_MAX, KEY_MAX, SCHEDULE_AHEAD_MAX_MS } from '../limits'
 
-const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/
+/** A time in ISO 8601 with its offset (the operator's CLI takes the same). */
+export const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/
 
 export interface SendRequest extends MessageContent {
   touser: string
@@ -44,10 +45,17 @@ function schedule(at: Date | undefined, now: Date): Pick<SendRequest, 'sendAt' |
   return { requestedAt: at, sendAt: at && at.getTime() > now.getTime() ? at : undefined }
 }
 
-/** `{ action, messageId }` for cancel and get. */
+/** `{ action, messageId }` for cancel, get and resend. */
 export function parseMessageAction(event: unknown): string {
   const input = readEvent(event, ['action', 'messageId'])
   return text(input, 'messageId', { pattern: KEY, max: KEY_MAX })!
+}
+
+/** `{ action: "pause", clear?: true }`: whether to lift WeChat's daily-limit pause, or only show it. */
+export function parsePauseAction(event: unknown): { clear: boolean } {
+  const input = readEvent(event, ['action', 'clear'])
+  if (input.clear !== undefined && input.clear !== true) refuse(CODES.INVALID_ARGUMENT, 'clear must be true or left out', { field: 'clear' })
+  return { clear: input.clear === true }
 }
 
 /** A server may send to anyone; a mini-program user only to itself, and only a template the registry marks self-service. */

@@ -1,7 +1,7 @@
 /**
  * `send` for one message: authorize, validate, claim the idempotency key,
- * then either queue it (`sendAt` ahead) or deliver it now; and `cancel` and
- * `get` of a message.
+ * then either queue it (`sendAt` ahead) or deliver it now; `cancel`, `get`
+ * and `resend` of a message; and WeChat's daily-limit pause, shown or lifted.
  */
 import { createHash } from 'node:crypto'
 import type { Caller } from '../caller'
@@ -14,7 +14,7 @@ import { Outbox, newMessage, newMessageId, queueSlot, type MessageRecord, type N
 import { CODES, failure, refuse, success } from '../replies'
 import type { QueueSettings } from '../settings'
 import { prepareMessage, type PreparedMessage } from '../templates/validate'
-import { authorize, parseMessageAction, parseSendRequest, type SendRequest } from './request'
+import { authorize, parseMessageAction, parsePauseAction, parseSendRequest, type SendRequest } from './request'
 import { SLOT_RECOUNT } from '../limits'
 import { DispatchState, nextBeijingMidnight } from '../dispatch/state'
 import { persistently } from '../outbox/persist'
@@ -69,8 +69,8 @@ function spaced(record: NewMessage, pending: number, free: number, spacingMs: nu
 
 /** The public view of a message, for `get`. */
 export function messageView(message: MessageRecord & { createdAt?: unknown; sentAt?: unknown }) {
-  const { _id, status, touser, templateId, sendAt, tries, attempts, code, errcode, errmsg, msgid, campaignId, createdAt, sentAt } = message
-  return { messageId: _id, status, touser, templateId, sendAt, tries, attempts, code, errcode, errmsg, msgid, campaignId, createdAt, sentAt: sentAt ?? null }
+  const { _id, status, touser, templateId, sendAt, tries, attempts, code, errcode, errmsg, msgid, campaignId, resendOf, createdAt, sentAt } = message
+  return { messageId: _id, status, touser, templateId, sendAt, tries, attempts, code, errcode, errmsg, msgid, campaignId, resendOf: resendOf ?? null, createdAt, sentAt: sentAt ?? null }
 }
 
 export class Sender {
@@ -90,7 +90,28 @@ export class Sender {
 
   async send(caller: Caller, event: unknown): Promise<Record<string, unknown>> {
     const started = this.now().getTime()
-    const request = parseSendRequest(event, this.now())
+    return this.submit(caller, parseSendRequest(event, this.now()), started)
+  }
+
+  /**
+   * `{ action: "resend", messageId }`: an `unknown` message sent again, knowingly, as a new message that names it
+   * (`resendOf`), through the same path as any send. Its key is derived from the first's id, so a repeat is the
+   * first resend's outcome, never a second message.
+   */
+  async resend(caller: Caller, event: unknown): Promise<Record<string, unknown>> {
+    const started = this.now().getTime()
+    const first = await this.ownMessage(caller, event)
+    if (first.status !== 'unknown') {
+      return failure(CODES.NOT_RESENDABLE, `message ${first._id} is ${first.status}: only a message whose outcome is unknown may be resent`, { messageId: first._id, status: first.status })
+    }
+    const { touser, templateId, data, page, miniprogramState, lang } = first
+    // Read as any request is, so that today's registry and limits judge it, not those it was stored under.
+    const request = parseSendRequest({ touser, templateId, data, ...(page ? { page } : {}), miniprogramState, lang, idempotencyKey: `resend:${first._id}` }, this.now())
+    return { ...(await this.submit(caller, request, started, first._id)), resendOf: first._id }
+  }
+
+  /** A message asked for now or later, from the caller's request; `resendOf` names the message it sends again. */
+  private async submit(caller: Caller, request: SendRequest, started: number, resendOf: string | null = null): Promise<Record<string, unknown>> {
     authorize(caller, request.touser, request.templateId)
     const prepared = prepareMessage(request.templateId, request.data, request.page)
     // WeChat's daily limit reached: it is not called until its count starts again. A message asked for a time
@@ -113,6 +134,7 @@ export class Sender {
       page: request.page ?? null,
       miniprogramState: request.miniprogramState,
       lang: request.lang,
+      resendOf,
       sendAt,
       // Longer than the function can run: only a call that died leaves it to the dispatcher.
       leaseUntil: new Date(started + immediateLeaseMs(this.deps.timing)),
@@ -205,5 +227,16 @@ export class Sender {
 
   async get(caller: Caller, event: unknown): Promise<Record<string, unknown>> {
     return success({ message: messageView(await this.ownMessage(caller, event)) })
+  }
+
+  /** `{ action: "pause", clear?: true }`: WeChat's daily-limit pause while it holds, and, with clear, lifted. */
+  async pause(event: unknown): Promise<Record<string, unknown>> {
+    const { clear } = parsePauseAction(event)
+    const { pausedUntil } = await this.state.read()
+    const held = pausedUntil > this.now().getTime() ? new Date(pausedUntil).toISOString() : null
+    if (!clear) return success({ pausedUntil: held })
+    // Zeroed, not removed: the state's own write, so the dispatcher and sends read it as they read any pause.
+    if (held) await this.state.pause(0)
+    return success({ pausedUntil: null, lifted: held })
   }
 }
