@@ -158,3 +158,64 @@ describe('a run that meets a failed request', () => {
     expect(records.every((m) => FINAL.includes(m.status))).toBe(true)
   }, 120_000)
 })
+
+describe('a takeover that must not send again', () => {
+  const grantOf = async (openid: string, templateId: string) => (await product.collection('grants')).find((g) => g._id === `${openid}:${templateId}`)
+  const mine = async (openid: string) => (await product.collection('messages')).filter((m) => m.touser === openid)
+
+  /** Waits, with a deadline, until `condition` holds. */
+  async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + 10_000
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`never: ${what}`)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+
+  /** A run delivers message 0 and then cannot write to `messages` again: it stays `sending`, its reservation standing. */
+  async function leftDelivered(touser: string, templateId: string, sendAt: number): Promise<void> {
+    await schedule(touser, templateId, 0, sendAt)
+    await product.faults({ latencyMs: 400 })
+    const running = tick(sendAt + 1000)
+    await until(async () => ((await grantOf(touser, templateId))?.reservedFor ?? []).length > 0, 'the run reserved')
+    await databaseFaults({ rate: 1, ops: ['update'], collections: ['messages'] })
+    expect(await running).toMatchObject({ stoppedBy: 'database' })
+    await databaseFaults(null)
+    await product.faults(null)
+    expect((await mine(touser)).map((m) => m.status)).toEqual(['sending'])
+    expect(await product.delivered(touser)).toHaveLength(1)
+  }
+
+  it('whose claim loses its reply: the message is left for the next takeover, which finds its reservation', async () => {
+    const touser = await accepted(ORDER, 2)
+    const sendAt = Date.now() + HOUR
+    await leftDelivered(touser, ORDER, sendAt)
+    // Past the lease, a run claims it, and the claim's reply is lost: the run cannot know it holds a message a dead run left.
+    await databaseFaults({ lostReply: 1, ops: ['update'], collections: ['messages'] })
+    expect(await tick(sendAt + 1000 + PAST_LEASE)).toMatchObject({ stoppedBy: 'database', sent: 0 })
+    await databaseFaults(null)
+    await settle([touser], sendAt + 1000 + 2 * PAST_LEASE)
+    expect((await mine(touser)).map((m) => m.status)).toEqual(['unknown'])
+    expect(await product.delivered(touser)).toHaveLength(1)
+    const grant = await product.grant(touser, ORDER)
+    expect(grant).toMatchObject({ available: 1, uncertain: 1 })
+    expect((await product.oracleQuota(touser, ORDER)).available).toBe(1)
+  }, 90_000)
+
+  it('whose reservation fell off a full list: it cannot tell, so the message ends unknown', async () => {
+    const touser = await accepted(CLASS)
+    const sendAt = Date.now() + HOUR
+    await leftDelivered(touser, CLASS, sendAt)
+    // 32 more of the user's messages go out within the lease (one run, one after another): the grant keeps the last 32 keys.
+    for (let n = 1; n <= 32; n++) await schedule(touser, CLASS, n, sendAt + 2000)
+    expect(await tick(sendAt + 2000)).toMatchObject({ sent: 32 })
+    const kept = (await grantOf(touser, CLASS)).reservedFor as string[]
+    expect(kept).toHaveLength(32)
+    const left = (await mine(touser)).find((m) => m.status === 'sending')!
+    expect(kept.some((key) => key.startsWith(`${left._id}@`))).toBe(false)
+    expect(await tick(sendAt + 1000 + PAST_LEASE)).toMatchObject({ claimed: 1, sent: 0, unknown: 1 })
+    const first = (await product.delivered(touser)).filter((m) => JSON.stringify(m.data).includes('第0条'))
+    expect(first).toHaveLength(1)
+  }, 90_000)
+})
+

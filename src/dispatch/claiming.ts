@@ -12,14 +12,15 @@ import type { DispatchContext } from './context'
 
 export interface Claimed {
   claim: Claim
-  /** Of the claim's messages, those another sender had left `sending`: a WeChat call for them may have started. */
+  /** Of the claim's messages, those another sender had left `sending` (as that sender left them): a WeChat call for them may have started. */
   abandoned: MessageRecord[]
 }
 
 /**
- * Takes up to a batch under `token`. Two requests when no other run took any
- * of them between the read and the update; a third reads back which are
- * this run's when one did. `ours` says which messages the run already holds
+ * Takes up to a batch under `token`: a read of the due index, a read of the
+ * lease index when the first did not fill the batch, and one conditional
+ * update; a read back of which are this run's only when another run took
+ * some in between. `ours` says which messages the run already holds
  * (a lease of its own that ran out while the message waited in a lane: the
  * run renews it when it takes the message up).
  */
@@ -40,7 +41,7 @@ export async function claimDue(ctx: DispatchContext, shard: number | undefined, 
   found.push(...left)
   if (found.length === 0) return undefined
   const leaseEnd = clock() + settings.leaseMs
-  const stamp = { status: 'sending' as const, claimToken: token, leaseUntil: new Date(leaseEnd) }
+  const stamp = { status: 'sending' as const, claimToken: token, leaseUntil: new Date(leaseEnd), claimedAt: now }
   const { stats } = await db
     .collection(MESSAGES)
     .where(
@@ -60,9 +61,10 @@ export async function claimDue(ctx: DispatchContext, shard: number | undefined, 
       ? found.map((m) => ({ ...m, ...stamp }))
       : ((await db.collection(MESSAGES).where({ claimToken: token, status: 'sending' }).limit(settings.batchSize).get()).data as unknown as MessageRecord[])
   if (messages.length === 0) return undefined
-  const leftIds = new Set(left.map((m) => m._id))
+  const claimedIds = new Set(messages.map((m) => m._id))
   return {
     claim: new Claim({ db, leaseMs: settings.leaseMs, clock }, token, messages, leaseEnd),
-    abandoned: messages.filter((m) => leftIds.has(m._id)),
+    // As read before the stamp: when their dead sender took them up, not this run.
+    abandoned: left.filter((m) => claimedIds.has(m._id)),
   }
 }

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { isDatabaseFailure } from '../cloud'
 import { deliver, type Delivery, type Gate, type Stage } from '../outbox/deliver'
 import { MESSAGES, type Attempt, type MessageChange, type MessageRecord } from '../outbox/outbox'
-import { persistently } from '../outbox/persist'
+import { persistently } from '../persist'
 import { CODES } from '../replies'
 import { findTemplate } from '../templates/registry'
 import { attemptCoverMs, messageCoverMs } from '../timing'
@@ -31,12 +31,16 @@ export class Run {
   private readonly lanes = new Lanes()
   private readonly slots: Slots
   private readonly claims: Claim[] = []
-  /** Every token a claim write went out under, answered or not: a claim whose reply was lost is given back too. */
-  private readonly tokens: string[] = []
+  /** Tokens of claims whose messages this run knows. */
+  private readonly answered: string[] = []
+  /** Tokens of claim writes that failed or lost their reply: what they stamped, if anything, is not known here. */
+  private readonly unanswered: string[] = []
   /** Messages a WeChat call may have started for (reserving on, or found so): never given back by this run. */
-  private readonly kept = new Set<string>()
+  private readonly mayBeAtWeChat = new Set<string>()
   private stop?: StopReason
   private failure?: unknown
+  /** WeChat answered 45009 in this run: what goes back is due when its count starts again. */
+  private dailyLimit = false
 
   constructor(
     private readonly ctx: DispatchContext,
@@ -85,8 +89,11 @@ export class Run {
     while (this.stop === undefined) {
       if (clock() >= this.window.deadline) return this.halt('deadline')
       const token = randomBytes(12).toString('hex')
-      this.tokens.push(token)
-      const claimed = await claimDue(this.ctx, this.shard, token, ours)
+      const claimed = await claimDue(this.ctx, this.shard, token, ours).catch((error: unknown) => {
+        this.unanswered.push(token)
+        throw error
+      })
+      this.answered.push(token)
       if (claimed) {
         this.claims.push(claimed.claim)
         this.report.claimed += claimed.claim.messages.length
@@ -100,21 +107,24 @@ export class Run {
 
   /**
    * Messages another sender left `sending`: one whose WeChat call may have
-   * started (its grant still holds a reservation for it) ends `unknown`, never
-   * sent again; the others are sent as any other.
+   * started (its grant still holds a reservation for it, or may have dropped
+   * one) ends `unknown`, never sent again; the others are sent as any other.
    */
   private async takeOver(claim: Claim, abandoned: MessageRecord[]): Promise<void> {
-    const { ledger } = this.ctx
-    for (const message of abandoned) this.kept.add(message._id)
+    const { ledger, timing } = this.ctx
+    for (const message of abandoned) this.mayBeAtWeChat.add(message._id)
     for (const message of abandoned) {
       const template = findTemplate(message.templateId)
-      const reserved = template ? await ledger.reservationsFor(message.touser, template, message._id) : []
-      if (reserved.length === 0) {
-        this.kept.delete(message._id)
+      // No reservation for it is older than when its sender took it up (by that sender's clock, within the skew).
+      const since = (message.claimedAt ? new Date(message.claimedAt).getTime() : 0) - timing.clockSkewMs
+      const trace = template ? await ledger.reservationsFor(message.touser, template, message._id, since) : { keys: [] }
+      if (trace !== 'unsure' && trace.keys.length === 0) {
+        this.mayBeAtWeChat.delete(message._id)
         continue
       }
       // Counted uncertain under the reservation's own key: once, whoever wrote it first (the dead sender, or a takeover before).
-      for (const key of reserved) await this.persist(() => ledger.uncertain(message.touser, template!, key))
+      const keys = trace === 'unsure' ? [`${message._id}@unsure`] : trace.keys
+      for (const key of keys) await this.persist(() => ledger.uncertain(message.touser, template!, key))
       await this.settle(message, claim, abandonedChange(message), [])
     }
   }
@@ -158,17 +168,22 @@ export class Run {
       release()
       return undefined
     }
-    // A 43108 retry starts only while the claim, and the invocation, outlive it.
+    // A 43108 retry starts only while the message is still the run's, and the claim and the invocation outlive it. A renewal
+    // that fails ends the retries (what WeChat said stands) and the run.
     const mayRetry = async (waitMs: number) => {
       const need = waitMs + attemptCover
-      return clock() + need <= window.until && (await claim.cover(need))
+      if (this.stop || clock() + need > window.until) return false
+      const covered = await claim.cover(need).catch((error: unknown) => (this.fail(error), false))
+      return covered && claim.holds(message._id)
     }
-    const progress = (stage: Stage) => (stage === 'returned' ? this.kept.delete(message._id) : this.kept.add(message._id))
+    const progress = (stage: Stage) => (stage === 'returned' ? this.mayBeAtWeChat.delete(message._id) : this.mayBeAtWeChat.add(message._id))
     const delivery = await this.deliverOne(message, claim, { mayRetry, gate, progress })
     // Not sent, its grant given back: it stays claimed until the run gives it back, unless another run took it.
     if (!delivery) return true
     const { change, dailyLimit } = settlement(message, delivery, this.ctx.settings, clock())
-    if (dailyLimit && !this.stop) {
+    if (dailyLimit) {
+      // Written whatever stopped the run first: the next tick, and every immediate send, must wait for the count too.
+      this.dailyLimit = true
       this.halt('daily-limit')
       await this.persist(() => this.ctx.state.pause(change.dueAt!.getTime()))
     }
@@ -190,31 +205,48 @@ export class Run {
   private async settle(message: MessageRecord, claim: Claim, change: MessageChange, attempts: Attempt[]): Promise<void> {
     const held = await this.persist(() => this.ctx.outbox.settle(message._id, change, attempts, claim.token))
     claim.done(message._id)
-    this.kept.delete(message._id)
+    this.mayBeAtWeChat.delete(message._id)
     if (!held) this.report.lostClaims += 1
     count(this.report, change)
   }
 
-  /** A write that must land: tried again while a write still fits in the window; the first failure stops the run. */
+  /**
+   * A write that must land: tried again while the wait, the try and the
+   * write that gives back what the run holds still fit in the window (which
+   * keeps a write for the reply); the first failure stops the run.
+   */
   private persist<T>(write: () => Promise<T>): Promise<T> {
     const { clock, timing, sleep } = this.ctx
     return persistently(write, {
-      mayRetry: () => clock() + timing.writeMs < this.window.until,
+      mayRetry: (waitMs) => clock() + waitMs + 2 * timing.writeMs <= this.window.until,
       sleep,
       onFailure: (error) => this.fail(error),
     })
   }
 
-  /** Gives back, with one write, what this run's claims hold but never took to WeChat: due now, or when WeChat's count starts again. */
+  /**
+   * Gives back what this run's claims hold but never took to WeChat, with one
+   * write: due now, or when WeChat's count starts again. What a claim whose
+   * reply never came stamped is not known here, and may include a message a
+   * dead sender left: its lease is ended instead, so that the next run takes
+   * it over and looks for its reservation first.
+   */
   private async giveBack(): Promise<void> {
     const { db, clock } = this.ctx
     const _ = db.command
-    const dueAt = new Date(this.stop === 'daily-limit' ? nextBeijingMidnight(clock()) : clock())
-    const keep = [...this.kept]
-    if (this.tokens.length === 0) return
+    const now = clock()
+    if (this.unanswered.length > 0) {
+      await db
+        .collection(MESSAGES)
+        .where({ claimToken: _.in(this.unanswered), status: 'sending' })
+        .update({ data: { leaseUntil: new Date(now) } })
+    }
+    if (!this.claims.some((claim) => claim.pending > 0)) return
+    const dueAt = new Date(this.dailyLimit ? nextBeijingMidnight(now) : now)
+    const keep = [...this.mayBeAtWeChat]
     const { stats } = await db
       .collection(MESSAGES)
-      .where({ claimToken: _.in(this.tokens), status: 'sending', ...(keep.length > 0 ? { _id: _.nin(keep) } : {}) })
+      .where({ claimToken: _.in(this.answered), status: 'sending', ...(keep.length > 0 ? { _id: _.nin(keep) } : {}) })
       .update({ data: { status: 'scheduled', claimToken: null, leaseUntil: null, dueAt } })
     this.report.released += stats.updated
   }

@@ -48,7 +48,7 @@ describe('Ledger against the emulator', () => {
     await ledger.recordPopup('oL1', [{ template: oneTime, outcome: 'accept' }], 'r1')
     await ledger.recordPopup('oL1', [{ template: oneTime, outcome: 'accept' }], 'r2')
     await ledger.recordPopup('oL1', [{ template: oneTime, outcome: 'accept' }], 'r3')
-    const wins = await Promise.all(Array.from({ length: 40 }, (_x, i) => ledger.reserve('oL1', oneTime, `m${i}@run`)))
+    const wins = await Promise.all(Array.from({ length: 40 }, (_x, i) => ledger.reserve('oL1', oneTime, `m${i}@run@1`)))
     expect(wins.filter(Boolean)).toHaveLength(3)
     expect((await ledger.views('oL1', [oneTime]))[oneTime.id]!.available).toBe(0)
   })
@@ -56,7 +56,7 @@ describe('Ledger against the emulator', () => {
   it('reserves a reservation with one conditional update, reading nothing', async () => {
     await ledger.recordPopup('oL2', [{ template: oneTime, outcome: 'accept' }], 'r1')
     await emulator.request('DELETE', '/_emulator/stats')
-    expect(await ledger.reserve('oL2', oneTime, 'm1@run')).toEqual({ epoch: 0, key: 'm1@run' })
+    expect(await ledger.reserve('oL2', oneTime, 'm1@run@1')).toEqual({ epoch: 0, key: 'm1@run@1' })
     const stats = (await emulator.request('GET', '/_emulator/stats')).body
     expect(stats.requests).toEqual({ total: 1, byAction: { 'database.modifyAndReturnDoc': 1 } })
     expect(stats.documentsExamined).toBe(1)
@@ -64,14 +64,14 @@ describe('Ledger against the emulator', () => {
 
   it('refunds and exhausts', async () => {
     await ledger.recordPopup('oL3', [{ template: oneTime, outcome: 'accept' }], 'r1')
-    const reservation = await ledger.reserve('oL3', oneTime, 'm1@run')
-    expect(reservation).toEqual({ epoch: 0, key: 'm1@run' })
-    expect(await ledger.reservationsFor('oL3', oneTime, 'm1')).toEqual(['m1@run'])
+    const reservation = await ledger.reserve('oL3', oneTime, 'm1@run@1')
+    expect(reservation).toEqual({ epoch: 0, key: 'm1@run@1' })
+    expect(await ledger.reservationsFor('oL3', oneTime, 'm1', 0)).toEqual({ keys: ['m1@run@1'] })
     await ledger.refund('oL3', oneTime, reservation!)
     // Refunded once, however often the refund is written.
     await ledger.refund('oL3', oneTime, reservation!)
     expect((await ledger.views('oL3', [oneTime]))[oneTime.id]!.available).toBe(1)
-    expect(await ledger.reservationsFor('oL3', oneTime, 'm1')).toEqual([])
+    expect(await ledger.reservationsFor('oL3', oneTime, 'm1', 0)).toEqual({ keys: [] })
     await ledger.exhaust('oL3', oneTime)
     expect((await ledger.views('oL3', [oneTime]))[oneTime.id]!.available).toBe(0)
   })
@@ -83,7 +83,7 @@ describe('Ledger against the emulator', () => {
     ] as const) {
       await ledger.recordPopup(user, [{ template: oneTime, outcome: 'accept' }], 'r1')
       await ledger.recordPopup(user, [{ template: oneTime, outcome: 'accept' }], 'r2')
-      const reservation = await ledger.reserve(user, oneTime, 'm1@run')
+      const reservation = await ledger.reserve(user, oneTime, 'm1@run@1')
       await zero()
       // The user accepts again before the refund lands: that new unit is the only one.
       await ledger.recordPopup(user, [{ template: oneTime, outcome: 'accept' }], 'r3')
@@ -95,21 +95,25 @@ describe('Ledger against the emulator', () => {
   it('checks a long-term grant without consuming it, with one conditional update that records the reservation', async () => {
     await ledger.recordPopup('oL4', [{ template: longTerm, outcome: 'accept' }], 'r1')
     await emulator.request('DELETE', '/_emulator/stats')
-    for (let i = 0; i < 3; i++) expect(await ledger.reserve('oL4', longTerm, `m${i}@run`)).toBeDefined()
+    for (let i = 0; i < 3; i++) expect(await ledger.reserve('oL4', longTerm, `m${i}@run@${i}`)).toBeDefined()
     const stats = (await emulator.request('GET', '/_emulator/stats')).body
     expect(stats.requests).toEqual({ total: 3, byAction: { 'database.modifyAndReturnDoc': 3 } })
-    expect(await ledger.reservationsFor('oL4', longTerm, 'm2')).toEqual(['m2@run'])
+    expect(await ledger.reservationsFor('oL4', longTerm, 'm2', 0)).toEqual({ keys: ['m2@run@2'] })
     await ledger.recordPopup('oL4', [{ template: longTerm, outcome: 'reject' }], 'r2')
-    expect(await ledger.reserve('oL4', longTerm, 'm9@run')).toBeUndefined()
+    expect(await ledger.reserve('oL4', longTerm, 'm9@run@9')).toBeUndefined()
   })
 
-  it('keeps the last reservations it took, and counts an uncertain unit once per key', async () => {
-    for (let i = 0; i < 20; i++) await ledger.recordPopup('oL8', [{ template: oneTime, outcome: 'accept' }], `r${i}`)
-    for (let i = 0; i < 20; i++) await ledger.reserve('oL8', oneTime, `m${i}@run`)
-    expect(await ledger.reservationsFor('oL8', oneTime, 'm19')).toEqual(['m19@run'])
-    expect(await ledger.reservationsFor('oL8', oneTime, 'm3')).toEqual([])
-    for (let i = 0; i < 3; i++) await ledger.uncertain('oL8', oneTime, 'm19@run')
-    await ledger.uncertain('oL8', oneTime, 'm18@run')
+  it('keeps the last reservations it took, says when a key may have fallen off, and counts an uncertain unit once per key', async () => {
+    const kept = 32
+    for (let i = 0; i < kept + 8; i++) await ledger.recordPopup('oL8', [{ template: oneTime, outcome: 'accept' }], `r${i}`)
+    for (let i = 0; i < kept + 8; i++) await ledger.reserve('oL8', oneTime, `m${i}@run@${1000 + i}`)
+    expect(await ledger.reservationsFor('oL8', oneTime, 'm39', 1039)).toEqual({ keys: ['m39@run@1039'] })
+    // m3's key fell off: a message taken up no later than the oldest key kept (m8's) cannot be told.
+    expect(await ledger.reservationsFor('oL8', oneTime, 'm3', 1003)).toBe('unsure')
+    // One taken up after it would have its key among those kept: none means none was taken.
+    expect(await ledger.reservationsFor('oL8', oneTime, 'm99', 1500)).toEqual({ keys: [] })
+    for (let i = 0; i < 3; i++) await ledger.uncertain('oL8', oneTime, 'm39@run@1039')
+    await ledger.uncertain('oL8', oneTime, 'm38@run@1038')
     expect((await ledger.views('oL8', [oneTime]))[oneTime.id]).toMatchObject({ available: 0, uncertain: 2 })
   })
 

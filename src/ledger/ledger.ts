@@ -33,19 +33,26 @@ export interface Reservation {
 }
 
 /**
- * The key a reservation is taken under: the message and who sends it. Kept on
- * the grant (the last RESERVED_KEPT) until refunded, so that a run taking
- * over a message left `sending` can tell whether a WeChat call for it may
- * have started; the holder keeps one sender's refund from taking another's key.
+ * The key a reservation is taken under: the message, who sends it, and when
+ * (ms, the sender's clock). Kept on the grant (the last RESERVED_KEPT) until
+ * refunded, so that a run taking over a message left `sending` can tell
+ * whether a WeChat call for it may have started; the holder keeps one
+ * sender's refund from taking another's key, and the time tells whether a
+ * key may have fallen off the list.
  */
-export const reservationKey = (messageId: string, holder: string) => `${messageId}@${holder}`
+export const reservationKey = (messageId: string, holder: string, at: number) => `${messageId}@${holder}@${at}`
+
+const reservedAt = (key: string) => Number(key.slice(key.lastIndexOf('@') + 1))
+
+/** Reservations a grant remembers, newest last. */
+export const RESERVED_KEPT = 32
 
 /**
- * Reservations a grant remembers. A key falls out only after this many later
- * reservations of the same user's template: one user's sends go one at a
- * time, so that many cannot pass within the lease before a takeover looks.
+ * What a grant says of a message's reservations: the keys that still stand
+ * for it (its WeChat call may have started), or `unsure` when none stands
+ * but one may have fallen off a full list since its sender took it up.
  */
-export const RESERVED_KEPT = 16
+export type ReservationTrace = { keys: string[] } | 'unsure'
 
 /** What `wx.requestSubscribeMessage` resolved with, per template. */
 export type PopupOutcome = 'accept' | 'acceptWithAudio' | 'acceptWithAlert' | 'reject' | 'ban' | 'filter'
@@ -182,10 +189,17 @@ export class Ledger {
       .update({ data })
   }
 
-  /** The keys of every sender's reservation for the message that still holds a unit: a WeChat call for it may have started. */
-  async reservationsFor(openid: string, template: Template, messageId: string): Promise<string[]> {
-    const { data } = await this.db.collection(GRANTS).doc(grantId(openid, template.id)).get()
-    return ((data as GrantDoc | null)?.reservedFor ?? []).filter((key) => key.startsWith(`${messageId}@`))
+  /**
+   * The reservations that still stand for a message whose sender took it up
+   * at `since` (its clock, less the skew): `unsure` when none does but the
+   * list is full of keys no older than that, so that its own may have fallen off.
+   */
+  async reservationsFor(openid: string, template: Template, messageId: string, since: number): Promise<ReservationTrace> {
+    const { data } = await this.db.collection(GRANTS).doc(grantId(openid, template.id)).field({ reservedFor: true }).get()
+    const all = (data as GrantDoc | null)?.reservedFor ?? []
+    const keys = all.filter((key) => key.startsWith(`${messageId}@`))
+    if (keys.length > 0 || all.length < RESERVED_KEPT) return { keys }
+    return reservedAt(all[0]!) >= since ? 'unsure' : { keys }
   }
 
   /** The user changed the template from a message card (subscribe_msg_change_event): a reject zeroes it, a long-term accept turns it back on. */

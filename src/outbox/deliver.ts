@@ -96,7 +96,7 @@ export async function deliver(deps: DeliveryDeps & { gate?: Gate }, template: Te
   const progress = deps.progress ?? (() => undefined)
   const persist = deps.persist ?? ((write) => write())
   progress('reserving')
-  const reservation = await deps.ledger.reserve(message.touser, template, reservationKey(message._id, deps.holder))
+  const reservation = await deps.ledger.reserve(message.touser, template, reservationKey(message._id, deps.holder, deps.now().getTime()))
   if (!reservation) {
     progress('returned')
     return { kind: 'no_quota', errcode: null, errmsg: `no send left for ${template.id}`, attempts }

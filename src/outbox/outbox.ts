@@ -14,8 +14,8 @@ import { SHARDS } from '../limits'
 export const MESSAGES = 'messages'
 
 /**
- * scheduled: queued until `dueAt`; sending: being sent now (by a dispatcher,
- * under a lease that ends at `dueAt`); sent; failed; unknown: WeChat did not
+ * scheduled: queued until `dueAt`; sending: being sent now (by a dispatcher
+ * run or the call that asked, under a lease that ends at `leaseUntil`); sent; failed; unknown: WeChat did not
  * say, so it is never sent again; cancelled.
  */
 export type MessageStatus = 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled'
@@ -46,6 +46,8 @@ export interface MessageRecord {
   dueAt: Date | null
   /** While `sending`: when its holder's lease ends, and another run may take it over. */
   leaseUntil?: Date | null
+  /** When its holder took it up (the holder's clock): no reservation for it is older. */
+  claimedAt?: Date | null
   /** The dispatcher shard, from the recipient: one user's messages are never in two shards. */
   shard: number
   /**
@@ -94,6 +96,7 @@ export type MessageRequest = Pick<
   campaignId?: string | null
   resendOf?: string | null
   leaseUntil?: Date
+  claimedAt?: Date
   queueSlot?: string
 }
 
@@ -111,6 +114,7 @@ export function newMessage(request: MessageRequest): NewMessage {
     sendAt,
     dueAt: sendAt,
     leaseUntil: sendAt ? null : (leaseUntil ?? null),
+    claimedAt: sendAt ? null : (request.claimedAt ?? null),
     shard: shardOf(request.touser),
     queueSlot: request.queueSlot ?? request._id,
     claimToken: null,
@@ -184,8 +188,9 @@ export class Outbox {
    */
   async settle(id: string, change: MessageChange, attempts: Attempt[], claimToken: string | null): Promise<boolean> {
     if (await this.update(id, change, attempts, { claimToken, status: 'sending' })) return true
-    const now = await this.get(id)
-    return now !== undefined && now.claimToken === claimToken && now.status === change.status
+    // Settled, and still under this holder's token: the write that landed was this one (only a holder settles a message it sends).
+    const { data } = await this.db.collection(MESSAGES).doc(id).field({ claimToken: true, status: true }).get()
+    return data !== null && data.claimToken === claimToken && data.status !== 'sending'
   }
 
   /**

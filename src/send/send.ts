@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Caller } from '../caller'
-import type { Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
+import { isDatabaseFailure, type Database, type SubscribeMessageRequest, type WechatOutcome } from '../cloud'
 import { immediateLeaseMs, repeatWaitMs, type Timing } from '../timing'
 import { Ledger } from '../ledger/ledger'
 import { deliver } from '../outbox/deliver'
@@ -17,7 +17,7 @@ import { prepareMessage, type PreparedMessage } from '../templates/validate'
 import { authorize, parseMessageAction, parsePauseAction, parseSendRequest, type SendRequest } from './request'
 import { SLOT_RECOUNT } from '../limits'
 import { DispatchState, nextBeijingMidnight } from '../dispatch/state'
-import { persistently } from '../outbox/persist'
+import { persistently } from '../persist'
 
 export interface SendDeps {
   db: Database
@@ -138,6 +138,7 @@ export class Sender {
       sendAt,
       // Longer than the function can run: only a call that died leaves it to the dispatcher.
       leaseUntil: new Date(started + immediateLeaseMs(this.deps.timing)),
+      claimedAt: new Date(started),
     })
     // A scheduled message reserves its grant when it is dispatched, not now.
     if (sendAt) return this.schedule(caller, record)
@@ -145,13 +146,19 @@ export class Sender {
     if (!opened.created) return opened.existing ? this.repeat(opened.existing, record.fingerprint) : unrecorded()
     // What must land once WeChat has answered is tried again while the call has time left for it.
     const { timing } = this.deps
+    // A try, then the reply's own write: both before the platform ends the call.
     const persist = <T>(write: () => Promise<T>) =>
-      persistently(write, { mayRetry: () => this.now().getTime() + timing.writeMs < started + timing.functionTimeoutMs - timing.writeMs, sleep: this.sleep })
+      persistently(write, { mayRetry: (waitMs) => this.now().getTime() + waitMs + 2 * timing.writeMs <= started + timing.functionTimeoutMs, sleep: this.sleep })
     const delivery = await deliver({ ledger: this.ledger, holder: IMMEDIATE, wechat: this.deps.wechat, timing, sleep: this.sleep, now: this.now, persist }, prepared.template, record)
     const change = finalChange(record, delivery)
     // Only while the message is still this call's: a dispatcher that took it over (past its lease) settles it instead.
     const held = await persist(() => this.outbox.settle(messageId, change, delivery.attempts, null))
-    if (!held) await this.outbox.update(messageId, {}, delivery.attempts)
+    // Its attempts beside the outcome that stands: worth a try, not worth failing a call whose outcome is known.
+    if (!held) {
+      await this.outbox.update(messageId, {}, delivery.attempts).catch((error: unknown) => {
+        if (!isDatabaseFailure(error)) throw error
+      })
+    }
     const reply = replyOf({ ...(record as MessageRecord), ...change })
     if (change.code !== CODES.DAILY_LIMIT) return reply
     const retryAt = nextBeijingMidnight(this.now().getTime())

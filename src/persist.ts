@@ -5,8 +5,8 @@
  * reply changes nothing the second time.
  */
 export interface RetryPolicy {
-  /** Whether another try may start now. */
-  mayRetry: () => boolean
+  /** Whether another try may start after waiting `waitMs`: it, and what must follow it, still fit in the caller's time. */
+  mayRetry: (waitMs: number) => boolean
   sleep: (ms: number) => Promise<void>
   /** Told of each failure, before the next try. */
   onFailure?: (error: unknown) => void
@@ -21,8 +21,9 @@ export async function persistently<T>(write: () => Promise<T>, policy: RetryPoli
       return await write()
     } catch (error) {
       policy.onFailure?.(error)
-      if (!policy.mayRetry()) throw error
-      await policy.sleep(retryWaitMs(attempt))
+      const wait = retryWaitMs(attempt)
+      if (!policy.mayRetry(wait)) throw error
+      await policy.sleep(wait)
     }
   }
 }
