@@ -42,18 +42,17 @@ export class Dispatcher {
   /** One timer tick: nothing while WeChat's daily limit holds; else one run, or one per shard when the last run fell behind. */
   async tick(window: RunWindow): Promise<DispatchReport> {
     const { state, settings, clock } = this.ctx
+    let current
     try {
-      const current = await state.read()
-      if (current.pausedUntil > clock()) return { ...emptyReport(), stoppedBy: 'daily-limit' }
-      if (settings.fanOut && current.fanOut) return await this.fanOutTick(window)
-      const report = await this.run(undefined, window)
-      if (settings.fanOut && report.stoppedBy === 'deadline') await state.setFanOut(true)
-      return report
+      current = await state.read()
     } catch (error) {
-      // The state could not be read or written: nothing was claimed by this tick's own requests.
-      if (!isDatabaseFailure(error)) throw error
-      return { ...emptyReport(), stoppedBy: 'database', error: describeFailure(error) }
+      return stoppedByDatabase(emptyReport(), error)
     }
+    if (current.pausedUntil > clock()) return { ...emptyReport(), stoppedBy: 'daily-limit' }
+    if (settings.fanOut && current.fanOut) return this.fanOutTick(window)
+    const report = await this.run(undefined, window)
+    if (settings.fanOut && report.stoppedBy === 'deadline') await state.setFanOut(true).catch((error) => stoppedByDatabase(report, error))
+    return report
   }
 
   private async fanOutTick(window: RunWindow): Promise<DispatchReport> {
@@ -65,7 +64,7 @@ export class Dispatcher {
       ),
     )
     const report = reports.reduce(merge, { ...emptyReport(), fannedOut: SHARDS })
-    if (report.stoppedBy === 'drained') await this.ctx.state.setFanOut(false)
+    if (report.stoppedBy === 'drained') await this.ctx.state.setFanOut(false).catch((error) => stoppedByDatabase(report, error))
     return report
   }
 
@@ -73,4 +72,12 @@ export class Dispatcher {
   run(shard: number | undefined, window: RunWindow): Promise<DispatchReport> {
     return new Run(this.ctx, shard, window).execute()
   }
+}
+
+/** A request of the tick's own failed: the report says so (what the run did stands); anything else is a bug, thrown. */
+function stoppedByDatabase(report: DispatchReport, error: unknown): DispatchReport {
+  if (!isDatabaseFailure(error)) throw error
+  report.stoppedBy = 'database'
+  report.error ??= describeFailure(error)
+  return report
 }

@@ -16,7 +16,7 @@ export interface DispatchReport {
   rescheduled: number
   /** Claimed but given back unsent, never taken to WeChat (a daily limit, the deadline, a database failure). */
   released: number
-  /** Settled after another run had taken the message over: that run found the outcome unknown, and did not send it again. */
+  /** Settles that found another run had taken the message over meanwhile: that run's record of it stands. */
   lostClaims: number
   stoppedBy: StopReason
   /** Parallel invocations this run fanned out to. */
