@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { Query, update as mingoUpdate } from 'mingo'
 import { describe, expect, it } from 'vitest'
 import { applyUpdate, compileMatcher } from './fastpath'
+import type { Doc } from './values'
 
 const fields = ['a', 'b', 'c.d', 'c.e']
 const scalar = fc.oneof(
@@ -62,7 +63,12 @@ describe('fast updates', () => {
       $inc: fc.dictionary(fc.constantFrom('n', 'a', 'c.d'), fc.integer({ min: -2, max: 2 }), { maxKeys: 2 }),
       $push: fc.dictionary(
         fc.constantFrom('list', 'a', 'c.d', 'c.l'),
-        fc.oneof(scalar, object(fc.dictionary(fc.constantFrom('x', 'y'), scalar)), fc.record({ $each: fc.array(scalar, { maxLength: 3 }) }).map((o) => ({ ...o }))),
+        fc.oneof(
+          scalar,
+          object(fc.dictionary(fc.constantFrom('x', 'y'), scalar)),
+          fc.record({ $each: fc.array(scalar, { maxLength: 3 }) }).map((o) => ({ ...o })),
+          fc.record({ $each: fc.array(scalar, { maxLength: 3 }), $slice: fc.integer({ min: -3, max: 3 }) }).map((o) => ({ ...o })),
+        ),
         { maxKeys: 2 },
       ),
     },
@@ -91,6 +97,12 @@ describe('fast updates', () => {
       }),
       { numRuns: 5000 },
     )
+  })
+
+  it('keep the last n after a push with a negative $slice, as MongoDB does', () => {
+    const doc: Doc = { _id: 'p', list: ['a', 'b'] }
+    expect(applyUpdate(doc, { $push: { list: { $each: ['c'], $slice: -2 } } })).toBe(true)
+    expect(doc.list).toEqual(['b', 'c'])
   })
 
   it('count an embedded document set with its fields in another order as a change, as MongoDB does', () => {

@@ -142,12 +142,18 @@ function sameValue(a: unknown, b: unknown): boolean {
 type Operators = Record<string, Record<string, unknown>>
 const FAST_UPDATES = new Set(['$set', '$unset', '$inc', '$push'])
 
-/** `$push` of `{ $each: [...] }` alone, or of one value that is not a modifier object: appended as given. */
-function pushedItems(operand: unknown): unknown[] | undefined {
-  if (!isPlainObject(operand)) return [operand]
+/**
+ * `$push` of `{ $each: [...] }`, optionally with a whole-number `$slice`, or
+ * of one value that is not a modifier object: what to append, and how much
+ * of the array to keep after (MongoDB: the first n, or the last -n).
+ */
+function pushedItems(operand: unknown): { items: unknown[]; slice?: number } | undefined {
+  if (!isPlainObject(operand)) return { items: [operand] }
   const keys = Object.keys(operand)
-  if (keys.length === 1 && keys[0] === '$each' && Array.isArray(operand.$each)) return operand.$each
-  return keys.some((k) => k.startsWith('$')) ? undefined : [operand]
+  const { $each, $slice } = operand
+  const sliced = keys.length === 2 && keys.includes('$slice') && Number.isInteger($slice)
+  if ((keys.length === 1 || sliced) && keys.includes('$each') && Array.isArray($each)) return { items: $each, ...(sliced ? { slice: $slice as number } : {}) }
+  return keys.some((k) => k.startsWith('$')) ? undefined : { items: [operand] }
 }
 
 function plainPath(path: string): string[] | undefined {
@@ -182,11 +188,13 @@ export function applyUpdate(doc: Doc, operators: Operators): boolean {
           if (parent[part] === undefined) parent[part] = {}
           parent = parent[part] as Record<string, unknown>
         }
-        const items = pushedItems(operand)!.map((item) => structuredClone(item))
+        const { items, slice } = pushedItems(operand)!
         const current = parent[leaf] as unknown[] | undefined
-        parent[leaf] = current === undefined ? items : [...current, ...items]
-        // Mongo counts an empty $each on an existing array as no change.
-        if (items.length > 0 || current === undefined) changed = true
+        let next = [...(current ?? []), ...items.map((item) => structuredClone(item))]
+        if (slice !== undefined) next = next.slice(slice)
+        parent[leaf] = next
+        // An empty $each onto an existing array changes nothing.
+        if (current === undefined || items.length > 0) changed = true
         continue
       }
       if (op === '$unset') {
@@ -226,6 +234,9 @@ function fastApplicable(doc: Doc, operators: Operators): boolean {
       }
       if (op === '$push') {
         if (current !== undefined && !Array.isArray(current)) return false
+        // Only a negative $slice (keep the last n) of items pushed onto an array is applied here; mingo applies and counts the rest.
+        const { items, slice } = pushedItems(operand)!
+        if (slice !== undefined && (slice >= 0 || current === undefined || items.length === 0)) return false
         continue
       }
       if (Array.isArray(current)) return false
