@@ -141,6 +141,15 @@ describe('a run that meets a failed request', () => {
     expect(await product.delivered(touser)).toHaveLength(1)
   }, 60_000)
 
+  it('a campaign page that cannot be read: the tick still dispatches, and says what failed', async () => {
+    const touser = await accepted(ORDER)
+    const sendAt = Date.now() + HOUR
+    await schedule(touser, ORDER, 0, sendAt)
+    await databaseFaults({ rate: 1, ops: ['get'], collections: ['campaigns'] })
+    expect(await tick(sendAt + 1000)).toMatchObject({ sent: 1, stoppedBy: 'database', campaignQueued: 0, error: expect.stringMatching(/not applied/) })
+    expect(await product.delivered(touser)).toHaveLength(1)
+  }, 60_000)
+
   it("settles that stall past the SDK's wait land anyway: each message sent once and recorded sent", async () => {
     const users = await acceptedUsers(CLASS, 3)
     const sendAt = Date.now() + HOUR

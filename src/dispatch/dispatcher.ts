@@ -10,17 +10,16 @@
  * When one run could not send everything due, the next tick splits the work
  * over parallel invocations, one per shard of recipients.
  */
-import { isDatabaseFailure } from '../cloud'
 import { Ledger } from '../ledger/ledger'
 import { SHARDS } from '../limits'
 import { Outbox } from '../outbox/outbox'
 import type { DispatchContext, DispatchDeps, RunWindow } from './context'
-import { describeFailure, emptyReport, merge, type DispatchReport } from './report'
+import { emptyReport, merge, stoppedByDatabase, type DispatchReport } from './report'
 import { Run } from './run'
 import { DispatchState } from './state'
 
 export type { DispatchDeps, RunWindow } from './context'
-export { emptyReport, type DispatchReport, type StopReason } from './report'
+export { emptyReport, stoppedByDatabase, type DispatchReport, type StopReason } from './report'
 
 export class Dispatcher {
   private readonly ctx: DispatchContext
@@ -74,10 +73,3 @@ export class Dispatcher {
   }
 }
 
-/** A request of the tick's own failed: the report says so (what the run did stands); anything else is a bug, thrown. */
-function stoppedByDatabase(report: DispatchReport, error: unknown): DispatchReport {
-  if (!isDatabaseFailure(error)) throw error
-  report.stoppedBy = 'database'
-  report.error ??= describeFailure(error)
-  return report
-}

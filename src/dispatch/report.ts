@@ -1,4 +1,5 @@
 /** What a dispatcher run, or a tick of several, did: counts, and why it stopped. */
+import { isDatabaseFailure } from '../cloud'
 import type { MessageChange } from '../outbox/outbox'
 
 /**
@@ -65,4 +66,12 @@ export function describeFailure(error: unknown): string {
   const text = String(errMsg ?? message ?? error)
   const named = errCode ?? code
   return named === undefined ? text : `${String(named)}: ${text}`
+}
+
+/** A request failed outside a run (the tick's state, a campaign's page): the report says so, and what was done stands. */
+export function stoppedByDatabase(report: DispatchReport, error: unknown): DispatchReport {
+  if (!isDatabaseFailure(error)) throw error
+  if (STOP_RANK.database > STOP_RANK[report.stoppedBy]) report.stoppedBy = 'database'
+  report.error ??= describeFailure(error)
+  return report
 }

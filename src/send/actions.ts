@@ -8,7 +8,7 @@
 import { Campaigns } from '../campaigns/campaigns'
 import type { CallerOf } from '../caller'
 import { callFunction, database, getTemplateList, sendSubscribeMessage } from '../cloud'
-import { Dispatcher, type DispatchReport, type RunWindow } from '../dispatch/dispatcher'
+import { Dispatcher, stoppedByDatabase, type DispatchReport, type RunWindow } from '../dispatch/dispatcher'
 import { isRecord, readEvent } from '../input'
 import { SHARDS } from '../limits'
 import { CODES, refuse, success } from '../replies'
@@ -62,9 +62,14 @@ export class SendActions {
       }
       const dispatcher = this.dispatcher()
       const window = dispatcher.windowFrom(started)
-      // Broadcasts still queuing get a third of the budget; then everything due is dispatched.
-      const campaignQueued = await this.campaigns().advance(started + budgetMs / 3)
-      return success({ report: { ...(await dispatcher.tick(window)), campaignQueued } })
+      // Broadcasts still queuing get a third of the budget; then everything due is dispatched, whatever became of them.
+      let campaignFailure: unknown
+      const campaignQueued = await this.campaigns()
+        .advance(started + budgetMs / 3)
+        .catch((error: unknown) => ((campaignFailure = error), 0))
+      const report = await dispatcher.tick(window)
+      if (campaignFailure !== undefined) stoppedByDatabase(report, campaignFailure)
+      return success({ report: { ...report, campaignQueued } })
     }
     const sender = new Sender({ db: database(), wechat: sendSubscribeMessage, timing, queue: SETTINGS.queue })
     switch (request.action) {
