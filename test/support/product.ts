@@ -71,6 +71,19 @@ export class Product {
     }
   }
 
+  /** The documents of a collection that pass `filter` (a query in the database's language), read a range at a time. */
+  async where(name: string, filter: Record<string, unknown>): Promise<any[]> {
+    const all: any[] = []
+    const query = encodeURIComponent(JSON.stringify(filter))
+    for (let after: number | null = 0; after !== null; ) {
+      const reply = await this.emulator.request('GET', `/_emulator/db/${name}?limit=1000&after=${after}&filter=${query}`)
+      if (reply.status !== 200) throw new Error(`reading ${name}: ${JSON.stringify(reply.body)}`)
+      all.push(...reply.body.data.map((doc: Record<string, unknown>) => EJSON.deserialize(doc, { relaxed: true })))
+      after = reply.body.next
+    }
+    return all
+  }
+
   private async admin(params: Record<string, unknown>): Promise<any> {
     const reply = await this.emulator.request('POST', '/admin', { envName: 'local', ...params })
     if (reply.body?.code) throw new Error(`${params.action}: ${reply.body.message}`)
@@ -96,6 +109,12 @@ export class Product {
 
   faults(settings: Record<string, unknown> | null) {
     return settings === null ? this.emulator.request('DELETE', '/_emulator/wechat/faults') : this.emulator.request('PUT', '/_emulator/wechat/faults', settings)
+  }
+
+  /** Faults of the database's requests from the functions (`PUT /_emulator/database/faults`); null clears them. */
+  async databaseFaults(settings: Record<string, unknown> | null): Promise<void> {
+    const reply = settings === null ? await this.emulator.request('DELETE', '/_emulator/database/faults') : await this.emulator.request('PUT', '/_emulator/database/faults', settings)
+    if (reply.status !== 200) throw new Error(`database faults refused: ${JSON.stringify(reply.body)}`)
   }
 }
 
