@@ -234,9 +234,11 @@ function fastApplicable(doc: Doc, operators: Operators): boolean {
       }
       if (op === '$push') {
         if (current !== undefined && !Array.isArray(current)) return false
-        // Only a negative $slice (keep the last n) of items pushed onto an array is applied here; mingo applies and counts the rest.
+        // Only a negative $slice (keep the last n) is applied here: of items pushed onto an array, or of no more items than it
+        // keeps onto a field not there yet (nothing to cut, where mingo and MongoDB agree). Mingo applies and counts the rest.
         const { items, slice } = pushedItems(operand)!
-        if (slice !== undefined && (slice >= 0 || current === undefined || items.length === 0)) return false
+        const fresh = current === undefined && items.length <= -(slice ?? 0)
+        if (slice !== undefined && (slice >= 0 || items.length === 0 || (current === undefined && !fresh))) return false
         continue
       }
       if (Array.isArray(current)) return false
