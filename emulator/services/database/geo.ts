@@ -193,13 +193,20 @@ export function nearQuery(filter: Record<string, unknown>): { field: string; cen
 }
 
 /**
+ * `near` as GeoJSON. A Geo.Point the SDK has not turned into GeoJSON (a raw pipeline's
+ * stage, serialized by EJSON) arrives as its fields `{ longitude, latitude }`.
+ */
+const pointOf = (near: unknown): unknown =>
+  isPlainObject(near) && typeof near.longitude === 'number' && typeof near.latitude === 'number' ? { type: 'Point', coordinates: [near.longitude, near.latitude] } : near
+
+/**
  * The aggregate `$geoNear` stage over the documents its `query` matched (copies, which it
  * changes): each one's distance from `near` along `key`, within the bounds, nearest first,
  * with `distanceField` (times `distanceMultiplier`) and `includeLocs` set.
  */
 export function geoNearStage(docs: Array<Record<string, unknown>>, spec: Record<string, unknown>, key: string): Array<Record<string, unknown>> {
   if (typeof spec.distanceField !== 'string' || spec.distanceField === '') throw invalidParam('$geoNear requires a distanceField')
-  const { center, min, max } = nearSpec({ $geometry: spec.near, $minDistance: spec.minDistance, $maxDistance: spec.maxDistance }, '$geoNear')
+  const { center, min, max } = nearSpec({ $geometry: pointOf(spec.near), $minDistance: spec.minDistance, $maxDistance: spec.maxDistance }, '$geoNear')
   const multiplier = typeof spec.distanceMultiplier === 'number' ? spec.distanceMultiplier : 1
   const measured = docs
     .map((doc) => ({ doc, distance: distanceTo(doc, key, center) }))

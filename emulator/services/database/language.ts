@@ -13,9 +13,11 @@ import * as queryOperators from 'mingo/operators/query'
 import * as windowOperators from 'mingo/operators/window'
 import { Query } from 'mingo/query'
 import type { AnyObject, Options } from 'mingo/types'
+import { resolve } from 'mingo/util'
 import { invalidParam } from './errors'
 import { GEO_QUERY_OPERATORS } from './geo'
 import { jsonSchemaPredicate } from './json-schema'
+import { isPlainObject } from './values'
 
 type Args = unknown[]
 type Expression = (obj: unknown, expr: unknown, options: Options) => unknown
@@ -51,6 +53,14 @@ const substr: Expression = (obj, expr, options) => {
   return bytes.subarray(from, to).toString('utf8')
 }
 
+/** `$substrBytes: [string, start, count]`: a negative count reads to the end, as the service's $substr (the same operator) does. */
+const substrBytes: Expression = (obj, expr, options) => {
+  const [value, start, count] = args(obj, expr, options, '$substrBytes')
+  const rest = typeof value === 'string' && typeof start === 'number' ? Buffer.byteLength(value, 'utf8') - start : 0
+  const length = typeof count === 'number' && count < 0 ? Math.max(rest, 0) : count
+  return (expressionOperators.$substrBytes as Expression)(obj, [value, start, length], options)
+}
+
 /** `$week`: weeks start on Sunday; days before the year's first Sunday are week 0 (0 to 53), in UTC. */
 const week: Expression = (obj, expr, options) => {
   const value = evalExpr(obj, expr, options)
@@ -62,16 +72,35 @@ const week: Expression = (obj, expr, options) => {
 
 const isDateSpec = (value: unknown): value is { date: unknown } => typeof value === 'object' && value !== null && 'date' in value
 
+/** Operators that make `$elemMatch` criteria a query on each element as a document, beside field names. */
+const DOCUMENT_OPERATORS = new Set(['$and', '$or', '$nor', '$expr', '$where', '$jsonSchema', '$comment'])
+
+/**
+ * `$elemMatch` of field conditions tests only the elements that are documents, as MongoDB's
+ * does; mingo's also tests plain values, reading a plain value's field as the value itself.
+ */
+const elemMatch = (selector: string, criteria: unknown, options: Options) => {
+  const keys = isPlainObject(criteria) ? Object.keys(criteria) : []
+  if (keys.length === 0 || keys.every((key) => key.startsWith('$') && !DOCUMENT_OPERATORS.has(key))) {
+    return (queryOperators.$elemMatch as (s: string, v: unknown, o: Options) => (doc: AnyObject) => boolean)(selector, criteria, options)
+  }
+  const element = new Query(criteria as AnyObject, options)
+  return (doc: AnyObject) => {
+    const items = resolve(doc, selector, { unwrapArray: true })
+    return Array.isArray(items) && items.some((item) => isPlainObject(item) && element.test(item))
+  }
+}
+
 /**
  * mingo's operators with these in their place. Built here from mingo's operator modules,
  * as mingo's own entry point keeps its operators ahead of any given to it.
  */
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
-  expression: { ...expressionOperators, $indexOfCP: indexOfCP, $substr: substr, $week: week } as never,
+  expression: { ...expressionOperators, $indexOfCP: indexOfCP, $substr: substr, $substrBytes: substrBytes, $week: week } as never,
   pipeline: pipelineOperators,
   projection: projectionOperators,
-  query: { ...queryOperators, ...GEO_QUERY_OPERATORS },
+  query: { ...queryOperators, ...GEO_QUERY_OPERATORS, $elemMatch: elemMatch },
   window: windowOperators,
 } as never)
 
