@@ -1,4 +1,3 @@
-import { EJSON } from 'bson'
 import { invalidParam } from './errors'
 import type { DatabaseGateway, ModifyOptions } from './gateway'
 import type { SortSpec } from './planner'
@@ -175,8 +174,9 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
     'database.insertDocInTransaction': (p) => {
       const doc = asObject(ejson(p.data, 'data'), 'data')
       if (p._id !== undefined) doc._id = p._id
-      gateway.insert(p.collectionName, [doc], p.transactionId as string)
-      return { inserted: '1', ok: '1' }
+      const [id] = gateway.insert(p.collectionName, [doc], p.transactionId as string)
+      // The SDK passes the reply through, so the inserted id reaches the caller as `id`.
+      return { id, inserted: '1', ok: '1' }
     },
     'database.updateDocInTransaction': (p) => {
       const data = asObject(ejson(p.data, 'data'), 'data')
@@ -192,8 +192,9 @@ export function databaseActions(gateway: DatabaseGateway, now: () => number) {
       if (!Array.isArray(p.stages)) throw invalidParam('stages must be an array')
       const pipeline = p.stages.map((stage) => {
         const { stageKey, stageValue } = (stage ?? {}) as { stageKey?: unknown; stageValue?: unknown }
-        // The stage's value is JSON text already read here: a string stage ('$status') stays a string.
-        const value = typeof stageValue === 'string' ? EJSON.parse(stageValue) : stageValue
+        // The stage's value is plain JSON text (a string stage, '$status', stays a string). Read as
+        // EJSON, its `{ $date }` would become a Date that decodeLegacy then empties: read it as JSON.
+        const value = typeof stageValue === 'string' ? JSON.parse(stageValue) : stageValue
         return { [String(stageKey)]: decodeLegacy(value, now()) }
       })
       // This dialect wants the list as one JSON string of EJSON strings.

@@ -1,7 +1,8 @@
 /**
  * Transactions as the service runs them, with snapshot isolation:
  * - a transaction reads its own writes first, then every document as it was
- *   when the transaction began, whatever was written since;
+ *   at the transaction's first read or write (MongoDB takes the snapshot
+ *   then, not at the start), whatever was written since;
  * - a write locks its document: another transaction's write to it fails at
  *   once with a conflict, and so does a write to a document changed since the
  *   transaction began; either conflict ends the transaction, as MongoDB's
@@ -23,8 +24,10 @@ export interface Transaction {
   startedAt: number
   /** Buffered writes: a document, or null for a removal. */
   writes: Map<string, { collection: string; id: string; doc: Doc | null }>
-  /** Documents as they were when the transaction began, kept once something else changes them. */
+  /** Documents as they were at its first operation, kept once something else changes them. */
   snapshot: Map<string, Doc | null>
+  /** Whether it has read or written yet: only then is its snapshot taken. */
+  begun: boolean
 }
 
 export class Transactions {
@@ -42,7 +45,7 @@ export class Transactions {
   start(): string {
     this.expire()
     const id = `tx-${newDocumentId()}`
-    this.open.set(id, { id, startedAt: this.now(), writes: new Map(), snapshot: new Map() })
+    this.open.set(id, { id, startedAt: this.now(), writes: new Map(), snapshot: new Map(), begun: false })
     return id
   }
 
@@ -59,6 +62,7 @@ export class Transactions {
    * the snapshot, then the store (`stored`, when the caller has just read it).
    */
   read(tx: Transaction, collection: string, id: string, stored?: Doc): Doc | null {
+    tx.begun = true
     const key = docKey(collection, id)
     const buffered = tx.writes.get(key)
     if (buffered) return buffered.doc
@@ -68,6 +72,7 @@ export class Transactions {
 
   /** The collection as the transaction sees it, in insertion order; documents it added come last. */
   view(tx: Transaction, collection: string): Doc[] {
+    tx.begun = true
     const docs: Doc[] = []
     const seen = new Set<string>()
     const take = (key: string, doc: Doc | null) => {
@@ -85,6 +90,7 @@ export class Transactions {
 
   /** Buffers a write (a document, or null for a removal) until commit, after taking the document's lock. */
   write(tx: Transaction, collection: string, id: string, doc: Doc | null): void {
+    tx.begun = true
     const key = docKey(collection, id)
     const holder = this.locks.get(key)
     if ((holder !== undefined && holder !== tx.id) || tx.snapshot.has(key)) {
@@ -114,10 +120,10 @@ export class Transactions {
     for (const key of tx.writes.keys()) if (this.locks.get(key) === tx.id) this.locks.delete(key)
   }
 
-  /** Before a document changes, each open transaction that has not kept it yet keeps it as it was. */
+  /** Before a document changes, each begun transaction that has not kept it yet keeps it as it was. */
   private keepSnapshots(key: string, previous: StoredDoc | undefined): void {
     for (const tx of this.open.values()) {
-      if (!tx.snapshot.has(key)) tx.snapshot.set(key, previous?.doc ?? null)
+      if (tx.begun && !tx.snapshot.has(key)) tx.snapshot.set(key, previous?.doc ?? null)
     }
   }
 

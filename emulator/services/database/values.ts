@@ -71,7 +71,7 @@ export function decodeEjson(text: unknown, what: string, now: number): unknown {
  * and a RegExp `{ $regex, $options }`.
  */
 export function decodeLegacy(value: unknown, now: number): unknown {
-  if (value === null || typeof value !== 'object') return value
+  if (value === null || typeof value !== 'object' || value instanceof Date || value instanceof RegExp) return value
   if (Array.isArray(value)) return value.map((item) => decodeLegacy(item, now))
   const record = value as Record<string, unknown>
   const keys = Object.keys(record)
@@ -82,6 +82,8 @@ export function decodeLegacy(value: unknown, now: number): unknown {
     if (Number.isNaN(date.getTime())) throw invalidParam('invalid $date value')
     return date
   }
+  // `{ $timestamp: <epoch seconds> }`, which the SDK reads back as a Date: kept as that Date.
+  if (keys.length === 1 && keys[0] === '$timestamp' && typeof record.$timestamp === 'number') return new Date(record.$timestamp * 1000)
   if ('$tcb_server_date' in record) return toPlain(record, now)
   const out: Record<string, unknown> = {}
   for (const key of keys) setOwn(out, key, decodeLegacy(record[key], now))
