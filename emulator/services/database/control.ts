@@ -81,6 +81,13 @@ export function controlRoutes(store: Store, gateway: DatabaseGateway, stats: Sta
     ['GET', /^\/_emulator\/db$/, async (_req, res) => sendJson(res, 200, { data: store.listCollections() })],
     [
       'GET',
+      /^\/_emulator\/db\/([^/]+)\/indexes$/,
+      // A collection's declared indexes in the shape of `db/<collection>.json`, so that a deploy's result can be held against it.
+      async (_req, res, [collection]) =>
+        sendJson(res, 200, { data: store.indexesOf(existing(collection!)).map(({ name, unique, keys }) => ({ name, unique, keys: keys.map(({ field, direction }) => ({ field, direction })) })) }),
+    ],
+    [
+      'GET',
       /^\/_emulator\/db\/([^/]+)\/count$/,
       async (_req, res, [collection], url) => sendJson(res, 200, { total: asHttp(() => gateway.count(collection, filterOf(url) ?? {})) }),
     ],
