@@ -13,3 +13,25 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/**
+ * Fault settings as a service holds them: set, cleared and shown, with a
+ * random source that replays its draws when the settings carry a seed.
+ */
+export class SeededSettings<T extends { seed?: number }> {
+  protected settings = {} as T
+  protected random: () => number = Math.random
+
+  set(settings: T): void {
+    this.settings = settings
+    this.random = settings.seed === undefined ? Math.random : seededRandom(settings.seed)
+  }
+
+  clear(): void {
+    this.set({} as T)
+  }
+
+  current(): T {
+    return { ...this.settings }
+  }
+}

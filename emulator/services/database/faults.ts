@@ -5,7 +5,7 @@
  * late, and latency before each. The control API's own routes are never
  * faulted. A seed makes every draw repeatable.
  */
-import { seededRandom } from '../../random'
+import { SeededSettings } from '../../random'
 
 export const DATABASE_OPS = ['get', 'count', 'add', 'update', 'remove', 'aggregate', 'transaction'] as const
 export type DatabaseOp = (typeof DATABASE_OPS)[number]
@@ -108,23 +108,7 @@ export function parseDatabaseFaults(body: unknown): DatabaseFaultSettings {
   return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined))
 }
 
-export class DatabaseFaults {
-  private settings: DatabaseFaultSettings = {}
-  private random: () => number = Math.random
-
-  set(settings: DatabaseFaultSettings): void {
-    this.settings = settings
-    this.random = settings.seed === undefined ? Math.random : seededRandom(settings.seed)
-  }
-
-  clear(): void {
-    this.set({})
-  }
-
-  current(): DatabaseFaultSettings {
-    return { ...this.settings }
-  }
-
+export class DatabaseFaults extends SeededSettings<DatabaseFaultSettings> {
   /**
    * This request's fault, or undefined when none applies (the request then
    * runs as ever, at once). A matching request takes exactly one draw

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../random'
+import { SeededSettings } from '../../random'
 import { SYSTEM_BUSY } from './errors'
 
 /**
@@ -66,23 +66,7 @@ export function parseFaults(body: unknown): FaultSettings {
   }
 }
 
-export class Faults {
-  private settings: FaultSettings = {}
-  private random: () => number = Math.random
-
-  set(settings: FaultSettings): void {
-    this.settings = settings
-    this.random = settings.seed === undefined ? Math.random : seededRandom(settings.seed)
-  }
-
-  clear(): void {
-    this.set({})
-  }
-
-  current(): FaultSettings {
-    return { ...this.settings }
-  }
-
+export class Faults extends SeededSettings<FaultSettings> {
   get dailyLimit(): number | undefined {
     return this.settings.dailyLimit
   }
