@@ -15,16 +15,9 @@ const at = (ms: number) => new Date(ms).toISOString()
 /** Past a lease and the longest retry backoff, so that whatever a run left is due again. */
 const PAST_LEASE = SCALED.DISPATCH_LEASE_MS! + SCALED.DISPATCH_RETRY_MAX_MS!
 
-const databaseFaults = (settings: Record<string, unknown> | null) =>
-  settings === null ? emulator.request('DELETE', '/_emulator/database/faults') : emulator.request('PUT', '/_emulator/database/faults', settings)
+const databaseFaults = (settings: Record<string, unknown> | null) => product.databaseFaults(settings)
 
-/** One timer run at the run's clock `time`; its report, or the failed invocation's reply. */
-async function tick(time: number): Promise<any> {
-  const reply = await emulator.trigger('send', at(time))
-  const result = reply.body.result as { ok?: boolean; report?: unknown } | undefined
-  if (reply.status !== 200 || !result?.ok) throw new Error(`tick failed: ${JSON.stringify(reply.body)}`)
-  return result.report
-}
+const tick = (time: number) => product.tick(time)
 
 async function accepted(templateId: string, accepts = 1): Promise<string> {
   const openid = newOpenid('oF')

@@ -19,11 +19,7 @@ beforeEach(async () => {
 const HOUR = 3600_000
 const at = (ms: number) => new Date(ms).toISOString()
 
-async function tick(time: number): Promise<any> {
-  const reply = await emulator.trigger('send', at(time))
-  if (reply.status !== 200) throw new Error(`tick failed: ${JSON.stringify(reply.body)}`)
-  return (reply.body.result as { report: unknown }).report
-}
+const tick = (time: number) => product.tick(time)
 
 /** Ticks until nothing is claimed, moving the clock a minute per tick. */
 async function drain(from: number, maxTicks = 30): Promise<any[]> {

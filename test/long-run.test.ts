@@ -17,12 +17,7 @@ const HOUR = 3600_000
 const at = (ms: number) => new Date(ms).toISOString()
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function tick(time: number): Promise<any> {
-  const reply = await emulator.trigger('send', at(time))
-  const result = reply.body.result as { ok?: boolean; report?: unknown } | undefined
-  if (reply.status !== 200 || !result?.ok) throw new Error(`tick failed: ${JSON.stringify(reply.body)}`)
-  return result.report
-}
+const tick = (time: number) => product.tick(time)
 
 /** Ticks a second of the run's clock apart until nothing is claimed. */
 async function drain(from: number, maxTicks = 20): Promise<void> {
