@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { isDuplicateKey, type Database, type Doc } from '../cloud'
 import { KEY, readEvent, text, type Json } from '../input'
 import { GRANTS } from '../ledger/ledger'
-import { MESSAGES, PENDING, newMessage, newMessageId, type NewMessage } from '../outbox/outbox'
+import { MESSAGES, PENDING, digest, newMessage, newMessageId, type NewMessage } from '../outbox/outbox'
 import { CODES, failure, refuse, success } from '../replies'
 import { CONTENT_FIELDS, readContent, type MessageContent } from '../templates/content'
 import { prepareMessage, type MessageData } from '../templates/validate'
@@ -42,10 +42,7 @@ export const campaignIdFor = (idempotencyKey: string) => `cmp_${createHash('sha2
 
 function fingerprint(content: MessageContent, data: MessageData): string {
   const { templateId, page, miniprogramState, lang } = content
-  return createHash('sha256')
-    .update(JSON.stringify([templateId, data, page ?? null, miniprogramState, lang]))
-    .digest('hex')
-    .slice(0, 32)
+  return digest([templateId, data, page ?? null, miniprogramState, lang])
 }
 
 export class Campaigns {

@@ -5,7 +5,7 @@
  * request finds the first one instead of sending again: enforced by the
  * index, not by reading first.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { isDuplicateKey, type Database, type Doc } from '../cloud'
 import type { Code } from '../replies'
 import type { MessageData } from '../templates/validate'
@@ -127,6 +127,11 @@ export function newMessage(request: MessageRequest): NewMessage {
     msgid: null,
     attempts: [],
   }
+}
+
+/** A short digest of what a request asked for, to tell a true repeat from another request under the same key. */
+export function digest(values: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32)
 }
 
 export function newMessageId(): string {

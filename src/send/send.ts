@@ -3,14 +3,13 @@
  * then either queue it (`sendAt` ahead) or deliver it now; `cancel`, `get`
  * and `resend` of a message; and WeChat's daily-limit pause, shown or lifted.
  */
-import { createHash } from 'node:crypto'
 import type { Caller } from '../caller'
 import { isDatabaseFailure, type Database, type SubscribeMessageRequest, type WechatOutcome } from '../cloud'
 import { immediateLeaseMs, repeatWaitMs, type Timing } from '../timing'
 import { Ledger } from '../ledger/ledger'
 import { deliver } from '../outbox/deliver'
 import { finalChange } from '../outbox/outcome'
-import { Outbox, newMessage, newMessageId, queueSlot, type MessageRecord, type NewMessage } from '../outbox/outbox'
+import { Outbox, digest, newMessage, newMessageId, queueSlot, type MessageRecord, type NewMessage } from '../outbox/outbox'
 import { CODES, failure, refuse, success } from '../replies'
 import type { QueueSettings } from '../settings'
 import { prepareMessage, type PreparedMessage } from '../templates/validate'
@@ -39,10 +38,7 @@ export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTi
 /** A digest of what the caller asked for (the time as it named it, past or not), so that a retry is known for the same request. */
 function fingerprint(request: SendRequest, prepared: PreparedMessage): string {
   const { touser, templateId, page, miniprogramState, lang, requestedAt } = request
-  return createHash('sha256')
-    .update(JSON.stringify([touser, templateId, prepared.data, page ?? null, miniprogramState, lang, requestedAt?.toISOString() ?? null]))
-    .digest('hex')
-    .slice(0, 32)
+  return digest([touser, templateId, prepared.data, page ?? null, miniprogramState, lang, requestedAt?.toISOString() ?? null])
 }
 
 /** The reply a message gives, to its first caller and to every repeat. */
