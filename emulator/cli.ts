@@ -1,5 +1,5 @@
 /**
- * npm run emulator -- --port <n> [--data <dir> | --in-memory] [--no-timers]
+ * npm run emulator -- --port <n> [--data <dir> | --in-memory] [--no-timers] [--empty]
  *   [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>]
  *   [--function-env <function>:<NAME>=<value>]… [--function-timeout <function>:<seconds>]…
  *   [--time-travel] [--push-source <source>] [--quiet]
@@ -10,7 +10,7 @@ import { startEmulator } from './server'
 import { SOURCE_CHAIN } from './services/functions/runtime'
 
 const USAGE =
-  'usage: emulator --port <n> [--data <dir> | --in-memory] [--no-timers] [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--function-env <function>:<NAME>=<value>]… [--function-timeout <function>:<seconds>]… [--time-travel] [--push-source <source>] [--quiet]'
+  'usage: emulator --port <n> [--data <dir> | --in-memory] [--no-timers] [--empty] [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--function-env <function>:<NAME>=<value>]… [--function-timeout <function>:<seconds>]… [--time-travel] [--push-source <source>] [--quiet]'
 
 function fail(message: string): never {
   console.error(`emulator: ${message}\n${USAGE}`)
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
         data: { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
         'no-timers': { type: 'boolean', default: false },
+        // No function, collection or index of the project: an empty environment that a deploy fills.
+        empty: { type: 'boolean', default: false },
         project: { type: 'string' },
         schema: { type: 'string' },
         env: { type: 'string' },
@@ -85,6 +87,7 @@ async function main(): Promise<void> {
     schemaDir: values.schema ? resolve(values.schema) : undefined,
     timers: !values['no-timers'],
     envId: values.env,
+    empty: values.empty,
     maxInstancesPerFunction: maxInstances,
     functionEnv,
     functionTimeouts,
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
   })
   const names = [...emulator.project.functions.keys()]
   console.log(`functions: ${names.length ? names.join(', ') : '(none)'} · env ${emulator.project.envId}`)
+  if (values.empty) console.log(`empty environment: deploy to it through the management API at POST ${emulator.url}/`)
   console.log(`ready ${emulator.url}`)
   let closing = false
   const stop = () => {

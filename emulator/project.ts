@@ -23,6 +23,8 @@ export interface FunctionDefinition {
   timeoutMs: number
   /** The function's environment variables from the deploy configuration (`envVariables`). */
   envVariables: Record<string, string>
+  /** MB, as the function's context reports it (256 when not deployed with another). */
+  memorySize?: number
 }
 
 export interface ProjectDefinition {
@@ -120,7 +122,11 @@ function deploySettings(root: string): Map<string, DeploySettings> {
   return out
 }
 
-export function loadProject(rootDir: string, overrides: { envId?: string } = {}): ProjectDefinition {
+/**
+ * `empty`: the project's functions are left out (a deploy brings them), and names of
+ * functions in emulator.config.json are taken as they are, for functions yet to come.
+ */
+export function loadProject(rootDir: string, overrides: { envId?: string; empty?: boolean } = {}): ProjectDefinition {
   const root = resolve(rootDir)
   const projectConfig = readJson(join(root, 'project.config.json'))
   if (!projectConfig) throw new Error(`${root} has no project.config.json`)
@@ -130,7 +136,7 @@ export function loadProject(rootDir: string, overrides: { envId?: string } = {})
   const appid = typeof projectConfig.appid === 'string' ? projectConfig.appid : 'wx0000000000000000'
   const deploy = deploySettings(root)
   const functions = new Map<string, FunctionDefinition>()
-  if (existsSync(functionsRoot)) {
+  if (!overrides.empty && existsSync(functionsRoot)) {
     for (const name of readdirSync(functionsRoot).sort()) {
       const dir = join(functionsRoot, name)
       if (!statSync(dir).isDirectory()) continue
@@ -151,7 +157,7 @@ export function loadProject(rootDir: string, overrides: { envId?: string } = {})
   }
   const emulatorConfig = (readJson(join(root, 'emulator.config.json')) ?? {}) as EmulatorConfig
   const receiver = emulatorConfig.messagePushReceiver
-  if (receiver !== undefined && !functions.has(receiver)) {
+  if (receiver !== undefined && !overrides.empty && !functions.has(receiver)) {
     throw new Error(`emulator.config.json: messagePushReceiver ${receiver} is not a function of ${functionsRoot}`)
   }
   return {
@@ -163,11 +169,12 @@ export function loadProject(rootDir: string, overrides: { envId?: string } = {})
     templatesPath: resolve(root, emulatorConfig.templates ?? 'templates.json'),
     appJsonPath: resolve(root, String(projectConfig.miniprogramRoot ?? 'miniprogram'), 'app.json'),
     messagePushReceiver: receiver,
-    console: consoleConfig(emulatorConfig.console, functions),
+    console: consoleConfig(emulatorConfig.console, overrides.empty ? undefined : functions),
   }
 }
 
-function consoleConfig(raw: unknown, functions: Map<string, FunctionDefinition>): ConsoleConfig {
+/** `functions`: the functions a name must be one of; undefined takes any name. */
+function consoleConfig(raw: unknown, functions: Map<string, FunctionDefinition> | undefined): ConsoleConfig {
   if (raw === undefined) return {}
   const fail = (why: string): never => {
     throw new Error(`emulator.config.json: console.${why}`)
@@ -179,7 +186,7 @@ function consoleConfig(raw: unknown, functions: Map<string, FunctionDefinition>)
   }
   const cancel = config.cancel as { function?: unknown; data?: unknown } | undefined
   if (cancel !== undefined) {
-    if (typeof cancel?.function !== 'string' || !functions.has(cancel.function)) fail('cancel.function must name a function of the project')
+    if (typeof cancel?.function !== 'string' || (functions && !functions.has(cancel.function))) fail('cancel.function must name a function of the project')
     if (!cancel.data || typeof cancel.data !== 'object' || Array.isArray(cancel.data)) fail('cancel.data must be an object')
   }
   return config as ConsoleConfig

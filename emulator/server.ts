@@ -12,6 +12,7 @@ import { createConsoleService } from './services/console'
 import { createDatabaseService } from './services/database'
 import { Store } from './services/database/store'
 import { createFunctionsService } from './services/functions'
+import { createManagementService } from './services/management'
 import { SOURCE_CHAIN } from './services/functions/runtime'
 import { createOpenApiService } from './services/openapi'
 import { createWechatService, type WechatService } from './services/wechat'
@@ -38,6 +39,12 @@ export interface EmulatorOptions {
    */
   pushSource?: string
   envId?: string
+  /**
+   * Start as an empty environment: none of the project's functions, collections or indexes
+   * (a deploy through the management API brings them); the WeChat side still comes from the
+   * project. With a data folder, the functions deployed to it before are served again.
+   */
+  empty?: boolean
   /** The built worker script that hosts a function instance. */
   workerScript: string
   log?: (line: string) => void
@@ -85,8 +92,7 @@ function applyFunctionOverrides(project: ProjectDefinition, options: EmulatorOpt
 /** Starts the offline CloudBase: `/admin` for the SDKs, `/_emulator/*` for tools and tests, composed of its services. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const log = options.log ?? (() => {})
-  const project = loadProject(options.projectDir, { envId: options.envId })
-  applyFunctionOverrides(project, options)
+  const project = loadProject(options.projectDir, { envId: options.envId, empty: options.empty })
   const pushSource = options.pushSource ?? 'wx_unknown'
   if (pushSource !== '' && !SOURCE_CHAIN.test(pushSource)) throw new Error(`--push-source ${pushSource} is not a SOURCE`)
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
@@ -96,7 +102,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // Built once the port is known; no request arrives before.
   let guardLocalOnly = localOnlyGuard(0)
 
-  const database = createDatabaseService({ store, stats, schemaDir: options.schemaDir ?? join(project.root, 'db'), now: Date.now })
+  const database = createDatabaseService({ store, stats, schemaDir: options.schemaDir ?? join(project.root, 'db'), declare: !options.empty, now: Date.now })
   let wechat: WechatService | undefined
   const functions = createFunctionsService({
     project,
@@ -118,7 +124,21 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     apis: wechat.apis,
   })
   const localConsole = createConsoleService({ assetsDir: join(dirname(options.workerScript), 'console'), config: project.console })
-  const services: Service[] = [database, functions, wechat, openapi, localConsole]
+  const management = createManagementService({
+    project,
+    store,
+    database: database.gateway,
+    runtime,
+    syncTimers: functions.syncTimers,
+    stats,
+    dataDir: options.dataDir,
+    restore: options.empty === true,
+    now: Date.now,
+    log,
+  })
+  // After the deployed functions are back, so that the command line may name them too.
+  applyFunctionOverrides(project, options)
+  const services: Service[] = [database, functions, wechat, openapi, localConsole, management]
   const actions: Record<string, AdminAction> = Object.assign({}, ...services.map((service) => service.actions))
 
   const admin: Route = async (req, res) => {

@@ -83,8 +83,7 @@ export function controlRoutes(store: Store, gateway: DatabaseGateway, stats: Sta
       'GET',
       /^\/_emulator\/db\/([^/]+)\/indexes$/,
       // A collection's declared indexes in the shape of `db/<collection>.json`, so that a deploy's result can be held against it.
-      async (_req, res, [collection]) =>
-        sendJson(res, 200, { data: store.indexesOf(existing(collection!)).map(({ name, unique, keys }) => ({ name, unique, keys: keys.map(({ field, direction }) => ({ field, direction })) })) }),
+      async (_req, res, [collection]) => sendJson(res, 200, { data: store.indexSpecs(existing(collection!)) }),
     ],
     [
       'GET',

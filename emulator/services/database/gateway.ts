@@ -37,7 +37,7 @@ export interface ModifyOptions {
  */
 export class DatabaseGateway {
   private readonly transactions: Transactions
-  private readonly geoIndexes = new GeoIndexes()
+  private readonly geoIndexes = new GeoIndexes((collection) => this.store.geoIndexesOf(collection).map((index) => index.field))
 
   constructor(
     private readonly store: Store,
@@ -51,8 +51,7 @@ export class DatabaseGateway {
   applyDeclarations(declarations: CollectionDeclaration[]): void {
     for (const declaration of declarations) {
       this.store.addCollection(declaration.collection)
-      this.store.syncIndexes(declaration.collection, declaration.indexes)
-      this.geoIndexes.declare(declaration.collection, declaration.geoFields ?? [])
+      this.store.syncIndexes(declaration.collection, declaration.indexes, declaration.geoIndexes ?? [])
     }
   }
 

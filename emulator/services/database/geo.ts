@@ -227,17 +227,14 @@ export function sortByDistance<T>(docs: T[], field: string, center: Position): T
     .map(({ doc }) => doc)
 }
 
-/** The 2dsphere indexes each collection declares: a near query or a $geoNear stage needs one. */
+/** The 2dsphere indexes each collection has: a near query or a $geoNear stage needs one. */
 export class GeoIndexes {
-  private readonly fields = new Map<string, string[]>()
-
-  declare(collection: string, fields: string[]): void {
-    this.fields.set(collection, fields)
-  }
+  /** `fieldsOf`: the fields a collection has a geo index on, as the store keeps them. */
+  constructor(private readonly fieldsOf: (collection: string) => string[]) {}
 
   /** The field a near query or $geoNear reads: the one named, if it has the index, else the collection's only geo index. */
   keyFor(collection: string, key: unknown): string {
-    const fields = this.fields.get(collection) ?? []
+    const fields = this.fieldsOf(collection)
     if (typeof key === 'string') {
       if (!fields.includes(key)) throw requestFailed(`error processing query: planner returned error :: caused by :: unable to find index for $geoNear query`)
       return key

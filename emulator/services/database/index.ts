@@ -12,7 +12,8 @@ import { DatabaseFaults, type DatabaseFault } from './faults'
 import { faultRoutes } from './fault-routes'
 import { DatabaseGateway } from './gateway'
 import { databaseActions } from './router'
-import { loadDeclarations } from './schema'
+import { loadDeclarations, type CollectionDeclaration } from './schema'
+import { SCHEMA_RECORD, schemaVersion } from './schema-version'
 import { controlRoutes } from './control'
 import type { Store } from './store'
 
@@ -43,10 +44,37 @@ async function underFault(fault: DatabaseFault, apply: () => AdminReply, stats: 
   return reply
 }
 
-export function createDatabaseService(options: { store: Store; stats: Stats; schemaDir: string; now: () => number }): Service {
+/**
+ * Writes the schema record (`_meta/schema`) for the declarations just laid out, as a deploy's
+ * migration writes it, so that functions that check the schema before they serve find it.
+ */
+function recordSchema(gateway: DatabaseGateway, store: Store, declarations: CollectionDeclaration[], schemaDir: string, now: () => number): void {
+  store.addCollection(SCHEMA_RECORD.collection)
+  const record = {
+    version: schemaVersion(schemaDir),
+    collections: declarations.map((declaration) => declaration.collection).sort(),
+    migratedAt: new Date(now()),
+    by: 'emulator',
+  }
+  gateway.modify(SCHEMA_RECORD.collection, { _id: SCHEMA_RECORD.id }, record, { multi: false, merge: false, upsert: true })
+}
+
+export interface DatabaseService extends Service {
+  gateway: DatabaseGateway
+}
+
+/**
+ * `declare`: lay out the declared collections and indexes and write the schema record (the
+ * default); false starts from the store as it is, as an empty environment that a deploy fills.
+ */
+export function createDatabaseService(options: { store: Store; stats: Stats; schemaDir: string; declare: boolean; now: () => number }): DatabaseService {
   const { store, stats } = options
   const gateway = new DatabaseGateway(store, stats, options.now)
-  gateway.applyDeclarations(loadDeclarations(options.schemaDir))
+  if (options.declare) {
+    const declarations = loadDeclarations(options.schemaDir)
+    gateway.applyDeclarations(declarations)
+    if (declarations.length > 0) recordSchema(gateway, store, declarations, options.schemaDir, options.now)
+  }
   const faults = new DatabaseFaults()
   const actions: Record<string, AdminAction> = {}
   for (const [action, handler] of Object.entries(databaseActions(gateway, options.now))) {
@@ -65,6 +93,7 @@ export function createDatabaseService(options: { store: Store; stats: Stats; sch
     }
   }
   return {
+    gateway,
     actions,
     routes: [...controlRoutes(store, gateway, stats), ...faultRoutes(faults)],
   }

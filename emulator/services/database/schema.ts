@@ -20,11 +20,16 @@ export interface IndexDeclaration {
   unique: boolean
 }
 
+/** A geo index: one key whose direction is "2dsphere", alone in its index. Its name is kept to list and drop it. */
+export interface GeoIndex {
+  name: string
+  field: string
+}
+
 export interface CollectionDeclaration {
   collection: string
   indexes: IndexDeclaration[]
-  /** Fields with a geo index: a key whose direction is "2dsphere", alone in its index. */
-  geoFields?: string[]
+  geoIndexes?: GeoIndex[]
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/
@@ -40,7 +45,7 @@ export function parseDeclaration(raw: unknown, source: string): CollectionDeclar
   const indexes = record.indexes ?? []
   if (!Array.isArray(indexes)) fail('"indexes" must be an array')
   const names = new Set<string>()
-  const geoFields: string[] = []
+  const geoIndexes: GeoIndex[] = []
   const parsed = (indexes as unknown[]).flatMap((entry, i): IndexDeclaration[] => {
     const index = entry as Record<string, unknown>
     const name = index?.name
@@ -57,13 +62,13 @@ export function parseDeclaration(raw: unknown, source: string): CollectionDeclar
     })
     if (parsedKeys.some((key) => key.direction === '2dsphere')) {
       if (parsedKeys.length !== 1) fail(`indexes[${i}]: a 2dsphere key stands alone in its index here`)
-      geoFields.push(parsedKeys[0]!.field)
+      geoIndexes.push({ name: name as string, field: parsedKeys[0]!.field })
       return []
     }
     if (index.unique !== undefined && typeof index.unique !== 'boolean') fail(`indexes[${i}].unique must be a boolean`)
     return [{ name: name as string, keys: parsedKeys as IndexKey[], unique: index.unique === true }]
   })
-  return { collection: collection as string, indexes: parsed, geoFields }
+  return { collection: collection as string, indexes: parsed, geoIndexes }
 }
 
 /** Reads every `*.json` declaration in a folder; a missing folder declares nothing. */

@@ -1,7 +1,14 @@
 import Database from 'better-sqlite3'
-import type { IndexDeclaration } from './schema'
+import type { GeoIndex, IndexDeclaration } from './schema'
 import { SecondaryIndexes, type IndexState } from './secondary-indexes'
 import { decodeDoc, encodeDoc, type Doc } from './values'
+
+/** An index as `db/` declares it: a geo index is a key whose direction is "2dsphere". */
+export interface IndexSpec {
+  name: string
+  unique: boolean
+  keys: Array<{ field: string; direction: 1 | -1 | '2dsphere' }>
+}
 
 export interface StoredDoc {
   id: string
@@ -55,6 +62,7 @@ export class Store {
       ),
       deleteDoc: this.db.prepare('DELETE FROM documents WHERE collection = ? AND id = ?'),
       countDocs: this.db.prepare('SELECT COUNT(*) FROM documents WHERE collection = ?').pluck(),
+      docBytes: this.db.prepare('SELECT COALESCE(SUM(LENGTH(body)), 0) AS documents, COALESCE(SUM(LENGTH(id)), 0) AS ids FROM documents WHERE collection = ?'),
       idsAsc: this.db.prepare('SELECT id FROM documents WHERE collection = ? AND id >= ? AND id < ? ORDER BY id').pluck(),
       idsDesc: this.db
         .prepare('SELECT id FROM documents WHERE collection = ? AND id >= ? AND id < ? ORDER BY id DESC')
@@ -108,8 +116,30 @@ export class Store {
     return this.statements.countDocs.get(collection) as number
   }
 
+  /** The bytes a collection's documents take as stored, and their ids (the `_id_` index). */
+  documentBytes(collection: string): { documents: number; ids: number } {
+    return this.statements.docBytes.get(collection) as { documents: number; ids: number }
+  }
+
   indexesOf(collection: string): IndexState[] {
     return this.indexes.of(collection)
+  }
+
+  geoIndexesOf(collection: string): GeoIndex[] {
+    return this.indexes.geoOf(collection)
+  }
+
+  /** Every secondary index of a collection in the shape of `db/<collection>.json`, geo indexes last. */
+  indexSpecs(collection: string): IndexSpec[] {
+    return [
+      ...this.indexes.of(collection).map(({ name, unique, keys }) => ({ name, unique, keys: keys.map(({ field, direction }) => ({ field, direction })) })),
+      ...this.indexes.geoOf(collection).map(({ name, field }) => ({ name, unique: false, keys: [{ field, direction: '2dsphere' as const }] })),
+    ]
+  }
+
+  /** The bytes an index's entries take. */
+  indexBytes(collection: string, index: string): number {
+    return this.indexes.bytes(collection, index)
   }
 
   /**
@@ -117,8 +147,16 @@ export class Store {
    * building entries for documents already stored. A declared unique index
    * that existing documents violate fails loudly.
    */
-  syncIndexes(collection: string, declared: IndexDeclaration[]): void {
-    this.atomically(() => this.indexes.sync(collection, declared, () => this.scan(collection)))
+  syncIndexes(collection: string, declared: IndexDeclaration[], geo: GeoIndex[] = []): void {
+    this.atomically(() => this.indexes.sync(collection, declared, geo, () => this.scan(collection)))
+  }
+
+  /**
+   * Drops the named indexes, then creates the others, all or nothing: a unique
+   * index that the stored documents violate fails the change and leaves every index as it was.
+   */
+  changeIndexes(collection: string, drops: string[], creates: IndexDeclaration[], geoCreates: GeoIndex[]): void {
+    this.atomically(() => this.indexes.change(collection, drops, creates, geoCreates, () => this.scan(collection)))
   }
 
   /**

@@ -11,6 +11,8 @@ import { TimerScheduler } from './timers'
 
 export interface FunctionsService extends Service {
   runtime: FunctionsRuntime
+  /** Follows the functions' timer triggers after a deploy changed them (with timers on). */
+  syncTimers(): void
 }
 
 export function createFunctionsService(options: {
@@ -36,6 +38,7 @@ export function createFunctionsService(options: {
   const timers = new TimerScheduler(runtime, log)
   return {
     runtime,
+    syncTimers: () => timers.sync(),
     routes: functionRoutes(runtime, options.onUser),
     actions: { 'functions.invokeFunction': async (params) => ({ json: await invokeFromSdk(runtime, params) }) },
     start: () => {

@@ -106,6 +106,14 @@ export class InstancePool {
     })
   }
 
+  /** Ends the idle instances now and the busy ones once their call ends. */
+  drain(): void {
+    for (const instance of [...this.instances]) {
+      if (instance.busy) instance.stale = true
+      else this.retire(instance)
+    }
+  }
+
   /** Ends every busy instance, as a crash would: their calls fail. Returns how many. */
   kill(): number {
     const busy = this.instances.filter((instance) => instance.busy)
@@ -127,10 +135,11 @@ export class InstancePool {
     await Promise.all(this.instances.map((instance) => instance.worker.terminate()))
   }
 
+  /** What an instance was started with: its bundle (where, and as written) and its environment, which a deploy may change. */
   private bundleVersion(): string {
     try {
       const stat = statSync(this.definition.bundle)
-      return `${stat.mtimeMs}:${stat.size}`
+      return `${this.definition.bundle}:${stat.mtimeMs}:${stat.size}:${JSON.stringify(this.definition.envVariables)}`
     } catch {
       throw new InvocationError(ERR_FUNCTION_EXECUTE_FAIL, `function ${this.definition.name} has no bundle at ${this.definition.bundle}: build it first`, '')
     }

@@ -86,7 +86,7 @@ export class FunctionsRuntime {
           function_name: name,
           function_version: '$LATEST',
           namespace: this.options.project.envId,
-          memory_limit_in_mb: 256,
+          memory_limit_in_mb: definition.memorySize ?? 256,
           time_limit_in_ms: definition.timeoutMs,
         },
         env: invocationEnv(this.options.project, definition, caller, token, this.options.adminUrl()),
@@ -100,6 +100,15 @@ export class FunctionsRuntime {
     } finally {
       this.tokens.delete(token)
     }
+  }
+
+  /**
+   * Lets go of a function's instances, as when it is deleted: idle ones end now, busy ones
+   * when their call ends. A function of that name made later starts afresh.
+   */
+  retire(name: string): void {
+    this.pools.get(name)?.drain()
+    this.pools.delete(name)
   }
 
   /** Ends every busy instance of a function, as a crash would: their calls fail. Returns how many. */

@@ -1,5 +1,5 @@
 import { Cron } from 'croner'
-import type { FunctionDefinition } from '../../project'
+import type { FunctionDefinition, TimerTrigger } from '../../project'
 import type { Invocation, InvokeOptions } from './context'
 import type { FunctionsRuntime } from './runtime'
 
@@ -36,10 +36,13 @@ export function runTimer(runtime: FunctionsRuntime, definition: FunctionDefiniti
 
 /**
  * Fires each function's timer trigger on its 7-field cron in UTC+8 while the
- * emulator runs, retrying a failed run twice.
+ * emulator runs, retrying a failed run twice. `sync` follows the functions'
+ * triggers as a deploy changes them: a new or changed timer fires from then on.
  */
 export class TimerScheduler {
-  private readonly jobs: Cron[] = []
+  /** Per function: its timer as scheduled, and the job firing it. */
+  private readonly jobs = new Map<string, { timer: TimerTrigger; job: Cron }>()
+  private running = false
 
   constructor(
     private readonly runtime: FunctionsRuntime,
@@ -47,18 +50,36 @@ export class TimerScheduler {
   ) {}
 
   start(): void {
-    for (const definition of this.runtime.project.functions.values()) {
-      if (!definition.timer) continue
-      const job = cronJob(definition.timer.cron, () => {
-        void this.fire(definition, new Date())
+    this.running = true
+    this.sync()
+  }
+
+  /** Schedules the functions' timers as they are now: those gone or changed stop, the new ones start. */
+  sync(): void {
+    if (!this.running) return
+    const functions = this.runtime.project.functions
+    for (const [name, { timer, job }] of this.jobs) {
+      const now = functions.get(name)?.timer
+      if (now && now.name === timer.name && now.cron === timer.cron) continue
+      job.stop()
+      this.jobs.delete(name)
+    }
+    for (const definition of functions.values()) {
+      const timer = definition.timer
+      if (!timer || this.jobs.has(definition.name)) continue
+      const job = cronJob(timer.cron, () => {
+        // The definition as it is when the timer fires: a deploy may have changed it since.
+        const current = functions.get(definition.name)
+        if (current?.timer) void this.fire(current, new Date())
       })
-      this.jobs.push(job)
+      this.jobs.set(definition.name, { timer: { ...timer }, job })
     }
   }
 
   stop(): void {
-    for (const job of this.jobs) job.stop()
-    this.jobs.length = 0
+    this.running = false
+    for (const { job } of this.jobs.values()) job.stop()
+    this.jobs.clear()
   }
 
   private async fire(definition: FunctionDefinition, time: Date): Promise<void> {
@@ -68,7 +89,7 @@ export class TimerScheduler {
         await runTimer(this.runtime, definition, time)
         return
       } catch (error) {
-        this.log(`timer ${definition.name}/${definition.timer!.name} failed (attempt ${attempt + 1}): ${(error as Error).message.split('\n')[0]}`)
+        this.log(`timer ${definition.name}/${definition.timer?.name} failed (attempt ${attempt + 1}): ${(error as Error).message.split('\n')[0]}`)
         if (attempt < TIMER_RETRIES) await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS))
       }
     }
