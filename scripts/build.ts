@@ -5,8 +5,9 @@
  */
 import { build, type BuildOptions, type Plugin } from 'esbuild'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { loadSettings } from '../src/settings'
+import { schemaVersion } from './schema-version'
 
 const root = resolve(__dirname, '..')
 
@@ -67,8 +68,16 @@ module.exports = new Proxy(function () {}, {
   },
 })
 
-/** Matches the platform's oldest Node runtime we deploy to (Nodejs16.13). */
+/**
+ * The global a bundle reads the schema version it was built for from
+ * (src/schema/built.d.ts): the hash of the project's `db/`, so that a
+ * function refuses a database that was not migrated to it.
+ */
+export const schemaDefine = (declarationsDir = join(root, 'db')): Record<string, string> => ({ __SCHEMA_VERSION__: JSON.stringify(schemaVersion(declarationsDir)) })
+
+/** Matches the platform's oldest Node runtime we deploy to (Nodejs16.13); built for this project's `db/`. */
 export const FUNCTION_BUILD: BuildOptions = {
+  define: schemaDefine(),
   plugins: [trimSdk()],
   bundle: true,
   platform: 'node',
@@ -90,11 +99,15 @@ export function functionNames(functionsRoot = join(root, 'cloudfunctions')): str
     .sort()
 }
 
+/** Each function of a project, bundled for the schema of that project's `db/` (beside its cloudfunctions root). */
 export async function buildFunctions(functionsRoot = join(root, 'cloudfunctions')): Promise<void> {
+  const declarations = join(dirname(resolve(functionsRoot)), 'db')
+  const define = existsSync(declarations) ? schemaDefine(declarations) : FUNCTION_BUILD.define
   await Promise.all(
     functionNames(functionsRoot).map((name) =>
       build({
         ...FUNCTION_BUILD,
+        define,
         entryPoints: [join(functionsRoot, name, 'index.ts')],
         outfile: join(functionsRoot, name, 'index.js'),
       }),

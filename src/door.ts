@@ -2,12 +2,17 @@
  * A function's door: who may call it, said in one place. Each
  * `cloudfunctions/<name>/index.ts` declares the kinds of caller it answers;
  * the door reads the caller from the platform's context once, refuses any
- * other kind with FORBIDDEN before the event is read, and turns a refusal
- * from the domain into its reply.
+ * other kind with FORBIDDEN before the event is read, refuses an admitted
+ * call with NOT_READY while the database is not at the schema the function
+ * was built for (src/schema/readiness.ts), and turns a refusal from the
+ * domain into its reply. FORBIDDEN comes first: it needs no database and
+ * would answer the same on a migrated one (a deploy would not help), and a
+ * caller no door admits cannot make an instance read the database.
  */
 import { identify, type Caller, type CallerKind, type CallerOf } from './caller'
-import { callerContext } from './cloud'
+import { callerContext, database } from './cloud'
 import { CODES, Refusal, refuse, type Failure } from './replies'
+import { notReady } from './schema/readiness'
 
 /** An untrusted call (HTTP access, the crawler, a client without a user) is never answered, so no door can allow it. */
 export type Admitted = Exclude<CallerKind, 'untrusted'>
@@ -36,10 +41,12 @@ export function door<K extends Admitted, R>(
   const allowed = (caller: Caller): caller is CallerOf<K> => (rules.allow as readonly CallerKind[]).includes(caller.kind)
   return async (event, context) => {
     const caller = identify(callerContext())
-    return answer(() => {
+    return answer(async () => {
       if (!allowed(caller)) {
         return refuse(CODES.FORBIDDEN, `${rules.name} answers ${rules.allow.map((kind) => WHO[kind]).join(' or ')}; this call (SOURCE ${caller.source}) is ${WHO[caller.kind]}`)
       }
+      const why = await notReady(database)
+      if (why !== undefined) return refuse(CODES.NOT_READY, why)
       return handler(caller, event, context ?? {})
     })
   }

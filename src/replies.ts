@@ -7,6 +7,8 @@ export const CODES = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   /** The caller may not do this. Nothing was written and WeChat was not called. */
   FORBIDDEN: 'FORBIDDEN',
+  /** The database is not at the schema the function was built for (no schema record, or another version): nothing was written and WeChat was not called. `npm run deploy` migrates it; call again after. */
+  NOT_READY: 'NOT_READY',
   /** The data does not fit the template (`field` names the first bad key), or the page is not in app.json. */
   INVALID_DATA: 'INVALID_DATA',
   /** The user has no send left for this template. */
