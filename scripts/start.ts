@@ -1,6 +1,6 @@
 /**
  * npm start: the local cloud with this project's functions, its data kept in
- * .data/emulator/. The first start seeds a demo (simulated users who accept
+ * .data/emulator/, its database brought to db/ by the deploy's migration step. The first start seeds a demo (simulated users who accept
  * templates, a reminder scheduled a minute ahead, a small broadcast); later
  * starts keep the data and seed nothing.
  */
@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import registry from '../templates.json'
 import { spawnEmulator, type RunningEmulator } from '../emulator/spawn'
+import { openTarget } from './deploy/management'
+import { migrateDatabase, migrationPlan } from './deploy/migrate'
 
 const root = resolve(__dirname, '..')
 /**
@@ -55,6 +57,11 @@ async function main(): Promise<void> {
   const extra = process.env.EMULATOR_ARGS ? process.env.EMULATOR_ARGS.split(' ').filter(Boolean) : []
   const emulator = await spawnEmulator({ project: root, data: DATA, port, args: extra, echo: true })
   console.log(`console ${emulator.url}/`)
+  // The same migration step as a deploy, so the local cloud holds what a deployed one does (the schema record too).
+  const { envId } = (await emulator.request('GET', '/_emulator/health')).body as { envId: string }
+  const target = openTarget({ emulator: emulator.url, envId, env: process.env })
+  const dbDir = join(root, 'db')
+  await migrateDatabase(target, dbDir, await migrationPlan(target, dbDir, false), (line) => console.log(line))
   const first = !existsSync(SEEDED)
   const lines = first ? await seedDemo(emulator) : ['demo: data kept from the last start; nothing seeded']
   if (first) writeFileSync(SEEDED, new Date().toISOString())

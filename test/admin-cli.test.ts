@@ -83,11 +83,27 @@ describe('npm run admin', () => {
     expect(event.options).toEqual(before.templates.find((t: { id: string }) => t.id === event.id).options)
   })
 
-  it('creates the declared collections', async () => {
-    const run = await admin('db', 'init')
-    expect(run.code).toBe(0)
-    expect(run.out).toMatch(/messages: exists/)
-    expect(run.out).toMatch(/index idempotencyKey \(unique\): idempotencyKey asc/)
+  it('doctor: every line ✓ on the emulator as it starts, and a schema record at another version is ✗ with what to do', async () => {
+    const lines: string[] = []
+    const doctor = async () => {
+      lines.length = 0
+      return runAdmin(['--emulator', emulator.url, 'doctor'], { out: (l) => lines.push(l), progress: () => {}, root: ROOT, sleep: async () => {} }, {})
+    }
+    expect(await doctor()).toBe(0)
+    expect(lines.filter((line) => line.startsWith('✗'))).toEqual([])
+    expect(lines).toContain('✓ index messages.idempotencyKey: unique idempotencyKey 1')
+    expect(lines.at(-1)).toMatch(/^doctor: \d+ ✓, 0 ✗ on the emulator at http/)
+
+    const record = (await emulator.request('GET', '/_emulator/db/_meta')).body.data.find((doc: { _id: string }) => doc._id === 'schema')
+    await emulator.request('PUT', '/_emulator/db/_meta/doc/schema', { ...record, version: '0000000000000000' })
+    try {
+      expect(await doctor()).toBe(1)
+      expect(lines.filter((line) => line.startsWith('✗'))).toEqual([
+        `✗ schema record _meta/schema: at 0000000000000000, db/ is ${record.version}: run npm run deploy`,
+      ])
+    } finally {
+      await emulator.request('PUT', '/_emulator/db/_meta/doc/schema', record)
+    }
   })
 
   it('shows the daily-limit pause and lifts it: a send then goes out', async () => {

@@ -25,8 +25,11 @@ describe('npm run deploy -- --dry-run', () => {
       expect(readdirSync(join(ROOT, 'build/deploy/cloudfunctions', name)).sort()).toEqual(['config.json', 'index.js', 'package.json'])
     }
     expect(run.stdout).not.toMatch(/\.ts \(/)
-    expect(run.stdout).toMatch(/tcb fn deploy --all --force --yes -e prod-1a2b3c/)
     expect(run.stdout).toMatch(/openapi permissions \(config\.json\) apply after a WeChat DevTools upload/)
+    // Without a target to read, the migration plan is every declaration, made to exist.
+    expect(run.stdout).toMatch(/Database, schema version [0-9a-f]{16}:/)
+    expect(run.stdout).toMatch(/- messages: create the collection; .*create index idempotencyKey \(unique, idempotencyKey 1\)/)
+    expect(run.stdout).toMatch(/- _meta: create the collection/)
 
     const config = JSON.parse(readFileSync(join(ROOT, 'build/deploy/cloudbaserc.json'), 'utf8'))
     expect(config.envId).toBe('prod-1a2b3c')
@@ -41,9 +44,12 @@ describe('npm run deploy -- --dry-run', () => {
     expect(send.triggers).toEqual(JSON.parse(readFileSync(join(ROOT, 'cloudfunctions/send/config.json'), 'utf8')).triggers)
   })
 
-  it('refuses to deploy without credentials', () => {
+  it('without credentials, and not to an emulator, says what is missing before doing anything', () => {
     const run = deploy(['--env', 'prod-1a2b3c'])
     expect(run.status).toBe(2)
-    expect(run.stderr).toMatch(/set TCB_SECRET_ID and TCB_SECRET_KEY/)
+    expect(run.stderr).toMatch(/missing TCB_SECRET_ID, TCB_SECRET_KEY: set them to deploy to the cloud, pass --emulator <url>/)
+    expect(run.stdout).toBe('')
+    const none = deploy([])
+    expect(none.stderr).toMatch(/missing TCB_SECRET_ID, TCB_SECRET_KEY, TCB_ENV_ID \(or --env\)/)
   })
 })

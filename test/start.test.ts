@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runAdmin } from '../scripts/admin'
 import { ROOT } from './support/emulator'
 
 const data = mkdtempSync(join(tmpdir(), 'start-data-'))
@@ -35,6 +36,11 @@ describe('npm start', () => {
     try {
       expect(first.output.join('\n')).toMatch(/demo: 3 users logged in and accepted templates/)
       expect(first.output.join('\n')).toMatch(/npm run admin -- --emulator http/)
+      // Reached through the deploy's migration step: the database is as declared, and doctor finds nothing to do.
+      expect(first.output.join('\n')).toMatch(/Database: as declared; schema record [0-9a-f]{16} already there/)
+      const doctor: string[] = []
+      expect(await runAdmin(['--emulator', first.url, 'doctor'], { out: (l) => doctor.push(l), progress: () => {}, root: ROOT, sleep: async () => {} }, {})).toBe(0)
+      expect(doctor.at(-1)).toMatch(/^doctor: \d+ ✓, 0 ✗/)
       // The console's address comes first, as soon as the cloud is up, before the demo.
       expect(first.output.find((line) => /^console |^demo:/.test(line))).toMatch(/^console http:\/\/127\.0\.0\.1:\d+\/$/)
       // The timer's next runs, a couple of minutes ahead (the test's emulator lets a trigger's time be the function's clock).

@@ -2,10 +2,11 @@
  * The operator's commands. Each talks to the project's functions as a
  * server-side caller (no user), or reads the database directly.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Connection } from './connect'
 import { UsageError } from './connect'
+import { doctor } from './doctor'
 import { parseSince, unknownListing, unknownMessages } from './unknown'
 
 export interface Io {
@@ -203,23 +204,16 @@ export const COMMANDS: Record<string, { usage: string; run: (c: Connection, args
       return 0
     },
   },
-  'db init': {
-    usage: 'db init',
+  doctor: {
+    usage: 'doctor',
     run: async (c, _args, io) => {
-      const dir = join(io.root, 'db')
-      for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-        const declaration = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { collection: string; indexes: Array<{ name: string; unique?: boolean; keys: Array<{ field: string; direction: number }> }> }
-        const reply = await c.app.database().createCollection(declaration.collection)
-        const exists = reply?.code === 'DATABASE_COLLECTION_ALREADY_EXIST' || /exist/i.test(String(reply?.message ?? ''))
-        if (reply?.code && !exists) throw new Error(`${declaration.collection}: ${reply.code} ${reply.message}`)
-        io.out(`${declaration.collection}: ${exists ? 'exists' : 'created'}`)
-        for (const index of declaration.indexes) {
-          const keys = index.keys.map((k) => `${k.field} ${k.direction === 1 ? 'asc' : 'desc'}`).join(', ')
-          io.out(`  index ${index.name}${index.unique ? ' (unique)' : ''}: ${keys}`)
-        }
-      }
-      io.out('Indexes are created by the emulator from db/; on a real environment create the ones listed above in the console (database → indexes).')
-      return 0
+      const started = Date.now()
+      const { checks, notes } = await doctor(c.management(), io.root)
+      for (const check of checks) io.out(`${check.ok ? '✓' : '✗'} ${check.line}`)
+      for (const note of notes) io.out(`· ${note}`)
+      const failed = checks.filter((check) => !check.ok).length
+      io.out(`doctor: ${checks.length - failed} ✓, ${failed} ✗ on ${c.target} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+      return failed === 0 ? 0 : 1
     },
   },
 }
