@@ -67,7 +67,7 @@ async function main(): Promise<number> {
 
   const started = Date.now()
   const log = (line: string) => console.log(line)
-  if (values.only !== 'functions') await migrateDatabase(target, dbDir, migration, log)
+  if (values.only !== 'functions') await migrateDatabase(target, migration, log)
   if (values.only !== 'database') await deployFunctions(target, plan, log)
   console.log(`Deployed in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return 0

@@ -59,5 +59,10 @@ export function readDeclarations(dir: string): CollectionDeclaration[] {
 
 /** The first 16 hex characters of the sha256 of the normalised declarations, as JSON. */
 export function schemaVersion(declarationsDir: string): string {
-  return createHash('sha256').update(JSON.stringify(readDeclarations(declarationsDir))).digest('hex').slice(0, 16)
+  return versionOf(readDeclarations(declarationsDir))
+}
+
+/** The version of declarations already read (and normalised) by readDeclarations. */
+export function versionOf(declarations: CollectionDeclaration[]): string {
+  return createHash('sha256').update(JSON.stringify(declarations)).digest('hex').slice(0, 16)
 }

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const { envId } = (await emulator.request('GET', '/_emulator/health')).body as { envId: string }
   const target = openTarget({ emulator: emulator.url, envId, env: process.env })
   const dbDir = join(root, 'db')
-  await migrateDatabase(target, dbDir, await migrationPlan(target, dbDir, false), (line) => console.log(line))
+  await migrateDatabase(target, await migrationPlan(target, dbDir, false), (line) => console.log(line))
   const first = !existsSync(SEEDED)
   const lines = first ? await seedDemo(emulator) : ['demo: data kept from the last start; nothing seeded']
   if (first) writeFileSync(SEEDED, new Date().toISOString())

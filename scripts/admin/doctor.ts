@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Target } from '../deploy/management'
-import { collectionsOf, declarations, readCurrent, readSchemaRecord, type IndexSpec } from '../deploy/migration'
+import { collectionsOf, declarations, readCurrent, readSchemaRecord, sameIndex, type IndexSpec } from '../deploy/migration'
 import { SCHEMA_RECORD } from '../schema-version'
 
 export interface Check {
@@ -89,7 +89,7 @@ async function databaseChecks(target: Target, root: string): Promise<Check[]> {
     checks.push({ ok: true, line: `collection ${collection}` })
     for (const index of indexes) {
       const found = present.find((p) => p.name === index.name)
-      const same = found && describeKeys(found) === describeKeys(index)
+      const same = found && sameIndex(found, index)
       checks.push({
         ok: Boolean(same),
         line: `index ${collection}.${index.name}: ${same ? describeKeys(index) : found ? `is ${describeKeys(found)}, declared ${describeKeys(index)}: ${DEPLOY}` : `missing (${describeKeys(index)}): ${DEPLOY}`}`,

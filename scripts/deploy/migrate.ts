@@ -30,8 +30,8 @@ export async function migrationPlan(target: Target | undefined, dbDir: string, p
 export { describeMigration }
 
 /** Applies a plan made by migrationPlan; returns what it said, line by line. */
-export async function migrateDatabase(target: Target, dbDir: string, plan: MigrationPlan, log: (line: string) => void): Promise<void> {
-  const { version, declared } = declarations(dbDir)
+export async function migrateDatabase(target: Target, plan: MigrationPlan, log: (line: string) => void): Promise<void> {
+  const { version, declared } = plan
   if (!isNoop(plan)) await applyMigration(target, plan, log)
   const problems = await verifyMigration(target, declared)
   if (problems.length) throw new MigrationFailed(`the database does not match db/ after the migration:\n  ${problems.join('\n  ')}`)

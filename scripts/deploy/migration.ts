@@ -5,7 +5,7 @@
  * the functions check before they serve. Nothing is dropped unless it was
  * declared differently (then it is dropped and made again) or `--prune` asks.
  */
-import { SCHEMA_RECORD, readDeclarations, schemaVersion } from '../schema-version'
+import { SCHEMA_RECORD, readDeclarations, versionOf } from '../schema-version'
 import { describeError, type Target } from './management'
 
 export type Direction = 1 | -1 | '2dsphere'
@@ -35,26 +35,33 @@ export interface CollectionPlan {
 
 export interface MigrationPlan {
   version: string
+  /** The declarations the plan was made from, so that applying it reads db/ no second time. */
+  declared: Declared[]
   collections: CollectionPlan[]
   prune: boolean
 }
 
-const sameIndex = (a: IndexSpec, b: IndexSpec) => JSON.stringify(normal(a)) === JSON.stringify(normal(b))
+/** Whether an index on the service is the one declared: the one rule for "declared otherwise". */
+export const sameIndex = (a: IndexSpec, b: IndexSpec) => JSON.stringify(normal(a)) === JSON.stringify(normal(b))
 const normal = (index: IndexSpec): IndexSpec => ({ name: index.name, unique: index.unique === true, keys: index.keys.map(({ field, direction }) => ({ field, direction })) })
 
+/** db/ read once: its declarations and the version they make. */
 export function declarations(dir: string): { version: string; declared: Declared[] } {
-  return { version: schemaVersion(dir), declared: readDeclarations(dir) as Declared[] }
+  const declared = readDeclarations(dir) as Declared[]
+  return { version: versionOf(declared), declared }
 }
 
-/** The collections the migration touches: the declared ones and the schema record's. */
+/** What the migration makes exist: the declared collections, and the schema record's without indexes. */
+const wantedOf = (declared: Declared[]): Declared[] => [...declared, { collection: SCHEMA_RECORD.collection, indexes: [] }]
+
+/** The collections the migration touches. */
 export function collectionsOf(declared: Declared[]): string[] {
-  return [...declared.map((d) => d.collection), SCHEMA_RECORD.collection]
+  return wantedOf(declared).map((d) => d.collection)
 }
 
 /** Pure: what must change for the service to hold the declarations. */
 export function planMigration(declared: Declared[], current: Current, version: string, prune: boolean): MigrationPlan {
-  const wanted: Declared[] = [...declared, { collection: SCHEMA_RECORD.collection, indexes: [] }]
-  const collections = wanted.map(({ collection, indexes }) => {
+  const collections = wantedOf(declared).map(({ collection, indexes }) => {
     const present = current.get(collection) ?? null
     const byName = new Map((present ?? []).map((index) => [index.name, index]))
     return {
@@ -65,7 +72,7 @@ export function planMigration(declared: Declared[], current: Current, version: s
       undeclared: [...byName.keys()].filter((name) => !indexes.some((index) => index.name === name)),
     }
   })
-  return { version, collections, prune }
+  return { version, declared, collections, prune }
 }
 
 export function isNoop(plan: MigrationPlan): boolean {
@@ -183,7 +190,7 @@ export async function applyMigration(target: Target, plan: MigrationPlan, log: (
 export async function verifyMigration(target: Target, declared: Declared[]): Promise<string[]> {
   const current = await readCurrent(target, collectionsOf(declared))
   const problems: string[] = []
-  for (const { collection, indexes } of [...declared, { collection: SCHEMA_RECORD.collection, indexes: [] }]) {
+  for (const { collection, indexes } of wantedOf(declared)) {
     const present = current.get(collection)
     if (!present) {
       problems.push(`collection ${collection} is missing`)
