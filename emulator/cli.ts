@@ -2,15 +2,18 @@
  * npm run emulator -- --port <n> [--data <dir> | --in-memory] [--no-timers] [--empty]
  *   [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>]
  *   [--function-env <function>:<NAME>=<value>]… [--function-timeout <function>:<seconds>]…
- *   [--time-travel] [--push-source <source>] [--quiet]
+ *   [--time-travel] [--push-source <source>] [--app-secret <secret>] [--token-lifetime <seconds>] [--quiet]
  */
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startEmulator } from './server'
 import { SOURCE_CHAIN } from './services/functions/runtime'
 
-const USAGE =
-  'usage: emulator --port <n> [--data <dir> | --in-memory] [--no-timers] [--empty] [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--function-env <function>:<NAME>=<value>]… [--function-timeout <function>:<seconds>]… [--time-travel] [--push-source <source>] [--quiet]'
+const USAGE = [
+  'usage: emulator --port <n> [--data <dir> | --in-memory] [--no-timers] [--empty] [--project <dir>] [--schema <dir>] [--env <id>] [--max-instances <n>] [--function-env <function>:<NAME>=<value>]… [--function-timeout <function>:<seconds>]… [--time-travel] [--push-source <source>] [--app-secret <secret>] [--token-lifetime <seconds>] [--quiet]',
+  "  --app-secret      the AppSecret WeChat's HTTPS API takes with the project's AppID (default local-app-secret)",
+  "  --token-lifetime  an access token's lifetime, 2 to 7200 s (default 7200, as WeChat's); the 300 s overlap and renewal window (lifetime/24, at least 1 s) and the 30 s between force refreshes (lifetime/240) scale with it",
+].join('\n')
 
 function fail(message: string): never {
   console.error(`emulator: ${message}\n${USAGE}`)
@@ -50,6 +53,8 @@ async function main(): Promise<void> {
         'function-timeout': { type: 'string', multiple: true, default: [] },
         'time-travel': { type: 'boolean', default: false },
         'push-source': { type: 'string', default: 'wx_unknown' },
+        'app-secret': { type: 'string' },
+        'token-lifetime': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -78,6 +83,10 @@ async function main(): Promise<void> {
   if (pushSource !== '' && !SOURCE_CHAIN.test(pushSource)) {
     fail(`--push-source takes lower-case names and "_", comma-chained (such as wx_unknown), or nothing; not ${pushSource}`)
   }
+  const appSecret = values['app-secret'] as string | undefined
+  if (appSecret === '') fail('--app-secret takes a non-empty secret')
+  const lifetime = values['token-lifetime'] === undefined ? undefined : Number(values['token-lifetime'])
+  if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime >= 2 && lifetime <= 7200)) fail(`--token-lifetime takes whole seconds from 2 to 7200, not ${values['token-lifetime']}`)
   const projectDir = resolve(values.project ?? process.cwd())
   const quiet = values.quiet
   const emulator = await startEmulator({
@@ -93,6 +102,8 @@ async function main(): Promise<void> {
     functionTimeouts,
     timeTravel: values['time-travel'],
     pushSource,
+    appSecret,
+    tokenLifetimeS: lifetime,
     workerScript: join(__dirname, 'worker.js'),
     log: quiet ? undefined : (line) => console.log(line),
   })

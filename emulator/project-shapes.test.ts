@@ -7,27 +7,14 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FIXTURE_PROJECT, spawnEmulator, type RunningEmulator } from '../test/support/emulator'
+import { FIXTURE_PROJECT, withProjectCopy, type RunningEmulator } from '../test/support/emulator'
 import { loadProject } from './project'
 
 const orderData = { thing1: { value: '保温杯' }, character_string2: { value: 'SO-1' }, enum3: { value: '已发货' } }
 
 /** The fixture project without some of its files, in a folder of its own, for one test. */
-async function withProjectLacking(files: string[], use: (emulator: RunningEmulator) => Promise<void>): Promise<void> {
-  const project = mkdtempSync(join(tmpdir(), 'shape-'))
-  try {
-    cpSync(FIXTURE_PROJECT, project, { recursive: true })
-    for (const file of files) rmSync(join(project, file), { recursive: true, force: true })
-    const emulator = await spawnEmulator({ project, args: ['--no-timers'] })
-    try {
-      await use(emulator)
-    } finally {
-      await emulator.stop()
-    }
-  } finally {
-    rmSync(project, { recursive: true, force: true })
-  }
-}
+const withProjectLacking = (files: string[], use: (emulator: RunningEmulator) => Promise<void>) =>
+  withProjectCopy((project) => files.forEach((file) => rmSync(join(project, file), { recursive: true, force: true })), [], use)
 
 const warnings = (emulator: RunningEmulator) => emulator.output.filter((line) => line.startsWith('warning:'))
 

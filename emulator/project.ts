@@ -41,6 +41,8 @@ export interface ProjectDefinition {
   messagePushReceiver?: string
   /** Which of the project's collections the console's Ledger and Queue panels read. */
   console: ConsoleConfig
+  /** HTTP access paths the deploy configuration gives functions (cloudbaserc.json `path`, as manager-node's `func.path`). */
+  accessPaths: Array<{ path: string; name: string }>
 }
 
 /**
@@ -104,9 +106,11 @@ interface DeploySettings {
   /** Seconds. */
   timeout?: number
   envVariables: Record<string, string>
+  /** The HTTP access path, such as `/login`. */
+  path?: string
 }
 
-/** Per-function settings from the deploy configuration: timeout and environment variables. */
+/** Per-function settings from the deploy configuration: timeout, environment variables and HTTP access path. */
 function deploySettings(root: string): Map<string, DeploySettings> {
   const rc = readJson(join(root, 'cloudbaserc.json'))
   const out = new Map<string, DeploySettings>()
@@ -117,6 +121,7 @@ function deploySettings(root: string): Map<string, DeploySettings> {
     out.set(fn.name, {
       timeout: typeof fn.timeout === 'number' ? fn.timeout : undefined,
       envVariables: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(value)])),
+      path: typeof fn.path === 'string' && fn.path !== '' ? fn.path : undefined,
     })
   }
   return out
@@ -170,6 +175,7 @@ export function loadProject(rootDir: string, overrides: { envId?: string; empty?
     appJsonPath: resolve(root, String(projectConfig.miniprogramRoot ?? 'miniprogram'), 'app.json'),
     messagePushReceiver: receiver,
     console: consoleConfig(emulatorConfig.console, overrides.empty ? undefined : functions),
+    accessPaths: [...deploy].flatMap(([name, settings]) => (settings.path ? [{ path: settings.path, name }] : [])),
   }
 }
 

@@ -8,6 +8,7 @@ import { loadProject, type ProjectDefinition } from './project'
 import type { AdminAction, Route, RouteEntry, Service } from './service'
 import { CpuMeter } from './cpu'
 import { Stats } from './stats'
+import { createAccessService } from './services/access'
 import { createConsoleService } from './services/console'
 import { createDatabaseService } from './services/database'
 import { Store } from './services/database/store'
@@ -38,6 +39,14 @@ export interface EmulatorOptions {
    * document it; an empty string sets none.
    */
   pushSource?: string
+  /** The app's AppSecret for WeChat's HTTPS API; the AppID is the project's. "local-app-secret" by default. */
+  appSecret?: string
+  /**
+   * An access token's lifetime in seconds, 7200 by default as on WeChat; the 300 s overlap and
+   * renewal window (lifetime/24, at least 1 s) and the 30 s between force refreshes (lifetime/240)
+   * scale with it, for tests.
+   */
+  tokenLifetimeS?: number
   envId?: string
   /**
    * Start as an empty environment: none of the project's functions, collections or indexes
@@ -71,6 +80,10 @@ function decodePathPart(part: string): string {
 }
 
 const MAX_TIMEOUT_MS = 900_000
+/** The emulator's AppSecret unless one is given: any value works locally, as long as calls send the same. */
+export const DEFAULT_APP_SECRET = 'local-app-secret'
+/** WeChat's access token lifetime. */
+export const DEFAULT_TOKEN_LIFETIME_S = 7200
 
 /** The command line's settings for named functions, over the project's own. */
 function applyFunctionOverrides(project: ProjectDefinition, options: EmulatorOptions): void {
@@ -89,12 +102,21 @@ function applyFunctionOverrides(project: ProjectDefinition, options: EmulatorOpt
   }
 }
 
-/** Starts the offline CloudBase: `/admin` for the SDKs, `/_emulator/*` for tools and tests, composed of its services. */
+/**
+ * Starts the offline CloudBase: `/admin` for the SDKs, `/_emulator/*` for tools and tests,
+ * WeChat's HTTPS paths (`/sns/…`, `/cgi-bin/…`, `/wxaapi/…`) for the functions' routed
+ * requests, `/_http/*` for HTTP access, composed of its services.
+ */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const log = options.log ?? (() => {})
   const project = loadProject(options.projectDir, { envId: options.envId, empty: options.empty })
   const pushSource = options.pushSource ?? 'wx_unknown'
   if (pushSource !== '' && !SOURCE_CHAIN.test(pushSource)) throw new Error(`--push-source ${pushSource} is not a SOURCE`)
+  const appSecret = options.appSecret ?? DEFAULT_APP_SECRET
+  if (appSecret === '') throw new Error('--app-secret must not be empty')
+  const tokenLifetimeS = options.tokenLifetimeS ?? DEFAULT_TOKEN_LIFETIME_S
+  // At least 2 s, so that the overlap (at least 1 s) is shorter than a lifetime.
+  if (!Number.isInteger(tokenLifetimeS) || tokenLifetimeS < 2 || tokenLifetimeS > DEFAULT_TOKEN_LIFETIME_S) throw new Error('--token-lifetime must be whole seconds from 2 to 7200')
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
   const store = new Store(options.dataDir ? join(options.dataDir, 'cloudbase.sqlite') : ':memory:')
   const stats = new Stats()
@@ -115,7 +137,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     log,
   })
   const { runtime } = functions
-  wechat = createWechatService({ connection: store.connection, project, invoke: runtime.invoke.bind(runtime), pushSource, log })
+  wechat = createWechatService({ connection: store.connection, project, invoke: runtime.invoke.bind(runtime), pushSource, appSecret, tokenLifetimeS, stats, log })
   const openapi = createOpenApiService({
     resolveCaller: (token) => {
       const found = runtime.callerOf(token)
@@ -123,11 +145,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     apis: wechat.apis,
   })
+  const access = createAccessService({ connection: store.connection, project, runtime, declare: !options.empty, now: Date.now, log })
   const localConsole = createConsoleService({ assetsDir: join(dirname(options.workerScript), 'console'), config: project.console })
   const management = createManagementService({
     project,
     store,
     database: database.gateway,
+    access: access.gateway,
     runtime,
     syncTimers: functions.syncTimers,
     stats,
@@ -138,7 +162,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   })
   // After the deployed functions are back, so that the command line may name them too.
   applyFunctionOverrides(project, options)
-  const services: Service[] = [database, functions, wechat, openapi, localConsole, management]
+  const services: Service[] = [database, functions, wechat, openapi, access, localConsole, management]
   const actions: Record<string, AdminAction> = Object.assign({}, ...services.map((service) => service.actions))
 
   const admin: Route = async (req, res) => {

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 /**
@@ -113,5 +115,33 @@ function emulatorClient(url: string, child: ChildProcess, output: string[]): Run
         child.once('exit', () => resolveStop())
         child.kill('SIGTERM')
       }),
+  }
+}
+
+/** Calls `probe` until `done` holds of its answer, or fails at the deadline: a wait for a condition, never a fixed sleep. */
+export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, deadlineMs = 20_000): Promise<T> {
+  const stop = Date.now() + deadlineMs
+  for (;;) {
+    const value = await probe()
+    if (done(value)) return value
+    if (Date.now() > stop) throw new Error(`${what}: not within ${deadlineMs} ms; last ${JSON.stringify(value)}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** The fixture project copied to a folder of its own, changed by `edit`, served for one test with `args`. */
+export async function withProjectCopy(edit: (project: string) => void, args: string[], use: (emulator: RunningEmulator) => Promise<void>): Promise<void> {
+  const project = mkdtempSync(join(tmpdir(), 'project-'))
+  try {
+    cpSync(FIXTURE_PROJECT, project, { recursive: true })
+    edit(project)
+    const emulator = await spawnEmulator({ project, args: ['--no-timers', ...args] })
+    try {
+      await use(emulator)
+    } finally {
+      await emulator.stop()
+    }
+  } finally {
+    rmSync(project, { recursive: true, force: true })
   }
 }

@@ -1,19 +1,27 @@
 export type DatabaseFaultKind = 'error' | 'lostReply' | 'stall' | 'latency'
+/** WeChat's two token endpoints: `/cgi-bin/stable_token` and `/cgi-bin/token`. */
+export type TokenEndpoint = 'stable_token' | 'token'
+/** How a send reached WeChat: a cloud call, or HTTPS with an access token. */
+export type SendTransport = 'https' | 'cloud'
 
 const noFaults = (): Record<DatabaseFaultKind, number> => ({ error: 0, lostReply: 0, stall: 0, latency: 0 })
+const noWechat = () => ({ tokenFetches: { stable_token: 0, token: 0 } as Record<TokenEndpoint, number>, sends: { https: 0, cloud: 0 } as Record<SendTransport, number> })
 
 /**
  * Cost counters behind `GET /_emulator/stats`: requests served per action and
  * documents examined (each document a query loaded and tested, as MongoDB's
  * explain counts `docsExamined`), so that query cost is measured by counting
  * rather than by timing; the database faults injected, by kind; and the
- * management API's requests per action, served or refused.
+ * management API's requests per action, served or refused; and WeChat's
+ * token fetches per endpoint and sends per transport, each request whatever
+ * its outcome.
  */
 export class Stats {
   private requests: Record<string, number> = {}
   private managementRequests: Record<string, number> = {}
   private examined = 0
   private databaseFaults = noFaults()
+  private wechat = noWechat()
 
   countRequest(action: string): void {
     this.requests[action] = (this.requests[action] ?? 0) + 1
@@ -31,6 +39,14 @@ export class Stats {
     this.databaseFaults[kind] += 1
   }
 
+  countTokenFetch(endpoint: TokenEndpoint): void {
+    this.wechat.tokenFetches[endpoint] += 1
+  }
+
+  countSend(transport: SendTransport): void {
+    this.wechat.sends[transport] += 1
+  }
+
   snapshot() {
     const total = Object.values(this.requests).reduce((sum, n) => sum + n, 0)
     return {
@@ -38,6 +54,7 @@ export class Stats {
       documentsExamined: this.examined,
       databaseFaults: { ...this.databaseFaults },
       management: { byAction: { ...this.managementRequests } },
+      wechat: { tokenFetches: { ...this.wechat.tokenFetches }, sends: { ...this.wechat.sends } },
     }
   }
 
@@ -46,5 +63,6 @@ export class Stats {
     this.managementRequests = {}
     this.examined = 0
     this.databaseFaults = noFaults()
+    this.wechat = noWechat()
   }
 }

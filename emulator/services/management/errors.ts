@@ -25,7 +25,7 @@ export const signatureExpired = (timestamp: number, now: number) =>
 export const unsupportedAction = (service: string, action: string) =>
   new ManagementError(
     'UnsupportedOperation',
-    `the local emulator does not serve ${service} ${action}: it serves functions (CreateFunction, UpdateFunctionCode, UpdateFunctionConfiguration, GetFunction, ListFunctions, DeleteFunction), timer triggers (BatchCreateTrigger, DeleteTrigger), collections and indexes (CreateTable, DescribeTable, ListTables, UpdateTable) and DescribeEnvInfo`,
+    `the local emulator does not serve ${service} ${action}: it serves functions (CreateFunction, UpdateFunctionCode, UpdateFunctionConfiguration, GetFunction, ListFunctions, DeleteFunction), timer triggers (BatchCreateTrigger, DeleteTrigger), collections and indexes (CreateTable, DescribeTable, ListTables, UpdateTable), HTTP access paths (CreateCloudBaseGWAPI, DescribeCloudBaseGWAPI, DeleteCloudBaseGWAPI) and DescribeEnvInfo`,
   )
 
 export const unsupported = (message: string) => new ManagementError('UnsupportedOperation', message)

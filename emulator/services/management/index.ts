@@ -2,15 +2,17 @@
  * The management service: the TencentCloud API that @cloudbase/cli and
  * @cloudbase/manager-node deploy through (`POST /`), so that the real deploy
  * runs against the emulator: functions and their code, timer triggers,
- * collections and indexes, and the environment's description.
+ * HTTP access paths, collections and indexes, and the environment's description.
  */
 import { join } from 'node:path'
 import type { ProjectDefinition } from '../../project'
 import type { Service } from '../../service'
 import type { Stats } from '../../stats'
+import type { AccessGateway } from '../access/gateway'
 import type { DatabaseGateway } from '../database/gateway'
 import type { Store } from '../database/store'
 import type { FunctionsRuntime } from '../functions/runtime'
+import { AccessPathsGateway } from './access'
 import { FunctionCodeStore } from './code'
 import { FunctionsGateway } from './gateway'
 import { managementRoute, type ActionTable } from './router'
@@ -20,6 +22,8 @@ export function createManagementService(options: {
   project: ProjectDefinition
   store: Store
   database: DatabaseGateway
+  /** The HTTP access service's paths. */
+  access: AccessGateway
   runtime: FunctionsRuntime
   /** Follows changed timer triggers (with timers on). */
   syncTimers: () => void
@@ -36,6 +40,7 @@ export function createManagementService(options: {
   const functions = new FunctionsGateway(options.project, options.runtime, code, options.syncTimers, now, log)
   if (options.restore) functions.restore()
   const tables = new TablesGateway(options.store, options.database, new Date(now()).toISOString())
+  const access = new AccessPathsGateway(options.access, options.project.envId, now)
   const actions: ActionTable = {
     tcb: {
       DescribeEnvInfo: (params) => functions.describeEnv(params),
@@ -44,8 +49,10 @@ export function createManagementService(options: {
       DescribeTable: (params) => tables.describeTable(params),
       ListTables: (params) => tables.listTables(params),
       UpdateTable: (params) => tables.updateTable(params),
-      // The emulator serves no HTTP access paths; manager-node asks for them before it deletes a function.
-      DescribeCloudBaseGWAPI: () => ({ APISet: [], Total: 0 }),
+      // A deploy binds a function's path; manager-node lists a function's paths, and deletes them, before it deletes it.
+      CreateCloudBaseGWAPI: (params) => access.createAccess(params),
+      DescribeCloudBaseGWAPI: (params) => access.describeAccess(params),
+      DeleteCloudBaseGWAPI: (params) => access.deleteAccess(params),
     },
     scf: {
       GetFunction: (params) => functions.getFunction(params),

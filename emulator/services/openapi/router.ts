@@ -11,7 +11,7 @@ export type OpenApiHandler = (
 const NEVER = new Promise<never>(() => {})
 
 /** WeChat writes a msgid as a bare 19-digit number; it is held as a string until written. */
-function replyJson(reply: Record<string, unknown>): string {
+export function replyJson(reply: Record<string, unknown>): string {
   const json = JSON.stringify(reply)
   return typeof reply.msgid === 'string' && /^\d+$/.test(reply.msgid) ? json.replace(`"msgid":"${reply.msgid}"`, `"msgid":${reply.msgid}`) : json
 }

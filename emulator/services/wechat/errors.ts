@@ -37,6 +37,30 @@ export const INVALID_KID_LIST = 200020
 /** sceneDesc must be at most 15 characters. */
 export const INVALID_SCENE_DESC = 200021
 
+// The HTTPS server API (wechat-server-api.md): credentials, access tokens, login codes
+/** The access token is unknown, or no longer the latest (replaced past its overlap, or force-refreshed away). */
+export const INVALID_CREDENTIAL = 40001
+/** grant_type is not the one the endpoint takes. */
+export const INVALID_GRANT_TYPE = 40002
+export const INVALID_APPID = 40013
+/** js_code unknown, used or older than 5 minutes. */
+export const INVALID_CODE = 40029
+export const INVALID_APPSECRET = 40125
+/** A high-risk user: login blocked. */
+export const CODE_BLOCKED = 40226
+export const ACCESS_TOKEN_MISSING = 41001
+export const APPID_MISSING = 41002
+export const APPSECRET_MISSING = 41004
+export const CODE_MISSING = 41008
+export const ACCESS_TOKEN_EXPIRED = 42001
+export const REQUIRE_GET = 43001
+export const REQUIRE_POST = 43002
+export const EMPTY_POST_DATA = 44002
+/** More than 100 code exchanges a minute for one user. */
+export const MINUTE_QUOTA = 45011
+/** The body is not JSON. */
+export const DATA_FORMAT_ERROR = 47001
+
 // wx.requestSubscribeMessage failures (section 3)
 /** tmplIds is empty. */
 export const POPUP_EMPTY = 10001

@@ -39,7 +39,7 @@ const BEIJING_OFFSET_MS = 8 * 3600_000
 const MSGID_BASE = 2_271_263_164_479_225_000n
 
 /** The start of today in UTC+8, where WeChat's day turns. */
-function startOfBeijingDay(now: number): number {
+export function startOfBeijingDay(now: number): number {
   return Math.floor((now + BEIJING_OFFSET_MS) / 86_400_000) * 86_400_000 - BEIJING_OFFSET_MS
 }
 

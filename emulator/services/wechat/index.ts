@@ -1,21 +1,26 @@
 /**
  * WeChat's side: the popup, the true quota, the send rules, the delivered
  * messages, faults, template management, and the events it pushes to the
- * project's message-push receiver.
+ * project's message-push receiver; reached by cloud call and by its HTTPS
+ * server API (login codes, access tokens), both through the same APIs.
  */
 import { existsSync } from 'node:fs'
 import type Database from 'better-sqlite3'
 import type { ProjectDefinition } from '../../project'
 import type { Service } from '../../service'
+import type { Stats } from '../../stats'
 import type { Caller, FunctionsRuntime } from '../functions/runtime'
 import type { OpenApiHandler } from '../openapi/router'
 import type { WechatEvent } from './events'
 import { Faults } from './faults'
 import { WechatGateway } from './gateway'
+import { httpsRoutes, type WechatApi } from './https'
+import { LoginCodes } from './logins'
 import { templateManagement } from './management'
 import { loadRegistry } from './registry'
 import { wechatRoutes, type EventRecord } from './router'
 import { WechatStore } from './store'
+import { TokenAuthority, tokenTimes } from './tokens'
 
 export interface WechatService extends Service {
   gateway: WechatGateway
@@ -30,6 +35,11 @@ export function createWechatService(options: {
   invoke: FunctionsRuntime['invoke']
   /** The SOURCE a push carries ('' for none). */
   pushSource: string
+  /** The app's AppSecret, which the HTTPS API's AppID (the project's) goes with. */
+  appSecret: string
+  /** An access token's lifetime in seconds (WeChat's is 7200); its other times scale with it. */
+  tokenLifetimeS: number
+  stats: Stats
   log: (line: string) => void
 }): WechatService {
   const { project, log } = options
@@ -64,7 +74,17 @@ export function createWechatService(options: {
   }
   if (!existsSync(project.appJsonPath)) log(`warning: no app.json at ${project.appJsonPath}: a message's page is not checked (WeChat would answer 41030 for a page the released app lacks).`)
   const management = templateManagement(store)
-  const apis: Record<string, OpenApiHandler> = { 'subscribeMessage.send': (data) => gateway.send(data) }
-  for (const [api, handler] of Object.entries(management)) apis[api] = (data) => handler(data)
-  return { gateway, apis, routes: wechatRoutes(gateway, faults, management, events), actions: {} }
+  // One table of WeChat's APIs, which both transports call: cloud call by name, HTTPS by path.
+  const wechatApis: Record<string, WechatApi> = { 'subscribeMessage.send': (data) => gateway.send(data), ...management }
+  const apis: Record<string, OpenApiHandler> = {}
+  for (const [api, handler] of Object.entries(wechatApis)) apis[api] = (data) => handler(data)
+  // Counted as WeChat receives them: a cloud call the platform refuses (-604101) never arrives.
+  apis['subscribeMessage.send'] = (data) => {
+    options.stats.countSend('cloud')
+    return wechatApis['subscribeMessage.send']!(data)
+  }
+  const tokens = new TokenAuthority(tokenTimes(options.tokenLifetimeS))
+  const logins = new LoginCodes(store, (openid) => gateway.meetUser(openid))
+  const https = httpsRoutes({ appid: project.appid, appSecret: options.appSecret, tokens, logins, apis: wechatApis, stats: options.stats })
+  return { gateway, apis, routes: [...wechatRoutes(gateway, faults, management, events, { tokens, logins }), ...https], actions: {} }
 }

@@ -5,9 +5,13 @@ import { isPlainObject } from '../database/values'
 import type { WechatEvent } from './events'
 import { parseFaults, type Faults } from './faults'
 import type { PopupChoice, WechatGateway } from './gateway'
+import type { LoginCodes } from './logins'
 import type { templateManagement } from './management'
+import type { TokenAuthority } from './tokens'
 
 const CHOICES = new Set(['accept', 'reject', 'ban'])
+/** An openid or unionid as the control API takes one (the functions' call route takes the same). */
+const OPENID = /^[A-Za-z0-9_-]{1,64}$/
 
 export interface EventRecord {
   event: WechatEvent
@@ -23,13 +27,15 @@ function requireText(value: unknown, name: string): string {
 
 /**
  * The user's side and the oracle: the popup, settings, a card's reject,
- * faults, and what WeChat knows (messages, quota, templates, events).
+ * a login code, faults, tokens and blocks, and what WeChat knows (messages,
+ * quota, templates, events).
  */
 export function wechatRoutes(
   gateway: WechatGateway,
   faults: Faults,
   management: ReturnType<typeof templateManagement>,
   events: EventRecord[],
+  credentials: { tokens: TokenAuthority; logins: LoginCodes },
 ): RouteEntry[] {
   const body = async (req: IncomingMessage) => {
     const parsed = await readJson(req)
@@ -110,7 +116,25 @@ export function wechatRoutes(
     sendJson(res, 200, faults.current())
   }
 
+  const loginCode: Route = async (req, res) => {
+    const { openid, unionid } = await body(req)
+    if (typeof openid !== 'string' || !OPENID.test(openid)) throw new HttpError(400, '"openid" must be 1 to 64 letters, digits, "_" or "-"')
+    if (unionid !== undefined && (typeof unionid !== 'string' || !OPENID.test(unionid))) throw new HttpError(400, '"unionid" must be 1 to 64 letters, digits, "_" or "-"')
+    sendJson(res, 200, { code: credentials.logins.issue(openid, unionid as string | undefined) })
+  }
+
+  const blocked: Route = async (req, res, [openid]) => {
+    const { blocked } = await body(req)
+    if (typeof blocked !== 'boolean') throw new HttpError(400, '"blocked" must be a boolean')
+    if (!OPENID.test(openid!)) throw new HttpError(400, 'the openid must be 1 to 64 letters, digits, "_" or "-"')
+    credentials.logins.block(openid!, blocked)
+    sendJson(res, 200, { openid, blocked })
+  }
+
   return [
+    ['POST', /^\/_emulator\/wechat\/login-code$/, loginCode],
+    ['PUT', /^\/_emulator\/wechat\/users\/([^/]+)\/blocked$/, blocked],
+    ['POST', /^\/_emulator\/wechat\/tokens\/expire$/, async (_req, res) => sendJson(res, 200, { expired: credentials.tokens.expireAll() })],
     ['POST', /^\/_emulator\/wechat\/subscribe$/, subscribe],
     ['GET', /^\/_emulator\/wechat\/messages$/, messages],
     ['GET', /^\/_emulator\/wechat\/users$/, async (_req, res) => sendJson(res, 200, { data: gateway.users() })],

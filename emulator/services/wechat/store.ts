@@ -28,8 +28,9 @@ export interface PrivateTemplate extends TemplateSpec {
 
 /**
  * What WeChat itself keeps, in tables of the emulator's one database: the
- * app's users, each user's quota per template, their subscription settings,
- * the account's private templates and every delivered message.
+ * app's users (and those it blocks from logging in), each user's quota per
+ * template, their subscription settings, the account's private templates and
+ * every delivered message.
  */
 export class WechatStore {
   private readonly q
@@ -37,6 +38,7 @@ export class WechatStore {
   constructor(db: Database.Database) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS wechat_users (openid TEXT PRIMARY KEY, first_seen TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS wechat_blocked (openid TEXT PRIMARY KEY) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS wechat_grants (
         openid TEXT NOT NULL, template_id TEXT NOT NULL, available INTEGER NOT NULL, status TEXT NOT NULL,
         PRIMARY KEY (openid, template_id)) WITHOUT ROWID;
@@ -54,6 +56,9 @@ export class WechatStore {
       addUser: db.prepare('INSERT OR IGNORE INTO wechat_users (openid, first_seen) VALUES (?, ?)'),
       isUser: db.prepare('SELECT 1 FROM wechat_users WHERE openid = ?').pluck(),
       users: db.prepare('SELECT openid FROM wechat_users ORDER BY first_seen, openid').pluck(),
+      isBlocked: db.prepare('SELECT 1 FROM wechat_blocked WHERE openid = ?').pluck(),
+      block: db.prepare('INSERT OR IGNORE INTO wechat_blocked (openid) VALUES (?)'),
+      unblock: db.prepare('DELETE FROM wechat_blocked WHERE openid = ?'),
       grant: db.prepare('SELECT available, status FROM wechat_grants WHERE openid = ? AND template_id = ?'),
       allGrants: db.prepare('SELECT openid, template_id AS templateId, available, status FROM wechat_grants ORDER BY openid, template_id'),
       putGrant: db.prepare('INSERT OR REPLACE INTO wechat_grants (openid, template_id, available, status) VALUES (?, ?, ?, ?)'),
@@ -95,6 +100,15 @@ export class WechatStore {
 
   isUser(openid: string): boolean {
     return this.q.isUser.get(openid) === 1
+  }
+
+  /** A user WeChat holds as high-risk: their login codes are refused (40226). */
+  isBlocked(openid: string): boolean {
+    return this.q.isBlocked.get(openid) === 1
+  }
+
+  setBlocked(openid: string, blocked: boolean): void {
+    ;(blocked ? this.q.block : this.q.unblock).run(openid)
   }
 
   grant(openid: string, templateId: string): Grant {
