@@ -29,8 +29,20 @@ export interface QueueSettings {
   recipientSpacingMs: number
 }
 
+/** How the functions reach WeChat: cloud call (the platform vouches, no secret), or HTTPS with the AppSecret and an access token. */
+export interface WechatSettings {
+  transport: 'cloud' | 'https'
+}
+
+export interface SessionSettings {
+  /** How long a session a code login signs stays valid. */
+  lifetimeMs: number
+}
+
 export interface Settings {
   acceptsFrom: 'reports' | 'events'
+  wechat: WechatSettings
+  session: SessionSettings
   timing: Timing
   dispatcher: DispatchSettings
   queue: QueueSettings
@@ -65,7 +77,12 @@ const SCHEMA: Record<string, { prefix: string; keys: Record<string, Rule> } | Ru
   },
   queue: { prefix: 'QUEUE', keys: { maxPendingPerUser: integer(1, 10_000), recipientSpacingMs: integer(0, 3_600_000) } },
   campaigns: { prefix: 'CAMPAIGN', keys: { pageSize: integer(1, 1000) } },
+  wechat: { prefix: 'WECHAT', keys: { transport: { kind: 'oneOf', values: ['cloud', 'https'] } } },
+  session: { prefix: 'SESSION', keys: { lifetimeMs: integer(60_000, 30 * 24 * 3_600_000) } },
 }
+
+/** Secrets share a settings prefix but are never settings: read where they are used, never logged, never in settings.json. */
+const SECRETS = new Set(['WECHAT_APP_SECRET', 'SESSION_SECRET'])
 
 export class SettingsError extends Error {}
 
@@ -125,7 +142,7 @@ export function loadSettings(file: unknown, env: Record<string, string | undefin
     out[section] = values
   }
   const prefixes = Object.values(SCHEMA).flatMap((spec) => ('prefix' in spec ? [`${spec.prefix}_`] : []))
-  const stray = Object.keys(env).find((name) => prefixes.some((p) => name.startsWith(p)) && !known.has(name))
+  const stray = Object.keys(env).find((name) => prefixes.some((p) => name.startsWith(p)) && !known.has(name) && !SECRETS.has(name))
   if (stray) throw new SettingsError(`environment variable ${stray} is not a setting (known: ${[...known].join(', ')})`)
   const settings = out as unknown as Settings
   const problems = timingProblems(settings.timing, settings.dispatcher)

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { Connection } from './connect'
 import { UsageError } from './connect'
 import { doctor } from './doctor'
+import { refreshLines, tokenLines } from './token'
 import { parseSince, unknownListing, unknownMessages } from './unknown'
 
 export interface Io {
@@ -202,6 +203,25 @@ export const COMMANDS: Record<string, { usage: string; run: (c: Connection, args
       writeFileSync(path, `${JSON.stringify({ ...current, templates }, null, 2)}\n`)
       io.out(`templates.json: ${templates.length} templates (${templates.filter((t) => !known.has(t.id)).length} new); options kept for known ones`)
       return 0
+    },
+  },
+  'token status': {
+    usage: 'token status',
+    run: async (c, _args, io) => {
+      const reply = await callSend(c, { action: 'token' })
+      if (!reply.ok) return report(io, reply)
+      for (const line of tokenLines(reply)) io.out(line)
+      return 0
+    },
+  },
+  'token refresh': {
+    usage: 'token refresh --force',
+    run: async (c, args, io) => {
+      // Force mode ends the token every instance uses, and WeChat allows it 20 times a day: never by accident.
+      if (parseFlags(args).flags.force !== true) throw new UsageError('token refresh needs --force: it replaces the token every function uses (WeChat allows 20 a day, 30 s apart)')
+      const { lines, code } = refreshLines(await callSend(c, { action: 'token', force: true }))
+      for (const line of lines) io.out(line)
+      return code
     },
   },
   doctor: {

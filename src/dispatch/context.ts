@@ -1,5 +1,6 @@
 /** What a dispatcher run is given, shared by the dispatcher, its runs and their claims. */
-import type { Database, SubscribeMessageRequest, WechatOutcome } from '../cloud'
+import type { Database } from '../cloud'
+import type { WechatApi } from '../wechat/contract'
 import type { Ledger } from '../ledger/ledger'
 import type { Outbox } from '../outbox/outbox'
 import type { DispatchSettings } from '../settings'
@@ -18,7 +19,7 @@ export interface RunWindow {
 
 export interface DispatchDeps {
   db: Database
-  wechat: (request: SubscribeMessageRequest, timeoutMs: number) => Promise<WechatOutcome>
+  wechat: WechatApi['sendSubscribeMessage']
   timing: Timing
   settings: DispatchSettings
   clock: () => number

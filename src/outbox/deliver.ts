@@ -4,7 +4,8 @@
  * the reservation by WeChat's answer. What happens to the message record
  * afterwards is the caller's to decide.
  */
-import type { SubscribeMessageRequest, WechatOutcome } from '../cloud'
+import type { SubscribeMessageRequest } from '../cloud'
+import { TOKEN_REFUSALS, type SendOutcome, type WechatApi } from '../wechat/contract'
 import { BUSY_RETRIES, busyWaitMs, type Timing } from '../timing'
 import { reservationKey, type Ledger } from '../ledger/ledger'
 import { CODES, type Code } from '../replies'
@@ -27,8 +28,8 @@ export type Delivery =
   | { kind: 'no_quota'; errcode: number | null; errmsg: string; attempts: Attempt[] }
   /** A definite refusal: nothing sent, grant refunded. */
   | { kind: 'refused'; code: Code; errcode: number; errmsg: string; attempts: Attempt[] }
-  /** A transient failure (43108, 45009): nothing sent, grant refunded. */
-  | { kind: 'transient'; errcode: number; errmsg: string; attempts: Attempt[] }
+  /** A transient failure (43108, 45009, an access token refused or not to be had): nothing sent, grant refunded. */
+  | { kind: 'transient'; errcode: number | null; errmsg: string; attempts: Attempt[] }
   /** No answer, -1, or an answer that says nothing certain: the grant stays spent and counts as uncertain. */
   | { kind: 'unknown'; errcode: number | null; errmsg: string; attempts: Attempt[] }
 
@@ -36,7 +37,7 @@ export interface DeliveryDeps {
   ledger: Ledger
   /** Who sends it: the dispatcher run's claim token, or `send` for an immediate send. Names its reservation. */
   holder: string
-  wechat: (request: SubscribeMessageRequest, timeoutMs: number) => Promise<WechatOutcome>
+  wechat: WechatApi['sendSubscribeMessage']
   timing: Timing
   sleep: (ms: number) => Promise<void>
   now: () => Date
@@ -77,11 +78,13 @@ export const REFUSALS: Record<number, Code> = {
 }
 export const DAILY_LIMIT = 45009
 /**
- * Refusals that say for certain nothing went out. -1 ("system busy") is not
- * one of them: WeChat does not say whether it delivered first, so it is an
- * unknown outcome (the README gives the policy and its cost).
+ * Refusals that say for certain nothing went out (a refused access token
+ * too: HTTPS only, once the transport has tried again with a new one). -1
+ * ("system busy") is not one of them: WeChat does not say whether it
+ * delivered first, so it is an unknown outcome (the README gives the policy
+ * and its cost).
  */
-const TRANSIENT = new Set([43108, DAILY_LIMIT])
+const TRANSIENT = new Set([43108, DAILY_LIMIT, ...TOKEN_REFUSALS])
 const NO_QUOTA = 43101
 const CONCURRENT_SEND = 43108
 
@@ -120,7 +123,7 @@ export async function deliver(deps: DeliveryDeps & { gate?: Gate }, template: Te
     lang: message.lang as SubscribeMessageRequest['lang'],
     ...(message.page ? { page: message.page } : {}),
   }
-  let outcome: WechatOutcome
+  let outcome: SendOutcome
   progress('calling')
   try {
     // 43108 (another send to this user in flight) is normal under concurrency: retried within the call first.
@@ -139,6 +142,10 @@ export async function deliver(deps: DeliveryDeps & { gate?: Gate }, template: Te
 
   // WeChat has answered: what the ledger learns from it must land, so each write is retried (each is safe to repeat).
   if (outcome.kind === 'sent') return { kind: 'sent', msgid: outcome.msgid, attempts }
+  if (outcome.kind === 'not_called') {
+    await persist(() => deps.ledger.refund(message.touser, template, reservation))
+    return { kind: 'transient', errcode: outcome.errcode, errmsg: outcome.errmsg, attempts }
+  }
   if (outcome.kind === 'refused' && outcome.errcode === NO_QUOTA) {
     await persist(() => deps.ledger.exhaust(message.touser, template))
     return { kind: 'no_quota', errcode: outcome.errcode, errmsg: outcome.errmsg, attempts }
@@ -156,8 +163,8 @@ export async function deliver(deps: DeliveryDeps & { gate?: Gate }, template: Te
     : { kind: 'unknown', errcode: outcome.errcode, errmsg: outcome.errmsg, attempts }
 }
 
-function attemptOf(outcome: WechatOutcome): { errcode: number | null; errmsg: string } {
+function attemptOf(outcome: SendOutcome): { errcode: number | null; errmsg: string } {
   if (outcome.kind === 'sent') return { errcode: 0, errmsg: 'ok' }
-  if (outcome.kind === 'refused') return { errcode: outcome.errcode, errmsg: outcome.errmsg }
+  if (outcome.kind === 'refused' || outcome.kind === 'not_called') return { errcode: outcome.errcode, errmsg: outcome.errmsg }
   return { errcode: null, errmsg: outcome.reason }
 }

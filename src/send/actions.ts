@@ -7,25 +7,30 @@
  */
 import { Campaigns } from '../campaigns/campaigns'
 import type { CallerOf } from '../caller'
-import { callFunction, database, getTemplateList, sendSubscribeMessage } from '../cloud'
+import { callFunction, database } from '../cloud'
 import { Dispatcher, stoppedByDatabase, type DispatchReport, type RunWindow } from '../dispatch/dispatcher'
 import { isRecord, readEvent } from '../input'
 import { SHARDS } from '../limits'
 import { CODES, refuse, success } from '../replies'
 import { SETTINGS } from '../settings'
 import { registryFromAccount } from '../templates/sync'
+import { wechatApi } from '../wechat/api'
 import { Sender, defaultSleep } from './send'
+import { tokenAction } from './token'
 
 const { timing } = SETTINGS
 
 /** Actions over every user's messages, the account's templates or the dispatcher's work: a server's only. */
-const SERVER_ACTIONS: readonly unknown[] = ['broadcast', 'campaign', 'templates', 'dispatch', 'resend', 'pause']
+const SERVER_ACTIONS: readonly unknown[] = ['broadcast', 'campaign', 'templates', 'dispatch', 'resend', 'pause', 'token']
 
 export class SendActions {
+  /** WeChat by the configured transport; one per instance, so that an HTTPS token stays in its memory. */
+  private readonly wechat = wechatApi(SETTINGS)
+
   private dispatcher(): Dispatcher {
     return new Dispatcher({
       db: database(),
-      wechat: sendSubscribeMessage,
+      wechat: this.wechat.sendSubscribeMessage,
       timing,
       settings: SETTINGS.dispatcher,
       clock: Date.now,
@@ -71,7 +76,7 @@ export class SendActions {
       if (campaignFailure !== undefined) stoppedByDatabase(report, campaignFailure)
       return success({ report: { ...report, campaignQueued } })
     }
-    const sender = new Sender({ db: database(), wechat: sendSubscribeMessage, timing, queue: SETTINGS.queue })
+    const sender = new Sender({ db: database(), wechat: this.wechat.sendSubscribeMessage, timing, queue: SETTINGS.queue })
     switch (request.action) {
       case undefined:
         return sender.send(caller, event)
@@ -89,13 +94,15 @@ export class SendActions {
         return this.campaigns().campaign(event)
       case 'templates':
         readEvent(event, ['action'])
-        return success({ templates: registryFromAccount(await getTemplateList()) })
+        return success({ templates: registryFromAccount(await this.wechat.getTemplateList()) })
+      case 'token':
+        return tokenAction(this.wechat, event)
       case 'dispatch': {
         const dispatcher = this.dispatcher()
         return success({ report: await dispatcher.run(Number(request.shard), shardWindow(request, dispatcher.windowFrom(started))) })
       }
       default:
-        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, resend, broadcast, campaign, templates or pause, or left out', { field: 'action' })
+        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, resend, broadcast, campaign, templates, pause or token, or left out', { field: 'action' })
     }
   }
 }

@@ -4,7 +4,8 @@
  * and `resend` of a message; and WeChat's daily-limit pause, shown or lifted.
  */
 import type { Caller } from '../caller'
-import { isDatabaseFailure, type Database, type SubscribeMessageRequest, type WechatOutcome } from '../cloud'
+import { isDatabaseFailure, type Database } from '../cloud'
+import type { WechatApi } from '../wechat/contract'
 import { immediateLeaseMs, repeatWaitMs, type Timing } from '../timing'
 import { Ledger } from '../ledger/ledger'
 import { deliver } from '../outbox/deliver'
@@ -20,7 +21,7 @@ import { persistently } from '../persist'
 
 export interface SendDeps {
   db: Database
-  wechat: (request: SubscribeMessageRequest, timeoutMs: number) => Promise<WechatOutcome>
+  wechat: WechatApi['sendSubscribeMessage']
   timing: Timing
   queue: QueueSettings
   sleep?: (ms: number) => Promise<void>
