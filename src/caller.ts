@@ -4,7 +4,9 @@
  * it is about too (WeChat's own example replies to `getWXContext().OPENID`).
  * A client is told by its SOURCE, anywhere in the chain (`wx_client,scf` is
  * still the user's call); HTTP access is open to anyone with the URL, and the
- * crawler runs the pages with no user, so neither is ever a server. Which
+ * crawler runs the pages with no user, so neither is ever a server (an
+ * HTTP-access request is a user only by the session it presents, which the
+ * door checks: `src/session/`). Which
  * kinds a function answers is its door's to say (`src/door.ts`).
  */
 import type { CallerContext } from './cloud'
@@ -25,6 +27,12 @@ export type Caller =
   | { kind: 'server'; source: string }
   /** A call no one vouches for (HTTP access, the crawler, a client call without a user). */
   | { kind: 'untrusted'; source: string }
+  /**
+   * An HTTP-access request without a session (src/door.ts): no one yet. It
+   * may only exchange a login code for a session; with a valid session the
+   * same request is that user.
+   */
+  | { kind: 'visitor'; source: string }
 
 export type CallerKind = Caller['kind']
 

@@ -49,6 +49,16 @@ export const CODES = {
   NOT_RESENDABLE: 'NOT_RESENDABLE',
   /** The mini-program user already has the most scheduled messages pending that one user may (`limit`). Nothing was written. */
   QUEUE_FULL: 'QUEUE_FULL',
+  /** Over HTTP access: no session where one is needed, or one expired, altered or signed with another key (HTTP 401). Nothing was written; log in with a code from wx.login for a new session. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** 40029 (or 40163): WeChat does not take the login code: wrong, expired (5 minutes) or used before (a code is good once). Get a new one from wx.login. */
+  INVALID_CODE: 'INVALID_CODE',
+  /** 45011: too many logins for this user; `retryAfterMs` says when to try again. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** 40226: WeChat blocks this user's login (a high-risk account). */
+  LOGIN_BLOCKED: 'LOGIN_BLOCKED',
+  /** The function lacks what a code login or a session needs (WECHAT_APP_SECRET, SESSION_SECRET in its environment), or WeChat refused the AppID or AppSecret (40013, 40125, 41002, 41004). */
+  NOT_CONFIGURED: 'NOT_CONFIGURED',
 } as const
 
 export type Code = (typeof CODES)[keyof typeof CODES]

@@ -1,25 +1,28 @@
 /**
  * The mini-program end to end: its own page code in the simulated runtime,
- * against the project's functions in the emulator, judged by WeChat's oracle.
+ * against the project's functions in the emulator, judged by WeChat's oracle;
+ * through wx.cloud, and over HTTP access with a session from a code login.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { MiniProgram, buildMiniprogram } from './support/miniprogram'
+import { signSession } from '../src/session/token'
+import { SESSION_SECRET, httpProductArgs } from './support/http'
+import { MiniProgram, buildMiniprogram, type Mode } from './support/miniprogram'
 import { APPOINTMENT, CLASS, EVENT, newOpenid, useProduct } from './support/product'
 
-const { emulator, product } = useProduct(['--no-timers', '--time-travel', '--max-instances', '20'])
+const { emulator, product } = useProduct(httpProductArgs(['--no-timers', '--time-travel', '--max-instances', '20']))
 beforeAll(async () => {
   await buildMiniprogram()
 })
 
-function user(): MiniProgram {
-  const app = new MiniProgram(emulator, newOpenid('oMini'))
-  app.launch()
-  return app
-}
-
 const row = (page: any, id: string) => page.data.rows.find((r: { id: string }) => r.id === id)
 
-describe('the mini-program', () => {
+describe.each<Mode>(['cloud', 'http'])('the mini-program (%s)', (mode) => {
+  function user(): MiniProgram {
+    const app = new MiniProgram(emulator, newOpenid('oMini'), mode)
+    app.launch()
+    return app
+  }
+
   it('a tap, the popup accepted, the result recorded, a reminder scheduled and delivered, the count shown', async () => {
     const app = user()
     const home = await app.open('pages/index/index')
@@ -49,6 +52,10 @@ describe('the mini-program', () => {
     await app.idle()
     expect(row(subscriptions, APPOINTMENT)).toMatchObject({ available: 0, status: 'accept' })
     expect(row(subscriptions, EVENT).available).toBe(1)
+    // Each mode took its own way: no wx.request through wx.cloud; over HTTP, one login and every call after it.
+    if (mode === 'cloud') expect(app.requests).toEqual([])
+    else expect(app.requests.filter((r) => r.endsWith('/login'))).toEqual(['200 /login'])
+    if (mode === 'http') expect(app.requests).toContain('200 /send')
   })
 
   it('a report lost to the network is kept on the phone and sent again, so the ledger catches up with WeChat, once', async () => {
@@ -104,5 +111,56 @@ describe('the mini-program', () => {
     await emulator.request('POST', '/_emulator/wechat/subscribe', { openid: app.openid, choices: { [CLASS]: 'accept' }, keep: true })
     const page = await app.open('pages/subscriptions/subscriptions')
     expect(row(page, CLASS).kept).toBe('accept')
+  })
+})
+
+describe('the mini-program over HTTP access', () => {
+  function user(): MiniProgram {
+    const app = new MiniProgram(emulator, newOpenid('oMini'), 'http')
+    app.launch()
+    return app
+  }
+
+  it('logs in with wx.login once, then calls with its session', async () => {
+    const app = user()
+    const home = await app.open('pages/index/index')
+    expect(home.data).toMatchObject({ openid: app.openid, error: '' })
+    await app.open('pages/subscriptions/subscriptions')
+    expect(app.codes).toHaveLength(1)
+    expect(app.requests).toEqual(['200 /login', '200 /subscribe-record'])
+    expect(app.storage.get('session')).toEqual(expect.any(String))
+  })
+
+  it('logs in again when its session has expired (401), and the call goes through', async () => {
+    const app = user()
+    app.storage.set('session', signSession({ openid: app.openid, expiresAt: Date.now() - 1000 }, SESSION_SECRET))
+    const page = await app.open('pages/subscriptions/subscriptions')
+    expect(app.requests).toEqual(['401 /subscribe-record', '200 /login', '200 /subscribe-record'])
+    expect(row(page, APPOINTMENT)).toMatchObject({ available: 0, status: 'none' })
+    await app.tap(page, 'subscribe', { kind: 'one-time' })
+    expect(app.toasts).toContain('订阅成功')
+    expect(await product.ledger(app.openid, APPOINTMENT)).toMatchObject({ available: 1 })
+    expect(app.codes).toHaveLength(1)
+  })
+
+  it('a report whose login failed stays on the phone, and goes when a login succeeds', async () => {
+    const app = user()
+    const page = await app.open('pages/subscriptions/subscriptions')
+    app.storage.delete('session')
+    app.offline.add('login')
+    await app.tap(page, 'subscribe', { kind: 'one-time' })
+    expect(app.toasts).toContain('网络不佳，订阅结果稍后自动同步')
+    expect(await product.ledger(app.openid, APPOINTMENT)).toMatchObject({ available: 0 })
+    app.offline.clear()
+    await page.onShow()
+    await app.idle()
+    expect(await product.ledger(app.openid, APPOINTMENT)).toMatchObject({ available: 1 })
+  })
+
+  it('tells the user, in Chinese, when the login fails', async () => {
+    const app = user()
+    await emulator.request('PUT', `/_emulator/wechat/users/${app.openid}/blocked`, { blocked: true })
+    const home = await app.open('pages/index/index')
+    expect(home.data).toMatchObject({ openid: '', error: '登录失败（LOGIN_BLOCKED），请稍后再试' })
   })
 })

@@ -1,7 +1,10 @@
 /**
  * A simulated mini-program runtime: the mini-program's own page code, built
  * from miniprogram/, runs in Node with `App`, `Page`, `getApp` and a `wx`
- * whose cloud calls go to the emulator's control API as this user, whose
+ * whose cloud calls go to the emulator's control API as this user (mode
+ * `cloud`), or, in mode `http`, with the app configured with the emulator's
+ * HTTP access as its base URL, whose `wx.request` goes there and whose
+ * `wx.login` gives a code the emulator's WeChat issues to this user; whose
  * subscription popup is answered through the emulator's WeChat with scripted
  * choices, and whose toasts and modals are recorded.
  */
@@ -30,6 +33,8 @@ export async function buildMiniprogram(): Promise<void> {
 }
 
 type Choice = 'accept' | 'reject' | 'ban'
+/** How the app reaches the functions: wx.cloud.callFunction, or wx.request to HTTP access with a session. */
+export type Mode = 'cloud' | 'http'
 type Callbacks<T> = { success?: (value: T) => void; fail?: (error: { errMsg: string; errCode?: number }) => void; complete?: () => void }
 
 interface PageInstance {
@@ -44,10 +49,14 @@ export class MiniProgram {
   readonly navigations: string[] = []
   /** The answer the user gives to each template in a popup. */
   choose: (templateId: string) => Choice = () => 'accept'
-  /** Cloud calls to these functions fail as a lost network does (the call may or may not have run), while set. */
+  /** Calls to these functions (wx.cloud, or wx.request to their HTTP path) fail as a lost network does (the call may or may not have run), while set. */
   offline = new Set<string>()
   /** wx's local storage, kept across page loads as on a phone. */
   readonly storage = new Map<string, unknown>()
+  /** Each wx.request, as `<status> <path>` (`200 /send`), in order. */
+  readonly requests: string[] = []
+  /** The codes wx.login gave. */
+  readonly codes: string[] = []
   private readonly context: Context
   private app: any
   private pending = 0
@@ -56,6 +65,7 @@ export class MiniProgram {
   constructor(
     private readonly emulator: RunningEmulator,
     readonly openid: string,
+    readonly mode: Mode = 'cloud',
   ) {
     const pageDefinitions: Array<Record<string, any>> = []
     this.context = createContext({
@@ -77,6 +87,8 @@ export class MiniProgram {
 
   launch(): void {
     runInContext(readFileSync(join(OUT, 'app.js'), 'utf8'), this.context)
+    // What miniprogram/config.ts's HTTP_BASE says on a device: here the emulator's HTTP access.
+    if (this.mode === 'http') this.app.globalData.httpBase = `${this.emulator.url}/_http`
     this.app.onLaunch?.()
   }
 
@@ -160,7 +172,33 @@ export class MiniProgram {
           }),
       },
       login: (options: Callbacks<{ code: string; errMsg: string }> = {}) =>
-        this.api(options, async () => ({ code: `code-${this.openid}`, errMsg: 'login:ok' })),
+        this.api(options, async () => {
+          const reply = await emulator.request('POST', '/_emulator/wechat/login-code', { openid: this.openid })
+          if (reply.status !== 200) throw { errMsg: `login:fail ${JSON.stringify(reply.body)}` }
+          this.codes.push(reply.body.code)
+          return { code: reply.body.code as string, errMsg: 'login:ok' }
+        }),
+      request: (options: { url: string; method?: string; data?: unknown; header?: Record<string, string> } & Callbacks<{ statusCode: number; data: unknown; header: Record<string, string> }>) => {
+        const path = new URL(options.url).pathname.replace(/^\/_http/, '')
+        void this.api(options, async () => {
+          if (this.offline.has(path.slice(1))) throw { errMsg: 'request:fail timeout' }
+          const response = await fetch(options.url, {
+            method: options.method ?? 'GET',
+            headers: options.header ?? {},
+            body: options.data === undefined ? undefined : JSON.stringify(options.data),
+          })
+          const text = await response.text()
+          this.requests.push(`${response.status} ${path}`)
+          let data: unknown = text
+          try {
+            data = JSON.parse(text)
+          } catch {
+            // Not JSON: wx.request gives the text.
+          }
+          return { statusCode: response.status, data, header: { 'content-type': response.headers.get('content-type') ?? '' } }
+        })
+        return { abort: () => undefined }
+      },
       requestSubscribeMessage: (options: { tmplIds: string[] } & Callbacks<Record<string, string>>) => {
         // Since base library 2.8.2 the popup may only come from a tap.
         const fromTap = this.inTap
@@ -180,6 +218,9 @@ export class MiniProgram {
       getStorageSync: (key: string) => (this.storage.has(key) ? structuredClone(this.storage.get(key)) : ''),
       setStorageSync: (key: string, value: unknown) => {
         this.storage.set(key, structuredClone(value))
+      },
+      removeStorageSync: (key: string) => {
+        this.storage.delete(key)
       },
       showToast: (options: { title: string }) => {
         this.toasts.push(options.title)

@@ -32,7 +32,7 @@ Page({
     if (timeKey) data[timeKey] = clock(at)
     const reply = await scheduleToSelf(openid, REMINDER.id, data, at.toISOString())
     if (!reply.ok) {
-      this.setData({ error: reply.message })
+      this.setData({ error: `提醒没有设置成功（${reply.code}）` })
       return
     }
     this.setData({ scheduled: reply.messageId, error: '' })
