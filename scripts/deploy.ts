@@ -15,7 +15,7 @@
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildFunctions, writeMiniprogramRegistry } from './build'
-import { deployFunctions } from './deploy/functions'
+import { deployFunctions, secretsOrRefuse } from './deploy/functions'
 import { MissingCredentials, missingCredentials, openTarget, type Target } from './deploy/management'
 import { describeMigration, migrateDatabase, migrationPlan } from './deploy/migrate'
 import { describePlan, planDeploy, root } from './deploy/plan'
@@ -67,8 +67,10 @@ async function main(): Promise<number> {
 
   const started = Date.now()
   const log = (line: string) => console.log(line)
+  // Checked before the database is touched: a deploy that cannot finish changes nothing.
+  const secrets = values.only === 'database' ? new Map() : await secretsOrRefuse(target, plan)
   if (values.only !== 'functions') await migrateDatabase(target, migration, log)
-  if (values.only !== 'database') await deployFunctions(target, plan, log)
+  if (values.only !== 'database') await deployFunctions(target, plan, log, secrets)
   console.log(`Deployed in ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return 0
 }

@@ -82,7 +82,8 @@ const SCHEMA: Record<string, { prefix: string; keys: Record<string, Rule> } | Ru
 }
 
 /** Secrets share a settings prefix but are never settings: read where they are used, never logged, never in settings.json. */
-const SECRETS = new Set(['WECHAT_APP_SECRET', 'SESSION_SECRET'])
+export const SECRET_NAMES = ['WECHAT_APP_SECRET', 'SESSION_SECRET'] as const
+const SECRETS = new Set<string>(SECRET_NAMES)
 
 export class SettingsError extends Error {}
 

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Target } from '../deploy/management'
 import { collectionsOf, declarations, readCurrent, readSchemaRecord, sameIndex, type IndexSpec } from '../deploy/migration'
+import { SECRET_NAMES } from '../../src/settings'
+import { secretsNeeded } from '../deploy/plan'
 import { SCHEMA_RECORD } from '../schema-version'
 
 export interface Check {
@@ -34,10 +36,23 @@ async function deployedFunction(target: Target, name: string): Promise<Deployed 
   }
 }
 
+/** The function's HTTP access path, bound to it. */
+async function accessCheck(target: Target, name: string, path: string): Promise<Check> {
+  const { APISet } = await target.manager.access.getAccessList({ path })
+  const bound = APISet.find((api) => api.Path === path)
+  const to = bound?.Name
+  return {
+    ok: to === name,
+    line: `http path ${path}: ${to === name ? name : bound ? `bound to ${to}, not ${name}: ${DEPLOY}` : `missing: ${DEPLOY}`}`,
+  }
+}
+
 /** Each function of cloudbaserc.json deployed with its settings, and its timer trigger. */
-async function functionChecks(target: Target, root: string): Promise<{ checks: Check[]; sendTimeout?: number }> {
+async function functionChecks(target: Target, root: string): Promise<{ checks: Check[]; notes: string[]; sendTimeout?: number }> {
   const rc = readJson(join(root, 'cloudbaserc.json')) as { functions: Array<Record<string, any>> }
+  const settingsFile = readJson(join(root, 'settings.json')) as unknown
   const checks: Check[] = []
+  const notes: string[] = []
   let sendTimeout: number | undefined
   for (const wanted of rc.functions) {
     const name = String(wanted.name)
@@ -47,7 +62,9 @@ async function functionChecks(target: Target, root: string): Promise<{ checks: C
       continue
     }
     if (name === 'send') sendTimeout = found.Timeout
-    const variables = Object.fromEntries((found.Environment?.Variables ?? []).map((v) => [v.Key, v.Value]))
+    // Secrets are judged by their presence alone, and their values never printed.
+    const all = found.Environment?.Variables ?? []
+    const variables = Object.fromEntries(all.filter((v) => !(SECRET_NAMES as readonly string[]).includes(v.Key)).map((v) => [v.Key, v.Value]))
     const differences = [
       found.Runtime !== (wanted.runtime ?? 'Nodejs16.13') && `runtime ${found.Runtime}, not ${wanted.runtime}`,
       found.Timeout !== (wanted.timeout ?? 3) && `timeout ${found.Timeout} s, not ${wanted.timeout} s`,
@@ -59,6 +76,18 @@ async function functionChecks(target: Target, root: string): Promise<{ checks: C
       ok: differences.length === 0,
       line: `function ${name}: ${differences.length ? `${differences.join('; ')}: ${DEPLOY}` : `${found.Runtime}, ${found.Timeout} s, ${found.MemorySize} MB`}`,
     })
+    const needs = secretsNeeded(settingsFile, wanted)
+    if (needs.length) {
+      const absent = needs.filter((secret) => !all.some((v) => v.Key === secret && v.Value))
+      checks.push({
+        ok: absent.length === 0,
+        line: `secrets ${name}: ${absent.length ? `${absent.join(', ')} not set: run npm run deploy with it in the environment` : `${needs.join(', ')} set`}`,
+      })
+    }
+    if (typeof wanted.path === 'string') {
+      checks.push(await accessCheck(target, name, wanted.path))
+      if (!all.some((v) => v.Key === 'SESSION_SECRET' && v.Value)) notes.push(`${name} has no SESSION_SECRET: over HTTP access its code login answers NOT_CONFIGURED (deploy with SESSION_SECRET set to serve HTTP callers)`)
+    }
     const config = readJson(join(root, 'cloudfunctions', name, 'config.json')) as { triggers?: Array<{ name: string; config: string }> }
     for (const trigger of config.triggers ?? []) {
       const present = (found.Triggers ?? []).find((t) => t.TriggerName === trigger.name)
@@ -69,7 +98,7 @@ async function functionChecks(target: Target, root: string): Promise<{ checks: C
       })
     }
   }
-  return { checks, sendTimeout }
+  return { checks, notes, sendTimeout }
 }
 
 const describeKeys = (index: IndexSpec) => `${index.unique ? 'unique ' : ''}${index.keys.map((k) => `${k.field} ${k.direction}`).join(', ')}`
@@ -136,18 +165,20 @@ async function wechatChecks(target: Target, root: string): Promise<Check[]> {
 }
 
 export async function doctor(target: Target, root: string): Promise<{ checks: Check[]; notes: string[] }> {
-  const { checks: functions, sendTimeout } = await functionChecks(target, root)
+  const { checks: functions, notes: functionNotes, sendTimeout } = await functionChecks(target, root)
   const settings = readJson(join(root, 'settings.json')) as { acceptsFrom: string; timing: { functionTimeoutMs: number } }
   const timeout: Check = {
     ok: sendTimeout !== undefined && sendTimeout * 1000 === settings.timing.functionTimeoutMs,
     line: `timing.functionTimeoutMs ${settings.timing.functionTimeoutMs} ms: ${sendTimeout === undefined ? 'send is not deployed' : sendTimeout * 1000 === settings.timing.functionTimeoutMs ? "send's timeout" : `send's timeout is ${sendTimeout} s: ${DEPLOY}`}`,
   }
   const checks = [...functions, timeout, ...(await databaseChecks(target, root)), ...(await wechatChecks(target, root))]
-  const notes =
-    settings.acceptsFrom === 'events'
+  const notes = [
+    ...functionNotes,
+    ...(settings.acceptsFrom === 'events'
       ? [
           'message push (no API reads it, so check it by hand): acceptsFrom is "events", so in the console (云开发 → 设置 → 其他设置 → 消息推送) add, for MsgType event, each of subscribe_msg_popup_event, subscribe_msg_change_event and subscribe_msg_sent_event, pushed to the cloud function wechat-events.',
         ]
-      : []
+      : []),
+  ]
   return { checks, notes }
 }
