@@ -9,8 +9,10 @@
  * and the baselines; against the bounded one, the cost of the lease and the
  * ledger at equal concurrency), database requests and documents examined per
  * delivered message (the emulator's counters), duplicates (the WeChat oracle), the
- * emulator's peak memory; one tick's cost at growing backlogs; and cold start,
- * bundled against unbundled.
+ * emulator's peak memory; one tick's cost at growing backlogs; cold start,
+ * bundled against unbundled; and what the HTTPS transport adds per message
+ * over cloud call (the same dispatch run once with each, on emulators of
+ * their own).
  *
  * To see where the dispatcher is latency- or CPU-bound: --latency <ms> sets
  * WeChat's latency, BENCH_CONCURRENCY the sends in flight per invocation,
@@ -37,6 +39,21 @@ const latencyFlag = process.argv.indexOf('--latency')
 const LATENCY_MS = latencyFlag > 0 ? Number(process.argv[latencyFlag + 1]) : 50
 /** A WeChat that answers slowly, as it does under load: the pipeline must keep every send in flight. */
 const SLOW_LATENCY_MS = 200
+/** The HTTPS transport's AppSecret: the emulator's, and the one send's instance presents to stable_token. */
+const BENCH_APP_SECRET = 'bench-app-secret'
+
+/** The emulator as the benchmark runs it, `extra` after. */
+function emulatorArgs(extra: string[] = []): string[] {
+  return [
+    '--no-timers',
+    '--quiet',
+    // One invocation does the work (fan-out is for backlogs one invocation cannot send in its budget).
+    '--function-env',
+    `send:DISPATCH_FAN_OUT=${process.env.BENCH_FANOUT === '1'}`,
+    ...(process.env.BENCH_CONCURRENCY ? ['--function-env', `send:DISPATCH_CONCURRENCY=${process.env.BENCH_CONCURRENCY}`] : []),
+    ...extra,
+  ]
+}
 
 async function measureDispatch(h: Harness, latencyMs: number, count: number, prefix: string) {
   const users = await h.grantedUsers(prefix, count)
@@ -64,12 +81,33 @@ async function measureDispatch(h: Harness, latencyMs: number, count: number, pre
     dbPerMessage: stats.db / delivered.length,
     examinedPerMessage: stats.examined / delivered.length,
     duplicates: [...perUser.values()].reduce((n, c) => n + c - 1, 0),
+    // What WeChat received, by transport: proof of the way the run went.
+    wechat: stats.wechat,
     peakRssMb: Math.max(peak, stats.rss) / 2 ** 20,
     cpuMsPerMessage: {
       instance: (stats.cpu.functionsMs.send ?? 0) / delivered.length,
       emulator: stats.cpu.emulatorMs / delivered.length,
       process: stats.cpu.processMs / delivered.length,
     },
+  }
+}
+
+/**
+ * The dispatch measurement with send's instance on `transport`, on a fresh
+ * emulator each, so that both transports start from the same state: the same
+ * warm-up, then the same messages at the same latency.
+ */
+async function measureTransport(transport: 'cloud' | 'https') {
+  const secret = transport === 'https' ? ['--app-secret', BENCH_APP_SECRET, '--function-env', `send:WECHAT_APP_SECRET=${BENCH_APP_SECRET}`] : []
+  const emulator = await spawnEmulator({ project: PROJECT, args: emulatorArgs(['--function-env', `send:WECHAT_TRANSPORT=${transport}`, ...secret]) })
+  try {
+    const h = new Harness(emulator)
+    // Its counters are kept: under HTTPS the warm-up is where the instance fetches the token it then holds in memory.
+    const warmUp = await measureDispatch(h, LATENCY_MS, SIZES.warmUp, 'oU')
+    const run = await measureDispatch(h, LATENCY_MS, SIZES.dispatch, 'oD')
+    return { ...run, warmUpWechat: warmUp.wechat }
+  } finally {
+    await emulator.stop()
   }
 }
 
@@ -142,9 +180,9 @@ async function measureColdStart(emulatorUrl: string) {
 async function main(): Promise<void> {
   await Promise.all([buildEmulator(), buildFunctions()])
   await assembleProject()
-  // One invocation does the work (fan-out is for backlogs one invocation cannot send in its budget).
-  const emulator = await spawnEmulator({ project: PROJECT, args: ['--no-timers', '--quiet', '--function-env', `send:DISPATCH_FAN_OUT=${process.env.BENCH_FANOUT === '1'}`, ...(process.env.BENCH_CONCURRENCY ? ['--function-env', `send:DISPATCH_CONCURRENCY=${process.env.BENCH_CONCURRENCY}`] : [])] })
+  const emulator = await spawnEmulator({ project: PROJECT, args: emulatorArgs() })
   const h = new Harness(emulator)
+  await h.createCollection('baseline_messages')
   /** The sends in flight per invocation, as send's instance is configured above. */
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? settings.dispatcher.concurrency)
   try {
@@ -164,6 +202,9 @@ async function main(): Promise<void> {
     for (const [round, backlog] of SIZES.ticks.entries()) ticks.push(await measureTick(h, backlog, granted, round))
     await h.emulator.request('DELETE', '/_emulator/wechat/faults')
     const cold = await measureColdStart(emulator.url)
+    // Back to back, so that the machine's load drifts least between the two.
+    const cloud = await measureTransport('cloud')
+    const https = await measureTransport('https')
 
     /** `concurrency` sends in flight the whole run, each taking WeChat's latency. */
     const idealRate = (latencyMs: number) => concurrency / (latencyMs / 1000)
@@ -185,7 +226,7 @@ async function main(): Promise<void> {
       ratio_vs_bounded_baseline: round(dispatch.rate / bounded.rate, 3),
       db_requests_per_message: round(dispatch.dbPerMessage, 3),
       docs_examined_per_message: round(dispatch.examinedPerMessage, 3),
-      duplicates: dispatch.duplicates + slow.duplicates,
+      duplicates: dispatch.duplicates + slow.duplicates + cloud.duplicates + https.duplicates,
       // Where a message's CPU goes: send's instance, the emulator's main thread, and the whole process (both, the GC's threads too).
       cpu_ms_per_message: {
         instance: round(dispatch.cpuMsPerMessage.instance, 2),
@@ -201,6 +242,16 @@ async function main(): Promise<void> {
       cold_start_ratio: round(cold.ratio, 3),
       // The largest function's bundle, as deployed.
       bundle_bytes: statSync(join(PROJECT, 'cloudfunctions/send/index.js')).size,
+      transports: {
+        cloud: transportFigures(cloud),
+        https: transportFigures(https),
+        https_minus_cloud: {
+          db_requests_per_message: round(https.dbPerMessage - cloud.dbPerMessage, 3),
+          docs_examined_per_message: round(https.examinedPerMessage - cloud.examinedPerMessage, 3),
+          ms_per_message: round(1000 / https.rate - 1000 / cloud.rate, 3),
+          instance_cpu_ms_per_message: round(https.cpuMsPerMessage.instance - cloud.cpuMsPerMessage.instance, 2),
+        },
+      },
     }
     const table = renderMarkdown(results)
     console.log(table)
@@ -214,6 +265,18 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(results))
   } finally {
     await emulator.stop()
+  }
+}
+
+function transportFigures(t: Awaited<ReturnType<typeof measureTransport>>) {
+  return {
+    messages: t.sent,
+    msgs_per_s: round(t.rate),
+    db_requests_per_message: round(t.dbPerMessage, 3),
+    docs_examined_per_message: round(t.examinedPerMessage, 3),
+    instance_cpu_ms_per_message: round(t.cpuMsPerMessage.instance, 2),
+    token_fetches: { warm_up: t.warmUpWechat.tokenFetches, measured: t.wechat.tokenFetches },
+    sends: t.wechat.sends,
   }
 }
 

@@ -17,14 +17,17 @@ export const TEMPLATE = registry.templates[1]!
 export const DATA = Object.fromEntries(TEMPLATE.keywords.map((k) => [k.key, { value: k.example }]))
 export const PROJECT = join(ROOT, 'build/bench-project')
 
-/** The project as deployed, plus the baseline function and its collection. */
+/**
+ * The project as deployed, plus the baseline function (its collection is made
+ * at run time, `createCollection`: declared in db/, it would change the schema
+ * version and the product's functions would refuse to serve).
+ */
 export async function assembleProject(): Promise<void> {
   rmSync(PROJECT, { recursive: true, force: true })
   mkdirSync(PROJECT, { recursive: true })
   for (const file of ['project.config.json', 'cloudbaserc.json', 'templates.json', 'emulator.config.json', 'db', 'miniprogram/app.json', 'cloudfunctions']) {
     cpSync(join(ROOT, file), join(PROJECT, file), { recursive: true, filter: (src) => !src.endsWith('.ts') })
   }
-  writeFileSync(join(PROJECT, 'db/baseline_messages.json'), JSON.stringify({ collection: 'baseline_messages', indexes: [] }))
   const dir = join(PROJECT, 'cloudfunctions/bench-baseline')
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'bench-baseline', main: 'index.js' }))
@@ -35,6 +38,12 @@ export async function assembleProject(): Promise<void> {
   writeFileSync(join(PROJECT, 'cloudbaserc.json'), JSON.stringify(rc, null, 2))
 }
 
+/** What WeChat received since the counters were last reset: token fetches by endpoint, sends by transport. */
+export interface WechatCounts {
+  tokenFetches: { stable_token: number; token: number }
+  sends: { https: number; cloud: number }
+}
+
 export class Harness {
   constructor(readonly emulator: RunningEmulator) {}
 
@@ -42,6 +51,10 @@ export class Harness {
     const reply = await this.emulator.request('POST', '/admin', { envName: 'local', ...params })
     if (reply.body?.code) throw new Error(`${params.action}: ${reply.body.code} ${reply.body.message}`)
     return reply.body
+  }
+
+  async createCollection(name: string): Promise<void> {
+    await this.admin({ action: 'database.addCollection', collectionName: name })
   }
 
   async insert(collection: string, docs: Array<Record<string, unknown>>): Promise<void> {
@@ -88,12 +101,12 @@ export class Harness {
     )
   }
 
-  async stats(): Promise<{ db: number; examined: number; rss: number; cpu: CpuSnapshot }> {
+  async stats(): Promise<{ db: number; examined: number; rss: number; cpu: CpuSnapshot; wechat: WechatCounts }> {
     const body = (await this.emulator.request('GET', '/_emulator/stats')).body
     const db = Object.entries(body.requests.byAction as Record<string, number>)
       .filter(([action]) => action.startsWith('database.'))
       .reduce((sum, [, n]) => sum + n, 0)
-    return { db, examined: body.documentsExamined, rss: body.memory.rss, cpu: body.cpu }
+    return { db, examined: body.documentsExamined, rss: body.memory.rss, cpu: body.cpu, wechat: body.wechat }
   }
 
   async delivered(): Promise<Array<{ touser: string }>> {
@@ -103,6 +116,8 @@ export class Harness {
   async tick(at: number): Promise<any> {
     const reply = await this.emulator.trigger('send', new Date(at).toISOString())
     if (reply.status !== 200) throw new Error(`tick failed: ${JSON.stringify(reply.body)}`)
-    return (reply.body.result as { report: unknown }).report
+    const report = (reply.body.result as { report?: unknown } | undefined)?.report
+    if (!report) throw new Error(`tick answered no report: ${JSON.stringify(reply.body).slice(0, 500)}`)
+    return report
   }
 }

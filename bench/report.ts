@@ -26,11 +26,35 @@ export interface BenchResults {
   cold_start_unbundled_ms: number
   cold_start_ratio: number
   bundle_bytes: number
+  /** The same dispatch run with send on each transport, each on an emulator of its own after the same warm-up. */
+  transports: { cloud: TransportFigures; https: TransportFigures; https_minus_cloud: { db_requests_per_message: number; docs_examined_per_message: number; ms_per_message: number; instance_cpu_ms_per_message: number } }
+}
+
+interface Endpoints {
+  stable_token: number
+  token: number
+}
+
+export interface TransportFigures {
+  messages: number
+  msgs_per_s: number
+  db_requests_per_message: number
+  docs_examined_per_message: number
+  /** CPU of send's instance per delivered message: where the HTTPS client's work would show. */
+  instance_cpu_ms_per_message: number
+  /** By endpoint, in the warm-up and in the measured run. */
+  token_fetches: { warm_up: Endpoints; measured: Endpoints }
+  /** Sends WeChat received in the measured run, by the way they came. */
+  sends: { https: number; cloud: number }
 }
 
 const check = (ok: boolean) => (ok ? 'met' : 'NOT met')
 
 export function renderMarkdown(r: BenchResults): string {
+  const { cloud, https, https_minus_cloud: diff } = r.transports
+  const fetches = (t: TransportFigures) => `${t.token_fetches.warm_up.stable_token} + ${t.token_fetches.warm_up.token} → ${t.token_fetches.measured.stable_token} + ${t.token_fetches.measured.token}`
+  // Every send of each run went the way it says: none by the other transport, at least one per delivered message.
+  const ownWay = cloud.sends.https === 0 && cloud.sends.cloud >= cloud.messages && https.sends.cloud === 0 && https.sends.https >= https.messages
   const ticksFlat = Math.max(...r.ticks.map((t) => t.docs_examined)) <= 1.2 * Math.min(...r.ticks.map((t) => t.docs_examined))
   const rows = [
     ['messages dispatched', `${r.messages}`, ''],
@@ -54,6 +78,13 @@ export function renderMarkdown(r: BenchResults): string {
     ['cold start bundled / unbundled, median ms', `${r.cold_start_bundled_ms} / ${r.cold_start_unbundled_ms}`, ''],
     ['cold-start ratio', `${r.cold_start_ratio}`, `≤ 0.6: ${check(r.cold_start_ratio <= 0.6)}`],
     ["send's bundle, bytes", `${r.bundle_bytes}`, ''],
+    [`transport cloud / https, ${cloud.messages} / ${https.messages} messages each after a warm-up: msgs/s`, `${cloud.msgs_per_s} / ${https.msgs_per_s}`, ''],
+    ['transport cloud / https: database requests per delivered message', `${cloud.db_requests_per_message} / ${https.db_requests_per_message}`, ''],
+    ['transport cloud / https: documents examined per delivered message', `${cloud.docs_examined_per_message} / ${https.docs_examined_per_message}`, ''],
+    ["transport cloud / https: send's instance CPU ms per delivered message", `${cloud.instance_cpu_ms_per_message} / ${https.instance_cpu_ms_per_message}`, ''],
+    ['token fetches, stable_token + token, warm-up → measured: cloud; https', `${fetches(cloud)}; ${fetches(https)}`, ''],
+    ['sends WeChat received, https / cloud: cloud run; https run', `${cloud.sends.https} / ${cloud.sends.cloud}; ${https.sends.https} / ${https.sends.cloud}`, `each by its transport: ${check(ownWay)}`],
+    ["https − cloud per message: database requests / documents examined / ms / instance CPU ms", `${diff.db_requests_per_message} / ${diff.docs_examined_per_message} / ${diff.ms_per_message} / ${diff.instance_cpu_ms_per_message}`, ''],
   ]
   return ['| measure | value | goal |', '|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')
 }
