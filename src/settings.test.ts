@@ -54,6 +54,32 @@ describe('loadSettings', () => {
   })
 })
 
+describe('quiet hours and a broadcast audience', () => {
+  it('quiet is off as null, and on when the file or the environment gives both ends', () => {
+    expect(loadSettings(file).quiet).toBeNull()
+    expect(loadSettings(file, { QUIET_FROM: '22:00', QUIET_TO: '08:00' }).quiet).toEqual({ from: '22:00', to: '08:00' })
+    expect(loadSettings({ ...copy(), quiet: { from: '21:30', to: '07:15' } }).quiet).toEqual({ from: '21:30', to: '07:15' })
+    expect(loadSettings({ ...copy(), quiet: { from: '21:30', to: '07:15' } }, { QUIET_TO: '06:00' }).quiet).toEqual({ from: '21:30', to: '06:00' })
+  })
+
+  it('refuses one end alone, a time that is no HH:MM, and an unknown key', () => {
+    expect(() => loadSettings(file, { QUIET_FROM: '22:00' })).toThrow(/QUIET_FROM and QUIET_TO go together: QUIET_FROM alone is set/)
+    for (const bad of ['24:00', '7:00', '07:60', '0700', '']) {
+      expect(() => loadSettings(file, { QUIET_FROM: bad, QUIET_TO: '08:00' }), bad).toThrow(/QUIET_FROM must be a time of day "HH:MM"/)
+    }
+    expect(() => loadSettings({ ...copy(), quiet: { from: '22:00' } })).toThrow(/quiet\.to must be a time of day/)
+    expect(() => loadSettings({ ...copy(), quiet: { from: '22:00', to: '08:00', tz: '+8' } })).toThrow(/unknown key quiet\.tz/)
+    expect(() => loadSettings({ ...copy(), quiet: '22:00-08:00' })).toThrow(/quiet must be an object or null/)
+  })
+
+  it('audience fields are field names, from the file or comma-separated from the environment', () => {
+    expect(loadSettings(file).campaigns.audienceFields).toEqual(['tags'])
+    expect(loadSettings(file, { CAMPAIGN_AUDIENCE_FIELDS: 'tags, city' }).campaigns.audienceFields).toEqual(['tags', 'city'])
+    expect(() => loadSettings(file, { CAMPAIGN_AUDIENCE_FIELDS: 'tags,_id' })).toThrow(/CAMPAIGN_AUDIENCE_FIELDS must be at most 20 field names/)
+    expect(() => loadSettings(file, { CAMPAIGN_AUDIENCE_FIELDS: 'a.b' })).toThrow(/field names/)
+  })
+})
+
 describe('a function with settings it refuses', () => {
   const { emulator } = useProduct(['--no-timers', '--function-env', 'send:DISPATCH_LEASEMS=3000'])
 

@@ -39,24 +39,56 @@ export interface SessionSettings {
   lifetimeMs: number
 }
 
+/**
+ * Quiet hours, in UTC+8 (WeChat's and the users' day): a scheduled or
+ * broadcast message due inside the window waits for its end, unless urgent.
+ * `from` may be later than `to`: the window then crosses midnight.
+ */
+export interface QuietHours {
+  from: string
+  to: string
+}
+
+export interface CampaignSettings {
+  /** Users read per page while a broadcast queues its messages. */
+  pageSize: number
+  /** The fields of `users` documents a broadcast's `audience` may filter on. */
+  audienceFields: string[]
+}
+
 export interface Settings {
   acceptsFrom: 'reports' | 'events'
+  quiet: QuietHours | null
   wechat: WechatSettings
   session: SessionSettings
   timing: Timing
   dispatcher: DispatchSettings
   queue: QueueSettings
-  campaigns: { pageSize: number }
+  campaigns: CampaignSettings
 }
 
-type Rule = { kind: 'integer'; min: number; max: number } | { kind: 'boolean' } | { kind: 'oneOf'; values: readonly string[] }
+type Rule =
+  | { kind: 'integer'; min: number; max: number }
+  | { kind: 'boolean' }
+  | { kind: 'oneOf'; values: readonly string[] }
+  /** A time of day, "HH:MM" from 00:00 to 23:59. */
+  | { kind: 'clock' }
+  /** Field names (letters, digits, `_`, not starting with `_`): a JSON array in the file, comma-separated in the environment. */
+  | { kind: 'names'; max: number }
 
 const integer = (min: number, max: number): Rule => ({ kind: 'integer', min, max })
 const MS = integer(1, 3_600_000)
 const BOOLEAN: Rule = { kind: 'boolean' }
+const CLOCK: Rule = { kind: 'clock' }
+const CLOCK_TEXT = /^([01]\d|2[0-3]):[0-5]\d$/
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
 
-/** Every setting, by section, with its rule; a section's settings are overridden by `<PREFIX>_<KEY_IN_SNAKE_CASE>`. */
-const SCHEMA: Record<string, { prefix: string; keys: Record<string, Rule> } | Rule> = {
+/**
+ * Every setting, by section, with its rule; a section's settings are
+ * overridden by `<PREFIX>_<KEY_IN_SNAKE_CASE>`. An `optional` section may be
+ * null in the file (off), and is on when the environment gives all its keys.
+ */
+const SCHEMA: Record<string, { prefix: string; keys: Record<string, Rule>; optional?: true } | Rule> = {
   acceptsFrom: { kind: 'oneOf', values: ['reports', 'events'] },
   timing: {
     prefix: 'TIMING',
@@ -76,7 +108,8 @@ const SCHEMA: Record<string, { prefix: string; keys: Record<string, Rule> } | Ru
     },
   },
   queue: { prefix: 'QUEUE', keys: { maxPendingPerUser: integer(1, 10_000), recipientSpacingMs: integer(0, 3_600_000) } },
-  campaigns: { prefix: 'CAMPAIGN', keys: { pageSize: integer(1, 1000) } },
+  campaigns: { prefix: 'CAMPAIGN', keys: { pageSize: integer(1, 1000), audienceFields: { kind: 'names', max: 20 } } },
+  quiet: { prefix: 'QUIET', keys: { from: CLOCK, to: CLOCK }, optional: true },
   wechat: { prefix: 'WECHAT', keys: { transport: { kind: 'oneOf', values: ['cloud', 'https'] } } },
   session: { prefix: 'SESSION', keys: { lifetimeMs: integer(60_000, 30 * 24 * 3_600_000) } },
 }
@@ -92,6 +125,12 @@ const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase
 function check(where: string, value: unknown, rule: Rule): unknown {
   if (rule.kind === 'boolean') {
     if (typeof value !== 'boolean') throw new SettingsError(`${where} must be true or false, not ${JSON.stringify(value)}`)
+  } else if (rule.kind === 'clock') {
+    if (typeof value !== 'string' || !CLOCK_TEXT.test(value)) throw new SettingsError(`${where} must be a time of day "HH:MM" (00:00 to 23:59), not ${JSON.stringify(value)}`)
+  } else if (rule.kind === 'names') {
+    if (!Array.isArray(value) || value.length > rule.max || !value.every((name) => typeof name === 'string' && FIELD_NAME.test(name))) {
+      throw new SettingsError(`${where} must be at most ${rule.max} field names (a letter, then letters, digits or _), not ${JSON.stringify(value)}`)
+    }
   } else if (rule.kind === 'oneOf') {
     if (!rule.values.includes(value as string)) throw new SettingsError(`${where} must be ${rule.values.map((v) => `"${v}"`).join(' or ')}, not ${JSON.stringify(value)}`)
   } else if (typeof value !== 'number' || !Number.isInteger(value) || value < rule.min || value > rule.max) {
@@ -104,6 +143,7 @@ function check(where: string, value: unknown, rule: Rule): unknown {
 function fromText(text: string, rule: Rule): unknown {
   if (rule.kind === 'boolean') return text === 'true' ? true : text === 'false' ? false : text
   if (rule.kind === 'integer') return /^-?\d+$/.test(text.trim()) ? Number(text) : text
+  if (rule.kind === 'names') return text.trim() === '' ? [] : text.split(',').map((name) => name.trim())
   return text
 }
 
@@ -125,15 +165,25 @@ export function loadSettings(file: unknown, env: Record<string, string | undefin
       out[section] = check(`settings.json: ${section}`, input[section], spec)
       continue
     }
-    const given = input[section]
-    if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new SettingsError(`settings.json: ${section} must be an object`)
+    const names = Object.keys(spec.keys).map((key) => `${spec.prefix}_${snake(key)}`)
+    for (const name of names) known.add(name)
+    let given = input[section]
+    if (spec.optional && given === null) {
+      const set = names.filter((name) => env[name] !== undefined)
+      if (set.length === 0) {
+        out[section] = null
+        continue
+      }
+      if (set.length < names.length) throw new SettingsError(`environment variables ${names.join(' and ')} go together: ${set.join(', ')} alone is set`)
+      given = {}
+    }
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new SettingsError(`settings.json: ${section} must be an object${spec.optional ? ' or null' : ''}`)
     const values: Record<string, unknown> = {}
     for (const key of Object.keys(given)) {
       if (!(key in spec.keys)) throw new SettingsError(`settings.json: unknown key ${section}.${key}`)
     }
     for (const [key, rule] of Object.entries(spec.keys)) {
       const name = `${spec.prefix}_${snake(key)}`
-      known.add(name)
       const text = env[name]
       values[key] =
         text === undefined

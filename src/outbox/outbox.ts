@@ -16,9 +16,12 @@ export const MESSAGES = 'messages'
 /**
  * scheduled: queued until `dueAt`; sending: being sent now (by a dispatcher
  * run or the call that asked, under a lease that ends at `leaseUntil`); sent; failed; unknown: WeChat did not
- * say, so it is never sent again; cancelled.
+ * say, so it is never sent again; cancelled; waiting: no grant yet, kept
+ * until the user accepts or `dueAt` (the wait's end) passes; superseded: a
+ * newer message under its collapse key replaced it before it went out;
+ * expired: no grant came while it waited (code NO_QUOTA).
  */
-export type MessageStatus = 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled'
+export type MessageStatus = 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled' | 'waiting' | 'superseded' | 'expired'
 
 export interface Attempt {
   at: Date | unknown
@@ -63,6 +66,12 @@ export interface MessageRecord {
   campaignId: string | null
   /** For a resend: the `unknown` message this one sends again (absent on messages written before resends were). */
   resendOf?: string | null
+  /** `<touser>:<collapseKey>`: the newest queued message under it replaces the older ones still queued. */
+  collapse?: string | null
+  /** Not held by quiet hours. */
+  urgent?: boolean
+  /** How long it may wait for a grant when the user has none (absent or 0: refused with NO_QUOTA). */
+  waitForGrantMs?: number
   /** The reply code of a message that did not go out. */
   code: Code | null
   errcode: number | null
@@ -76,6 +85,8 @@ export type MessageChange = Partial<Omit<MessageRecord, '_id' | 'attempts'>>
 
 /** Statuses of a message still to go out. */
 export const PENDING: MessageStatus[] = ['scheduled', 'sending']
+/** Statuses that hold a place in a user's queue: still to go out, or waiting for a grant. */
+export const QUEUED: MessageStatus[] = ['scheduled', 'sending', 'waiting']
 
 /** A user's n-th pending slot. */
 export const queueSlot = (openid: string, n: number) => `${openid}#${String(n).padStart(4, '0')}`
@@ -95,6 +106,9 @@ export type MessageRequest = Pick<
   sendAt?: Date | null
   campaignId?: string | null
   resendOf?: string | null
+  collapse?: string | null
+  urgent?: boolean
+  waitForGrantMs?: number
   leaseUntil?: Date
   claimedAt?: Date
   queueSlot?: string
@@ -121,6 +135,9 @@ export function newMessage(request: MessageRequest): NewMessage {
     tries: 0,
     campaignId: request.campaignId ?? null,
     resendOf: request.resendOf ?? null,
+    ...(request.collapse ? { collapse: request.collapse } : {}),
+    ...(request.urgent ? { urgent: true } : {}),
+    ...(request.waitForGrantMs ? { waitForGrantMs: request.waitForGrantMs } : {}),
     code: null,
     errcode: null,
     errmsg: null,
