@@ -8,6 +8,7 @@ import { openidOf, type Caller } from '../caller'
 import type { Database } from '../cloud'
 import { OPENID, isRecord } from '../input'
 import { Ledger, type PopupOutcome } from '../ledger/ledger'
+import { releaseWaiting } from '../outbox/waiting'
 import { MESSAGES } from '../outbox/outbox'
 import { CODES, refuse, success } from '../replies'
 import type { Settings } from '../settings'
@@ -48,7 +49,7 @@ export async function applyEvent(db: Database, caller: Caller, message: unknown,
     if (outcomes.length > 0) {
       // The same push delivered twice names the same report, so it is applied once.
       const requestId = `event-${createHash('sha256').update(JSON.stringify([message.CreateTime, list])).digest('hex').slice(0, 24)}`
-      await ledger.recordPopup(openid, outcomes, requestId)
+      if (await ledger.recordPopup(openid, outcomes, requestId)) await releaseWaiting(db, openid, outcomes, new Date())
       applied = outcomes.length
     }
   } else if (message.Event === 'subscribe_msg_change_event') {

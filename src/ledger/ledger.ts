@@ -79,7 +79,7 @@ interface GrantDoc extends Doc {
 
 export const grantId = (openid: string, templateId: string) => `${openid}:${templateId}`
 
-function isAccept(kind: TemplateKind, outcome: PopupOutcome): boolean {
+export function isAccept(kind: TemplateKind, outcome: PopupOutcome): boolean {
   return outcome === 'accept' || (kind === 'one-time' ? outcome === 'acceptWithAudio' : outcome === 'acceptWithAlert')
 }
 
@@ -104,16 +104,16 @@ export class Ledger {
   /**
    * Applies a popup report in one transaction: the report's marker and every
    * grant it changes land together, and a report already applied (same
-   * requestId) changes nothing.
+   * requestId) changes nothing. True when this call applied it.
    */
-  async recordPopup(openid: string, outcomes: Array<{ template: Template; outcome: PopupOutcome }>, requestId: string): Promise<void> {
+  async recordPopup(openid: string, outcomes: Array<{ template: Template; outcome: PopupOutcome }>, requestId: string): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.applyReport(openid, outcomes, requestId)
-        return
+        return true
       } catch (error) {
-        // The same report again: already applied, nothing to do.
-        if (isDuplicateKey(error)) return
+        // The same report again: already applied, nothing to do (and nothing it releases twice).
+        if (isDuplicateKey(error)) return false
         // wx-server-sdk strips the conflict code from errors raised inside the callback, so
         // runTransaction does not retry those itself: retry here, after a short random wait.
         if (!isTransactionConflict(error) || attempt >= REPORT_ATTEMPTS) throw error

@@ -7,6 +7,7 @@ import { openidOf, type Caller } from '../caller'
 import type { Database } from '../cloud'
 import { KEY, TEMPLATE_ID, isRecord, readEvent, text } from '../input'
 import { Ledger, POPUP_OUTCOMES, type PopupOutcome } from '../ledger/ledger'
+import { releaseWaiting } from '../outbox/waiting'
 import { CODES, refuse, success } from '../replies'
 import type { Settings } from '../settings'
 import { TEMPLATES, findTemplate, type Template } from '../templates/registry'
@@ -67,6 +68,6 @@ export async function subscriptions(
   const outcomes = popupOutcomes(input.results)
   const requestId = text(input, 'requestId', { pattern: KEY, max: KEY_MAX, optional: true }) ?? randomBytes(12).toString('hex')
   // When WeChat's popup events count the accepts, a report is only read back, never counted too.
-  if (acceptsFrom === 'reports') await ledger.recordPopup(openid, outcomes, requestId)
+  if (acceptsFrom === 'reports' && (await ledger.recordPopup(openid, outcomes, requestId))) await releaseWaiting(db, openid, outcomes, new Date())
   return success({ grants: await ledger.views(openid, outcomes.map((o) => o.template)) })
 }
