@@ -14,6 +14,15 @@ export const PAGE_MAX = 512
 export const KEYWORDS_MAX = 20
 /** One keyword value as given, before its type's rule (a thing allows 20 characters, a number 32). */
 export const VALUE_MAX = 200
+/** A collapse key (FCM's collapse_key, the newest message under it wins). */
+export const COLLAPSE_KEY_MAX = 64
+/** How long a message may wait for the user to accept its template. */
+export const WAIT_FOR_GRANT_MAX_MS = 7 * 24 * 3600_000
+/** A page of a user's own messages (`list`). */
+export const LIST_PAGE_MAX = 100
+export const LIST_PAGE_DEFAULT = 20
+/** The oldest pending messages a QUEUE_FULL refusal names, so the app can offer to cancel one. */
+export const QUEUE_FULL_NAMED = 5
 /** How far ahead a message may be scheduled. */
 export const SCHEDULE_AHEAD_MAX_MS = 366 * 24 * 3600_000
 /** wx.requestSubscribeMessage takes at most 5 templates (3 on older clients). */

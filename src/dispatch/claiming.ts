@@ -9,6 +9,7 @@ import type { MessageRecord } from '../outbox/outbox'
 import { MESSAGES } from '../outbox/outbox'
 import { Claim } from './claim'
 import type { DispatchContext } from './context'
+import { quietUntil } from './quiet'
 
 export interface Claimed {
   claim: Claim
@@ -29,10 +30,12 @@ export async function claimDue(ctx: DispatchContext, shard: number | undefined, 
   const _ = db.command
   const now = new Date(clock())
   const scope = shard === undefined ? {} : { shard }
+  // Inside quiet hours only urgent messages go (holds.ts moved the others to the window's end).
+  const quiet = quietUntil(now.getTime(), ctx.quiet) ? { urgent: true } : {}
   const due = async (status: string, field: 'dueAt' | 'leaseUntil', limit: number) =>
     (await db
       .collection(MESSAGES)
-      .where({ status, ...scope, [field]: _.lte(now) })
+      .where({ status, ...scope, [field]: _.lte(now), ...(field === 'dueAt' ? quiet : {}) })
       .orderBy(field, 'asc')
       .limit(limit)
       .get()).data as unknown as MessageRecord[]

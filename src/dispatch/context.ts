@@ -3,7 +3,7 @@ import type { Database } from '../cloud'
 import type { WechatApi } from '../wechat/contract'
 import type { Ledger } from '../ledger/ledger'
 import type { Outbox } from '../outbox/outbox'
-import type { DispatchSettings } from '../settings'
+import type { DispatchSettings, QuietHours } from '../settings'
 import type { Timing } from '../timing'
 import type { DispatchReport } from './report'
 import type { DispatchState } from './state'
@@ -22,6 +22,8 @@ export interface DispatchDeps {
   wechat: WechatApi['sendSubscribeMessage']
   timing: Timing
   settings: DispatchSettings
+  /** Quiet hours: only urgent messages are claimed inside them. */
+  quiet: QuietHours | null
   clock: () => number
   sleep: (ms: number) => Promise<void>
   /** Runs one shard in a parallel invocation (cloud.callFunction of `send` itself), within the window. */

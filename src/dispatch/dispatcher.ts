@@ -17,6 +17,7 @@ import type { DispatchContext, DispatchDeps, RunWindow } from './context'
 import { emptyReport, merge, stoppedByDatabase, type DispatchReport } from './report'
 import { Run } from './run'
 import { DispatchState } from './state'
+import { expireWaiting, holdForQuiet } from './holds'
 
 export type { DispatchDeps, RunWindow } from './context'
 export { emptyReport, stoppedByDatabase, type DispatchReport, type StopReason } from './report'
@@ -40,7 +41,7 @@ export class Dispatcher {
 
   /** One timer tick: nothing while WeChat's daily limit holds; else one run, or one per shard when the last run fell behind. */
   async tick(window: RunWindow): Promise<DispatchReport> {
-    const { state, settings, clock } = this.ctx
+    const { state, clock } = this.ctx
     let current
     try {
       current = await state.read()
@@ -48,7 +49,24 @@ export class Dispatcher {
       return stoppedByDatabase(emptyReport(), error)
     }
     if (current.pausedUntil > clock()) return { ...emptyReport(), stoppedBy: 'daily-limit' }
-    if (settings.fanOut && current.fanOut) return this.fanOutTick(window)
+    let expired: number
+    let held: number
+    try {
+      expired = await expireWaiting(this.ctx, clock())
+      held = await holdForQuiet(this.ctx, clock())
+    } catch (error) {
+      return stoppedByDatabase(emptyReport(), error)
+    }
+    const report = { ...(await this.dispatch(window, current.fanOut)) }
+    report.expired += expired
+    report.held += held
+    return report
+  }
+
+  /** One run, or one per shard when the last run fell behind. */
+  private async dispatch(window: RunWindow, fannedOut: boolean): Promise<DispatchReport> {
+    const { state, settings } = this.ctx
+    if (settings.fanOut && fannedOut) return this.fanOutTick(window)
     const report = await this.run(undefined, window)
     if (settings.fanOut && report.stoppedBy === 'deadline') await state.setFanOut(true).catch((error) => stoppedByDatabase(report, error))
     return report

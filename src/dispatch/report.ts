@@ -15,6 +15,12 @@ export interface DispatchReport {
   failed: number
   unknown: number
   rescheduled: number
+  /** Found no grant and waits for one (send's waitForGrantMs). */
+  waiting: number
+  /** Waited for a grant in vain: ended expired before this tick claimed. */
+  expired: number
+  /** Due inside quiet hours, moved to the window's end before this tick claimed. */
+  held: number
   /** Claimed but given back unsent, never taken to WeChat (a daily limit, the deadline, a database failure). */
   released: number
   /** Settles that found another run had taken the message over meanwhile: that run's record of it stands. */
@@ -34,6 +40,9 @@ export const emptyReport = (): DispatchReport => ({
   failed: 0,
   unknown: 0,
   rescheduled: 0,
+  waiting: 0,
+  expired: 0,
+  held: 0,
   released: 0,
   lostClaims: 0,
   stoppedBy: 'drained',
@@ -42,7 +51,7 @@ export const emptyReport = (): DispatchReport => ({
 })
 
 const STOP_RANK: Record<StopReason, number> = { drained: 0, deadline: 1, 'lost-claim': 2, database: 3, 'daily-limit': 4 }
-const COUNTS = ['claimed', 'sent', 'failed', 'unknown', 'rescheduled', 'released', 'lostClaims', 'fannedOut', 'shardFailures'] as const
+const COUNTS = ['claimed', 'sent', 'failed', 'unknown', 'rescheduled', 'waiting', 'expired', 'held', 'released', 'lostClaims', 'fannedOut', 'shardFailures'] as const
 
 /** Adds `other` into `into`; the graver stop reason wins. */
 export function merge(into: DispatchReport, other: DispatchReport): DispatchReport {
@@ -57,6 +66,8 @@ export function count(report: DispatchReport, change: MessageChange): void {
   if (change.status === 'sent') report.sent += 1
   else if (change.status === 'failed') report.failed += 1
   else if (change.status === 'unknown') report.unknown += 1
+  else if (change.status === 'waiting') report.waiting += 1
+  else if (change.status === 'expired') report.expired += 1
   else report.rescheduled += 1
 }
 

@@ -125,7 +125,7 @@ export class Run {
       // Counted uncertain under the reservation's own key: once, whoever wrote it first (the dead sender, or a takeover before).
       const keys = trace === 'unsure' ? [`${message._id}@unsure`] : trace.keys
       for (const key of keys) await this.persist(() => ledger.uncertain(message.touser, template!, key))
-      await this.settle(message, claim, abandonedChange(message), [])
+      await this.settle(message, claim, abandonedChange(message, this.ctx.clock()), [])
     }
   }
 

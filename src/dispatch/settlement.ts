@@ -27,13 +27,13 @@ export function settlement(message: MessageRecord, delivery: Delivery, settings:
       return { change: { status: 'scheduled', dueAt: new Date(now + backoff(settings, tries)), leaseUntil: null, tries, errcode, errmsg }, dailyLimit: false }
     }
   }
-  return { change: { ...finalChange(message, delivery), leaseUntil: null, tries }, dailyLimit: false }
+  return { change: { ...finalChange(message, delivery, now), leaseUntil: null, tries }, dailyLimit: false }
 }
 
 /** A message whose holder died after a WeChat call for it may have started: never sent again on its own. */
-export function abandonedChange(message: MessageRecord): MessageChange {
+export function abandonedChange(message: MessageRecord, now: number): MessageChange {
   const delivery: Delivery = { kind: 'unknown', errcode: null, errmsg: 'its sender stopped after WeChat may have been called; not sent again', attempts: [] }
-  return { ...finalChange(message, delivery), leaseUntil: null, tries: message.tries + 1 }
+  return { ...finalChange(message, delivery, now), leaseUntil: null, tries: message.tries + 1 }
 }
 
 /** Exponential, capped, with ±20% jitter so that retries of a burst spread out. */

@@ -72,6 +72,8 @@ export interface MessageRecord {
   urgent?: boolean
   /** How long it may wait for a grant when the user has none (absent or 0: refused with NO_QUOTA). */
   waitForGrantMs?: number
+  /** Set when it first found no grant: the wait ends then, however often it is released and finds none again. */
+  waitUntil?: Date | null
   /** The reply code of a message that did not go out. */
   code: Code | null
   errcode: number | null
@@ -184,6 +186,13 @@ export class Outbox {
   async slotsHeld(openid: string): Promise<number> {
     const _ = this.db.command
     return (await this.db.collection(MESSAGES).where({ queueSlot: _.gte(`${openid}#`).and(_.lt(`${openid}#~`)) }).count()).total
+  }
+
+  /** The user's oldest messages still holding a place in its queue, by the (touser, createdAt) index. */
+  async oldestQueued(openid: string, count: number): Promise<string[]> {
+    const _ = this.db.command
+    const { data } = await this.db.collection(MESSAGES).where({ touser: openid, status: _.in(QUEUED) }).orderBy('createdAt', 'asc').limit(count).field({ _id: true }).get()
+    return data.map((doc) => String(doc._id))
   }
 
   async byKey(idempotencyKey: string): Promise<MessageRecord | undefined> {

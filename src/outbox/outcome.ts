@@ -2,20 +2,27 @@
  * What a delivery makes of its message once the outcome is final: one table
  * for an immediate send and the dispatcher alike. A final message gives its
  * user's queue slot back; one where nothing went out frees its idempotency
- * key too, so that a retry under the same key may send.
+ * key too, so that a retry under the same key may send. The one outcome that
+ * is not final: no grant for a message asked to wait for one, which waits.
  */
 import { CODES } from '../replies'
 import { DAILY_LIMIT, type Delivery } from './deliver'
 import { Outbox, type MessageChange, type MessageRecord } from './outbox'
 
-export function finalChange(message: Pick<MessageRecord, '_id' | 'idempotencyKey'>, delivery: Delivery): MessageChange {
+export function finalChange(message: Pick<MessageRecord, '_id' | 'idempotencyKey' | 'waitForGrantMs' | 'waitUntil'>, delivery: Delivery, now: number): MessageChange {
   const final = { dueAt: null, queueSlot: message._id }
   const released = { idempotencyKey: Outbox.released(message) }
   switch (delivery.kind) {
     case 'sent':
       return { status: 'sent', msgid: delivery.msgid, ...final }
-    case 'no_quota':
-      return { status: 'failed', code: CODES.NO_QUOTA, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final, ...released }
+    case 'no_quota': {
+      const refusal = { code: CODES.NO_QUOTA, errcode: delivery.errcode, errmsg: delivery.errmsg }
+      if (!message.waitForGrantMs) return { status: 'failed', ...refusal, ...final, ...released }
+      // Asked to wait for a grant: it keeps its queue slot and key, due when the wait ends, unless that is past.
+      const waitUntil = message.waitUntil ?? new Date(now + message.waitForGrantMs)
+      if (new Date(waitUntil as Date).getTime() <= now) return { status: 'expired', ...refusal, ...final, ...released }
+      return { status: 'waiting', dueAt: waitUntil, waitUntil, errcode: delivery.errcode, errmsg: delivery.errmsg, leaseUntil: null }
+    }
     case 'refused':
       return { status: 'failed', code: delivery.code, errcode: delivery.errcode, errmsg: delivery.errmsg, ...final }
     case 'transient':

@@ -16,6 +16,7 @@ import { SETTINGS } from '../settings'
 import { registryFromAccount } from '../templates/sync'
 import { wechatApi } from '../wechat/api'
 import { Sender, defaultSleep } from './send'
+import { listMessages } from './list'
 import { tokenAction } from './token'
 
 const { timing } = SETTINGS
@@ -33,6 +34,7 @@ export class SendActions {
       wechat: this.wechat.sendSubscribeMessage,
       timing,
       settings: SETTINGS.dispatcher,
+      quiet: SETTINGS.quiet,
       clock: Date.now,
       sleep: defaultSleep,
       // Waits for the shard for as long as its window lets it run, not the SDK's default: a shard may run for most of a minute.
@@ -76,7 +78,7 @@ export class SendActions {
       if (campaignFailure !== undefined) stoppedByDatabase(report, campaignFailure)
       return success({ report: { ...report, campaignQueued } })
     }
-    const sender = new Sender({ db: database(), wechat: this.wechat.sendSubscribeMessage, timing, queue: SETTINGS.queue })
+    const sender = new Sender({ db: database(), wechat: this.wechat.sendSubscribeMessage, timing, queue: SETTINGS.queue, quiet: SETTINGS.quiet })
     switch (request.action) {
       case undefined:
         return sender.send(caller, event)
@@ -84,6 +86,8 @@ export class SendActions {
         return sender.cancel(caller, event)
       case 'get':
         return sender.get(caller, event)
+      case 'list':
+        return listMessages(database(), caller, event)
       case 'resend':
         return sender.resend(caller, event)
       case 'pause':
@@ -102,7 +106,7 @@ export class SendActions {
         return success({ report: await dispatcher.run(Number(request.shard), shardWindow(request, dispatcher.windowFrom(started))) })
       }
       default:
-        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, resend, broadcast, campaign, templates, pause or token, or left out', { field: 'action' })
+        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, list, resend, broadcast, campaign, templates, pause or token, or left out', { field: 'action' })
     }
   }
 }

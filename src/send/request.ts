@@ -4,7 +4,7 @@ import { KEY, OPENID, readEvent, text, type Json } from '../input'
 import { CODES, refuse } from '../replies'
 import { CONTENT_FIELDS, readContent, type MessageContent } from '../templates/content'
 import { findTemplate } from '../templates/registry'
-import { ID_MAX, KEY_MAX, SCHEDULE_AHEAD_MAX_MS } from '../limits'
+import { COLLAPSE_KEY_MAX, ID_MAX, KEY_MAX, SCHEDULE_AHEAD_MAX_MS, WAIT_FOR_GRANT_MAX_MS } from '../limits'
 
 /** A time in ISO 8601 with its offset (the operator's CLI takes the same). */
 export const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/
@@ -16,9 +16,33 @@ export interface SendRequest extends MessageContent {
   sendAt?: Date
   /** The time the caller named, even one already past (which sends now). */
   requestedAt?: Date
+  /** The newest queued message to this user under this key replaces the older ones still queued. */
+  collapseKey?: string
+  /** With no grant, wait this long for the user to accept instead of refusing NO_QUOTA. */
+  waitForGrantMs?: number
+  /** Not held by quiet hours. */
+  urgent?: boolean
 }
 
-const SEND_FIELDS = ['touser', ...CONTENT_FIELDS, 'idempotencyKey', 'sendAt'] as const
+const SEND_FIELDS = ['touser', ...CONTENT_FIELDS, 'idempotencyKey', 'sendAt', 'collapseKey', 'waitForGrantMs', 'urgent'] as const
+
+/** A whole number of milliseconds from 1 to `max`, or absent. */
+function duration(input: Json, field: string, max: number): number | undefined {
+  const value = input[field]
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    return refuse(CODES.INVALID_ARGUMENT, `${field} must be a whole number of milliseconds from 1 to ${max}`, { field })
+  }
+  return value
+}
+
+/** true, or absent: anything else is a mistake worth saying. */
+function flag(input: Json, field: string): boolean | undefined {
+  const value = input[field]
+  if (value === undefined) return undefined
+  if (value !== true && value !== false) return refuse(CODES.INVALID_ARGUMENT, `${field} must be true or false`, { field })
+  return value || undefined
+}
 
 /** A time in ISO 8601 with its offset, at most a year ahead. */
 function requestedAt(input: Json, now: Date): Date | undefined {
@@ -37,6 +61,9 @@ export function parseSendRequest(event: unknown, now: Date): SendRequest {
     ...readContent(input),
     idempotencyKey: text(input, 'idempotencyKey', { pattern: KEY, max: KEY_MAX, optional: true }),
     ...schedule(requestedAt(input, now), now),
+    collapseKey: text(input, 'collapseKey', { pattern: KEY, max: COLLAPSE_KEY_MAX, optional: true }),
+    waitForGrantMs: duration(input, 'waitForGrantMs', WAIT_FOR_GRANT_MAX_MS),
+    urgent: flag(input, 'urgent'),
   }
 }
 

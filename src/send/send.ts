@@ -12,10 +12,13 @@ import { deliver } from '../outbox/deliver'
 import { finalChange } from '../outbox/outcome'
 import { Outbox, digest, newMessage, newMessageId, queueSlot, type MessageRecord, type NewMessage } from '../outbox/outbox'
 import { CODES, failure, refuse, success } from '../replies'
-import type { QueueSettings } from '../settings'
+import type { QueueSettings, QuietHours } from '../settings'
 import { prepareMessage, type PreparedMessage } from '../templates/validate'
+import type { Template } from '../templates/registry'
+import { collapseOf, supersede } from '../outbox/collapse'
+import { quietUntil } from '../dispatch/quiet'
 import { authorize, parseMessageAction, parsePauseAction, parseSendRequest, type SendRequest } from './request'
-import { SLOT_RECOUNT } from '../limits'
+import { QUEUE_FULL_NAMED, SLOT_RECOUNT } from '../limits'
 import { DispatchState, nextBeijingMidnight } from '../dispatch/state'
 import { persistently } from '../persist'
 
@@ -24,6 +27,7 @@ export interface SendDeps {
   wechat: WechatApi['sendSubscribeMessage']
   timing: Timing
   queue: QueueSettings
+  quiet: QuietHours | null
   sleep?: (ms: number) => Promise<void>
   now?: () => Date
 }
@@ -38,14 +42,16 @@ export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTi
 
 /** A digest of what the caller asked for (the time as it named it, past or not), so that a retry is known for the same request. */
 function fingerprint(request: SendRequest, prepared: PreparedMessage): string {
-  const { touser, templateId, page, miniprogramState, lang, requestedAt } = request
-  return digest([touser, templateId, prepared.data, page ?? null, miniprogramState, lang, requestedAt?.toISOString() ?? null])
+  const { touser, templateId, page, miniprogramState, lang, requestedAt, collapseKey, waitForGrantMs, urgent } = request
+  // The delivery options join only when given, so that a request without them keeps the fingerprint it always had.
+  const options = collapseKey || waitForGrantMs || urgent ? [{ collapseKey: collapseKey ?? null, waitForGrantMs: waitForGrantMs ?? null, urgent: urgent ?? false }] : []
+  return digest([touser, templateId, prepared.data, page ?? null, miniprogramState, lang, requestedAt?.toISOString() ?? null, ...options])
 }
 
 /** The reply a message gives, to its first caller and to every repeat. */
 export function replyOf(message: MessageRecord): Record<string, unknown> {
   if (message.status === 'sent') return success({ status: 'sent', messageId: message._id, msgid: message.msgid })
-  if (message.status === 'scheduled' || message.status === 'cancelled' || (message.status === 'sending' && message.sendAt)) {
+  if (['scheduled', 'cancelled', 'waiting', 'superseded'].includes(message.status) || (message.status === 'sending' && message.sendAt)) {
     return success({ status: message.status, messageId: message._id })
   }
   const code = message.code ?? CODES.UNKNOWN_OUTCOME
@@ -64,10 +70,31 @@ function spaced(record: NewMessage, pending: number, free: number, spacingMs: nu
   return new Date(sendAt + Math.max(0, pending + 1 - free) * spacingMs)
 }
 
-/** The public view of a message, for `get`. */
+/** The public view of a message, for `get` and `list`. */
 export function messageView(message: MessageRecord & { createdAt?: unknown; sentAt?: unknown }) {
-  const { _id, status, touser, templateId, sendAt, tries, attempts, code, errcode, errmsg, msgid, campaignId, resendOf, createdAt, sentAt } = message
-  return { messageId: _id, status, touser, templateId, sendAt, tries, attempts, code, errcode, errmsg, msgid, campaignId, resendOf: resendOf ?? null, createdAt, sentAt: sentAt ?? null }
+  const { _id, status, touser, templateId, sendAt, dueAt, tries, attempts, code, errcode, errmsg, msgid, campaignId, resendOf, createdAt, sentAt, collapse, urgent, waitUntil } = message
+  return {
+    messageId: _id,
+    status,
+    touser,
+    templateId,
+    sendAt,
+    // When it may go out: its sendAt, moved by a full queue's spacing, quiet hours or a retry's backoff; a waiting message's, the wait's end.
+    dueAt: dueAt ?? null,
+    tries,
+    attempts,
+    code,
+    errcode,
+    errmsg,
+    msgid,
+    campaignId,
+    resendOf: resendOf ?? null,
+    collapseKey: collapse ? collapse.slice(collapse.lastIndexOf('>') + 1) : null,
+    urgent: urgent === true,
+    waitUntil: waitUntil ?? null,
+    createdAt,
+    sentAt: sentAt ?? null,
+  }
 }
 
 export class Sender {
@@ -133,21 +160,30 @@ export class Sender {
       lang: request.lang,
       resendOf,
       sendAt,
+      collapse: request.collapseKey ? collapseOf(scope, request.touser, request.collapseKey) : null,
+      urgent: request.urgent,
+      waitForGrantMs: request.waitForGrantMs,
       // Longer than the function can run: only a call that died leaves it to the dispatcher.
       leaseUntil: new Date(started + immediateLeaseMs(this.deps.timing)),
       claimedAt: new Date(started),
     })
     // A scheduled message reserves its grant when it is dispatched, not now.
     if (sendAt) return this.schedule(caller, record)
+    // No grant, and asked to wait for one: kept until the user accepts, holding a place in the queue as a scheduled message does.
+    if (request.waitForGrantMs && !(await this.holdsGrant(record.touser, prepared.template))) {
+      const waitUntil = new Date(started + request.waitForGrantMs)
+      return this.schedule(caller, { ...record, status: 'waiting', dueAt: waitUntil, waitUntil, leaseUntil: null, claimedAt: null })
+    }
     const opened = await this.outbox.open(record)
     if (!opened.created) return opened.existing ? this.repeat(opened.existing, record.fingerprint) : unrecorded()
+    const { replaced } = await supersede(this.deps.db, record)
     // What must land once WeChat has answered is tried again while the call has time left for it.
     const { timing } = this.deps
     // A try, then the reply's own write: both before the platform ends the call.
     const persist = <T>(write: () => Promise<T>) =>
       persistently(write, { mayRetry: (waitMs) => this.now().getTime() + waitMs + 2 * timing.writeMs <= started + timing.functionTimeoutMs, sleep: this.sleep })
     const delivery = await deliver({ ledger: this.ledger, holder: IMMEDIATE, wechat: this.deps.wechat, timing, sleep: this.sleep, now: this.now, persist }, prepared.template, record)
-    const change = finalChange(record, delivery)
+    const change = finalChange(record, delivery, this.now().getTime())
     // Only while the message is still this call's: a dispatcher that took it over (past its lease) settles it instead.
     const held = await persist(() => this.outbox.settle(messageId, change, delivery.attempts, null))
     // Its attempts beside the outcome that stands: worth a try, not worth failing a call whose outcome is known.
@@ -156,7 +192,7 @@ export class Sender {
         if (!isDatabaseFailure(error)) throw error
       })
     }
-    const reply = replyOf({ ...(record as MessageRecord), ...change })
+    const reply = { ...replyOf({ ...(record as MessageRecord), ...change }), ...(record.collapse ? { replaced } : {}) }
     if (change.code !== CODES.DAILY_LIMIT) return reply
     const retryAt = nextBeijingMidnight(this.now().getTime())
     await persist(() => this.state.pause(retryAt))
@@ -174,9 +210,10 @@ export class Sender {
   private async schedule(caller: Caller, record: NewMessage): Promise<Record<string, unknown>> {
     const { maxPendingPerUser: cap, recipientSpacingMs } = this.deps.queue
     if (caller.kind !== 'user') {
-      const pending = await this.outbox.pendingFor(record.touser)
-      return (await this.queue({ ...record, dueAt: spaced(record, pending, cap, recipientSpacingMs) })) ?? unrecorded()
+      const dueAt = record.status === 'scheduled' ? spaced(record, await this.outbox.pendingFor(record.touser), cap, recipientSpacingMs) : record.dueAt
+      return (await this.queue(this.quiet({ ...record, dueAt }))) ?? unrecorded()
     }
+    record = this.quiet(record)
     // From a random slot on, so that concurrent requests seldom try the same one; counted again now and then, so that a full queue is told fast.
     const start = Math.floor(Math.random() * cap)
     for (let tried = 0; tried < cap; tried++) {
@@ -184,14 +221,28 @@ export class Sender {
       const reply = await this.queue({ ...record, queueSlot: queueSlot(caller.openid, (start + tried) % cap) })
       if (reply) return reply
     }
-    return failure(CODES.QUEUE_FULL, `at most ${cap} scheduled messages may be pending per user`, { limit: cap })
+    // Named, oldest first, so that the app can offer to cancel one.
+    const pending = await this.outbox.oldestQueued(caller.openid, QUEUE_FULL_NAMED)
+    return failure(CODES.QUEUE_FULL, `at most ${cap} scheduled messages may be pending per user`, { limit: cap, pending })
+  }
+
+  /** A scheduled message due inside quiet hours waits for their end, unless urgent. */
+  private quiet(record: NewMessage): NewMessage {
+    const until = record.status === 'scheduled' && !record.urgent && record.dueAt ? quietUntil(new Date(record.dueAt).getTime(), this.deps.quiet) : undefined
+    return until ? { ...record, dueAt: until } : record
+  }
+
+  /** Whether the ledger holds a send for the user now (the reservation, when it comes, decides). */
+  private async holdsGrant(touser: string, template: Template): Promise<boolean> {
+    return (await this.ledger.views(touser, [template]))[template.id]!.available > 0
   }
 
   /** Inserts a queued message: its reply, a repeat's, or undefined when its queue slot was taken. */
   private async queue(record: NewMessage): Promise<Record<string, unknown> | undefined> {
     const opened = await this.outbox.open(record)
-    if (opened.created) return success({ status: 'scheduled', messageId: record._id })
-    return opened.existing && this.repeat(opened.existing, record.fingerprint)
+    if (!opened.created) return opened.existing && this.repeat(opened.existing, record.fingerprint)
+    const { replaced, superseded } = await supersede(this.deps.db, record)
+    return success({ status: superseded ? 'superseded' : record.status, messageId: record._id, ...(record.collapse ? { replaced } : {}) })
   }
 
   /** A request with a key already used: the first outcome, once it is known; never a second send. */
@@ -222,7 +273,7 @@ export class Sender {
   async cancel(caller: Caller, event: unknown): Promise<Record<string, unknown>> {
     const message = await this.ownMessage(caller, event)
     // Only while still queued: one conditional write, so a dispatcher's claim and a cancel never both win.
-    if (await this.outbox.update(message._id, { status: 'cancelled', dueAt: null, queueSlot: message._id }, [], { status: 'scheduled' })) {
+    if (await this.outbox.update(message._id, { status: 'cancelled', dueAt: null, queueSlot: message._id }, [], { status: this.deps.db.command.in(['scheduled', 'waiting']) })) {
       return success({ status: 'cancelled', messageId: message._id })
     }
     const now = await this.outbox.get(message._id)
