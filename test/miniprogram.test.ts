@@ -58,6 +58,28 @@ describe.each<Mode>(['cloud', 'http'])('the mini-program (%s)', (mode) => {
     if (mode === 'http') expect(app.requests).toContain('200 /send')
   })
 
+  it('one reminder per appointment: scheduling again replaces it, the queue shows it, and a tap cancels it', async () => {
+    const app = user()
+    await app.open('pages/index/index')
+    const reminder = await app.open('pages/reminder/reminder')
+    expect(reminder.data.queue).toEqual([])
+    reminder.onAppointment({ detail: { value: '42' } })
+    reminder.onWhat({ detail: { value: '第一次' } })
+    await app.tap(reminder, 'schedule')
+    const first = reminder.data.scheduled
+    reminder.onWhat({ detail: { value: '第二次' } })
+    await app.tap(reminder, 'schedule')
+    expect(reminder.data).toMatchObject({ replaced: 1, error: '' })
+    expect(app.toasts).toContain('提醒已更新')
+    expect(reminder.data.queue).toEqual([{ id: reminder.data.scheduled, when: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d$/), status: '待发送' }])
+    expect((await product.send({ action: 'get', messageId: first })).message.status).toBe('superseded')
+    await app.tap(reminder, 'cancel', { id: reminder.data.scheduled })
+    expect(app.toasts).toContain('已取消')
+    expect(reminder.data.queue).toEqual([])
+    expect((await emulator.trigger('send', new Date(Date.now() + 2 * 60_000).toISOString())).status).toBe(200)
+    expect(await product.delivered(app.openid)).toEqual([])
+  })
+
   it('a report lost to the network is kept on the phone and sent again, so the ledger catches up with WeChat, once', async () => {
     const app = user()
     const page = await app.open('pages/subscriptions/subscriptions')

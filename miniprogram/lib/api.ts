@@ -37,5 +37,26 @@ export const recordSubscriptions = (results: Record<string, string>, requestId: 
 export const subscriptionStatus = (templateIds?: string[]) =>
   call<{ grants: Record<string, Grant> }>('subscribe-record', { action: 'status', ...(templateIds ? { templateIds } : {}) })
 
-export const scheduleToSelf = (touser: string, templateId: string, data: Record<string, string>, sendAt: string) =>
-  call<{ status: string; messageId: string }>('send', { touser, templateId, data, sendAt, page: 'pages/subscriptions/subscriptions' })
+/** A reminder to oneself at `sendAt`; under a `collapseKey`, it replaces the one still queued under that key (the reply names it). */
+export const scheduleToSelf = (touser: string, templateId: string, data: Record<string, string>, sendAt: string, collapseKey?: string) =>
+  call<{ status: string; messageId: string; replaced?: string[] }>('send', {
+    touser,
+    templateId,
+    data,
+    sendAt,
+    page: 'pages/subscriptions/subscriptions',
+    ...(collapseKey ? { collapseKey } : {}),
+  })
+
+export interface QueuedMessage {
+  messageId: string
+  status: string
+  templateId: string
+  dueAt: string | null
+  collapseKey: string | null
+}
+
+/** The user's own messages, newest first: one page. */
+export const listMine = (limit = 20) => call<{ messages: QueuedMessage[]; next: string | null }>('send', { action: 'list', limit })
+
+export const cancelMessage = (messageId: string) => call<{ status: string; messageId: string }>('send', { action: 'cancel', messageId })

@@ -1,8 +1,11 @@
 import { TEMPLATES } from '../../generated/registry'
-import { scheduleToSelf } from '../../lib/api'
+import { cancelMessage, listMine, scheduleToSelf, type QueuedMessage } from '../../lib/api'
 
 /** The self-service template this page schedules with, and how its keywords are filled. */
 const REMINDER = TEMPLATES.find((t) => t.selfService && t.kind === 'one-time')!
+/** What a user sees for a queued message's status. */
+const STATUS_TEXT: Record<string, string> = { scheduled: '待发送', waiting: '等待订阅', sending: '发送中' }
+const PENDING = Object.keys(STATUS_TEXT)
 
 /** `YYYY-MM-DD HH:MM` in the user's time, as a `time` keyword expects. */
 function clock(at: Date): string {
@@ -10,11 +13,22 @@ function clock(at: Date): string {
   return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`
 }
 
+/** One reminder per appointment: scheduling again for the same one replaces the reminder still waiting. */
+const collapseKeyOf = (appointment: string) => `appointment-${appointment}`
+
 Page({
-  data: { title: REMINDER.title, what: '', minutes: 1, scheduled: '', error: '' },
+  data: { title: REMINDER.title, what: '', appointment: '1', minutes: 1, scheduled: '', replaced: 0, error: '', queue: [] as Array<{ id: string; when: string; status: string }> },
+
+  onShow() {
+    return this.refresh()
+  },
 
   onWhat(event: WechatMiniprogram.Input) {
     this.setData({ what: event.detail.value })
+  },
+
+  onAppointment(event: WechatMiniprogram.Input) {
+    this.setData({ appointment: event.detail.value.replace(/[^0-9A-Za-z]/g, '').slice(0, 32) })
   },
 
   /** Schedules a reminder to oneself `minutes` from now; it goes out if a send is left for the template. */
@@ -30,12 +44,34 @@ Page({
     data[REMINDER.keywords[0]!.key] = this.data.what || REMINDER.keywords[0]!.example
     const timeKey = REMINDER.keywords.find((k) => k.key.startsWith('time'))?.key
     if (timeKey) data[timeKey] = clock(at)
-    const reply = await scheduleToSelf(openid, REMINDER.id, data, at.toISOString())
+    const reply = await scheduleToSelf(openid, REMINDER.id, data, at.toISOString(), collapseKeyOf(this.data.appointment || '1'))
     if (!reply.ok) {
-      this.setData({ error: `提醒没有设置成功（${reply.code}）` })
+      const full = reply.code === 'QUEUE_FULL' ? `待发送的提醒已达上限（${(reply as { limit?: number }).limit ?? ''} 条），请先取消一些` : ''
+      this.setData({ error: full || `提醒没有设置成功（${reply.code}）` })
       return
     }
-    this.setData({ scheduled: reply.messageId, error: '' })
-    wx.showToast({ title: '提醒已设置', icon: 'success' })
+    const replaced = reply.replaced?.length ?? 0
+    this.setData({ scheduled: reply.messageId, replaced, error: '' })
+    wx.showToast({ title: replaced ? '提醒已更新' : '提醒已设置', icon: 'success' })
+    await this.refresh()
+  },
+
+  /** A tap on 取消 beside a queued reminder. */
+  async cancel(event: WechatMiniprogram.BaseEvent) {
+    const id = String(event.currentTarget.dataset.id)
+    const reply = await cancelMessage(id)
+    if (!reply.ok) this.setData({ error: reply.code === 'NOT_CANCELLABLE' ? '这条提醒已在发送或已发出，不能取消' : `取消没有成功（${reply.code}）` })
+    else wx.showToast({ title: '已取消', icon: 'success' })
+    await this.refresh()
+  },
+
+  /** What is still to go out, from the user's own list. */
+  async refresh() {
+    const reply = await listMine(50)
+    if (!reply.ok) return
+    const queue = reply.messages
+      .filter((m: QueuedMessage) => PENDING.includes(m.status))
+      .map((m: QueuedMessage) => ({ id: m.messageId, when: m.dueAt ? clock(new Date(m.dueAt)) : '', status: STATUS_TEXT[m.status]! }))
+    this.setData({ queue })
   },
 })
