@@ -67,3 +67,21 @@ describe('accepts from events', () => {
     expect(await available('oEv3', APPOINTMENT)).toBe(0)
   })
 })
+
+describe('a popup event releases messages waiting for a grant', () => {
+  it('one per accept, the oldest first, and the same push twice releases one', async () => {
+    const messages = database().collection('messages')
+    const waiting = (id: string, at: number) => ({ _id: id, idempotencyKey: id, touser: 'oEv4', templateId: APPOINTMENT, status: 'waiting', dueAt: new Date(Date.now() + 3600_000), queueSlot: id, createdAt: new Date(at) })
+    await messages.add({ data: waiting('msg_ev4_older', Date.now() - 2000) })
+    await messages.add({ data: waiting('msg_ev4_newer', Date.now() - 1000) })
+    const event = popup('oEv4', { TemplateId: APPOINTMENT, SubscribeStatusString: 'accept' }, 1700000100)
+    await applyEvent(database(), push('oEv4'), event, 'events')
+    await applyEvent(database(), push('oEv4'), event, 'events')
+    const status = async (id: string) => ((await messages.doc(id).get()).data as { status: string }).status
+    expect(await status('msg_ev4_older')).toBe('scheduled')
+    expect(await status('msg_ev4_newer')).toBe('waiting')
+    // Not counted from events: nothing is released either.
+    await applyEvent(database(), push('oEv4'), popup('oEv4', { TemplateId: APPOINTMENT, SubscribeStatusString: 'accept' }, 1700000101), 'reports')
+    expect(await status('msg_ev4_newer')).toBe('waiting')
+  })
+})
