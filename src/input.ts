@@ -39,6 +39,9 @@ export function oneOf<T extends string>(input: Json, field: string, values: read
   return value as T
 }
 
+/** A time in ISO 8601 with its offset (the operator's CLI takes the same). */
+export const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/
+
 export const OPENID = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX}}$`)
 export const TEMPLATE_ID = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX}}$`)
 export const KEY = new RegExp(`^[A-Za-z0-9_.:-]{1,${KEY_MAX}}$`)

@@ -2,7 +2,7 @@
  * `unknown`: the messages whose outcome was never known, newest first, read
  * straight from the database as the other listings are.
  */
-import { ISO_8601 } from '../../src/send/request'
+import { ISO_8601 } from '../../src/input'
 import type { Connection } from './connect'
 import { UsageError } from './connect'
 

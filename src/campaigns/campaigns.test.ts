@@ -67,6 +67,32 @@ describe('Campaigns', () => {
     expect((await emulator.request('GET', '/_emulator/stats')).body.documentsExamined).toBeLessThanOrEqual(4 + 2)
   })
 
+  it('checks each page of holders against the audience with one read of users, never one per user', async () => {
+    const ledger = new Ledger(database())
+    const event = findTemplate('Zx4cV8bN1mQ6wE3rT9yU2iO7pA5sD0fG4hJ8kL1zX6c')!
+    const openids = Array.from({ length: 12 }, (_, i) => `oAu${String(i).padStart(2, '0')}`)
+    for (const openid of openids) await ledger.recordPopup(openid, [{ template: event, outcome: 'accept' }], 'r')
+    // Every third user is tagged; one holder has no users document at all.
+    const users = openids.slice(0, -1).map((openid, i) => ({ _id: openid, tags: i % 3 === 0 ? ['aimed', 'x'] : ['x'] }))
+    expect((await emulator.request('POST', '/_emulator/db/users/import', users)).status).toBe(200)
+    const campaigns = new Campaigns(database(), 5, Date.now, ['tags'])
+    const { campaignId } = (await campaigns.broadcast({ action: 'broadcast', templateId: event.id, data: eventData, audience: { tags: 'aimed' } }, 0)) as { campaignId: string }
+    await emulator.request('DELETE', '/_emulator/stats')
+    // The second page: the campaign, five grants and those five users, each read once, and the campaign's cursor moved.
+    expect(await campaigns.advance(0)).toBe(2)
+    const stats = (await emulator.request('GET', '/_emulator/stats')).body
+    expect(stats.documentsExamined).toBeLessThanOrEqual(1 + 5 + 5 + 1)
+    // Reads: the campaigns, the grants, the users; writes: the due campaigns started (none), the page, the cursor.
+    expect(stats.requests.byAction).toEqual({ 'database.getDocument': 3, 'database.modifyDocument': 2, 'database.insertDocument': 1 })
+    for (let i = 0; i < 3; i++) await campaigns.advance(0)
+    expect((await messagesOf(campaignId)).map((m: { touser: string }) => m.touser).sort()).toEqual(['oAu00', 'oAu03', 'oAu06', 'oAu09'])
+    // Excluded: every other holder of the template, this test's and any an earlier test left.
+    const filter = encodeURIComponent(JSON.stringify({ templateId: event.id, holding: true }))
+    const holders = (await emulator.request('GET', `/_emulator/db/grants/count?filter=${filter}`)).body.total
+    expect(holders).toBeGreaterThanOrEqual(12)
+    expect(await campaigns.campaign({ action: 'campaign', campaignId })).toMatchObject({ status: 'queued', total: 4, remaining: 4, excluded: holders - 4, audience: { tags: 'aimed' } })
+  })
+
   it('a cancelled campaign queues no further page, and its queued messages are cancelled', async () => {
     const campaigns = new Campaigns(database(), 5, Date.now)
     const { campaignId } = (await campaigns.broadcast({ action: 'broadcast', templateId: ORDER.id, data }, 0)) as { campaignId: string }

@@ -1,105 +1,85 @@
 /**
  * Broadcast campaigns: one message queued for each user holding an available
- * grant of a template. The ledger is paged by `_id` range on the
- * (templateId, _id) index, a page at a time, and the cursor is kept on the
+ * grant of a template and, when the broadcast names an audience, matching it
+ * in `users`. The ledger is paged by `_id` range on the
+ * (templateId, holding, _id) index, a page at a time, each page's holders
+ * checked against the audience with one read, and the cursor is kept on the
  * campaign, so queuing resumes across ticks; each queued message's
  * idempotency key names the campaign and the user, so a page queued twice
- * still queues each message once. A broadcast with an idempotency key is one
- * campaign however often it is asked: the campaign's `_id` is derived from the
- * key, so the database's unique `_id`, not a read, decides which call creates it.
+ * still queues each message once. A campaign with a later `sendAt` waits as
+ * `scheduled` until the first tick at or after it. A broadcast with an
+ * idempotency key is one campaign however often it is asked: the campaign's
+ * `_id` is derived from the key, so the database's unique `_id`, not a read,
+ * decides which call creates it.
  */
-import { createHash, randomBytes } from 'node:crypto'
 import { isDuplicateKey, type Database, type Doc } from '../cloud'
 import { KEY, readEvent, text, type Json } from '../input'
 import { GRANTS } from '../ledger/ledger'
-import { MESSAGES, PENDING, digest, newMessage, newMessageId, type NewMessage } from '../outbox/outbox'
+import { MESSAGES, PENDING, QUEUED, newMessage, newMessageId, type NewMessage } from '../outbox/outbox'
 import { CODES, failure, refuse, success } from '../replies'
-import { CONTENT_FIELDS, readContent, type MessageContent } from '../templates/content'
-import { prepareMessage, type MessageData } from '../templates/validate'
+import { SETTINGS } from '../settings'
+import { USERS } from '../users/users'
 import { CAMPAIGNS_PER_TICK, KEY_MAX } from '../limits'
+import { allOf, audienceClauses } from './audience'
+import { readBroadcast, type Campaign } from './request'
+
+export { campaignIdFor } from './request'
 
 export const CAMPAIGNS = 'campaigns'
-
-interface Campaign {
-  _id: string
-  templateId: string
-  data: MessageData
-  page: string | null
-  miniprogramState: string
-  lang: string
-  /** A digest of the content, to tell a repeat of a keyed broadcast from another broadcast under the same key. */
-  fingerprint: string
-  /** The key the broadcast was asked with, if any; the `_id` is derived from it. */
-  idempotencyKey: string | null
-  /** queuing: still paging the ledger; queued: every holder has its message; cancelled: stopped, nothing more is queued. */
-  status: 'queuing' | 'queued' | 'cancelled'
-  /** The last grant `_id` queued. */
-  cursor: string
-}
-
-/** A keyed campaign's id: 32 hex digits, never the shape of an unkeyed one (time in base 36 and 12 hex digits). */
-export const campaignIdFor = (idempotencyKey: string) => `cmp_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`
-
-function fingerprint(content: MessageContent, data: MessageData): string {
-  const { templateId, page, miniprogramState, lang } = content
-  return digest([templateId, data, page ?? null, miniprogramState, lang])
-}
 
 export class Campaigns {
   constructor(
     private readonly db: Database,
     private readonly pageSize: number,
     private readonly clock: () => number,
+    private readonly audienceFields: readonly string[] = SETTINGS.campaigns.audienceFields,
   ) {}
 
   /**
-   * `{ action: "broadcast", templateId, data, page?, miniprogramState?, lang?, idempotencyKey? }`:
-   * creates the campaign and queues what the budget allows; the timer's ticks
-   * queue the rest. The same key and content again give the same campaign.
+   * `{ action: "broadcast", templateId, data, page?, miniprogramState?, lang?, idempotencyKey?, audience?, sendAt? }`:
+   * creates the campaign and, unless it starts later, queues what the budget
+   * allows; the timer's ticks queue the rest. The same key and request again give the same campaign.
    */
   async broadcast(event: unknown, budgetMs: number): Promise<Record<string, unknown>> {
-    const input = readEvent(event, ['action', ...CONTENT_FIELDS, 'idempotencyKey'])
-    const content = readContent(input)
-    const idempotencyKey = text(input, 'idempotencyKey', { pattern: KEY, max: KEY_MAX, optional: true }) ?? null
-    const prepared = prepareMessage(content.templateId, content.data, content.page)
-    const campaign: Campaign = {
-      _id: idempotencyKey ? campaignIdFor(idempotencyKey) : `cmp_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`,
-      templateId: content.templateId,
-      data: prepared.data,
-      page: content.page ?? null,
-      miniprogramState: content.miniprogramState,
-      lang: content.lang,
-      fingerprint: fingerprint(content, prepared.data),
-      idempotencyKey,
-      status: 'queuing',
-      cursor: '',
-    }
+    const campaign = readBroadcast(event, new Date(this.clock()), this.audienceFields)
+    const reply = success({ campaignId: campaign._id, ...(campaign.sendAt ? { sendAt: campaign.sendAt.toISOString() } : {}) })
     try {
       await this.db.collection(CAMPAIGNS).add({ data: { ...campaign, createdAt: this.db.serverDate() } as Doc })
     } catch (error) {
-      if (!idempotencyKey || !isDuplicateKey(error)) throw error
-      return this.repeat(campaign)
+      if (!campaign.idempotencyKey || !isDuplicateKey(error)) throw error
+      return this.repeat(campaign, reply)
     }
-    await this.advance(Date.now() + budgetMs, campaign._id)
-    return success({ campaignId: campaign._id })
+    if (campaign.status === 'queuing') await this.advance(Date.now() + budgetMs, campaign._id)
+    return reply
   }
 
   /**
    * A keyed broadcast whose campaign exists: the same campaign for the same
-   * content, whatever it has come to (the first call may still be queuing it:
+   * request, whatever it has come to (the first call may still be queuing it:
    * the ticks finish what that call does not).
    */
-  private async repeat(asked: Campaign): Promise<Record<string, unknown>> {
+  private async repeat(asked: Campaign, reply: Record<string, unknown>): Promise<Record<string, unknown>> {
     const { data: existing } = await this.db.collection(CAMPAIGNS).doc(asked._id).get()
     if (!existing) return failure(CODES.IN_PROGRESS, 'the first broadcast with this key is not visible yet', { campaignId: asked._id })
     if (existing.fingerprint !== asked.fingerprint) {
       return failure(CODES.IDEMPOTENCY_MISMATCH, 'this idempotency key was used for a different broadcast', { campaignId: asked._id })
     }
-    return success({ campaignId: asked._id })
+    return reply
   }
 
-  /** Queues further pages of campaigns still queuing: one each, then more until the deadline. */
+  /**
+   * Starts the campaigns whose time has come, then queues further pages of
+   * those still queuing: one each, then more until the deadline.
+   */
   async advance(deadline: number, only?: string): Promise<number> {
+    const _ = this.db.command
+    if (!only) {
+      // One conditional write on the (status, sendAt) index: campaigns not yet due are never read.
+      await this.db
+        .collection(CAMPAIGNS)
+        .where({ status: 'scheduled', sendAt: _.lte(new Date(this.clock())) })
+        .update({ data: { status: 'queuing', updatedAt: this.db.serverDate() } })
+    }
     const { data } = await this.db
       .collection(CAMPAIGNS)
       .where(only ? { _id: only, status: 'queuing' } : { status: 'queuing' })
@@ -118,7 +98,7 @@ export class Campaigns {
     return queued
   }
 
-  /** Queues one page of holders and moves the cursor, unless another run moved it first. */
+  /** Queues one page of holders in the audience and moves the cursor, unless another run moved it first. */
   private async queuePage(campaign: Campaign): Promise<{ queued: number; next?: Campaign }> {
     const _ = this.db.command
     const { data: grants } = await this.db
@@ -128,12 +108,12 @@ export class Campaigns {
       .limit(this.pageSize)
       .field({ _id: true, openid: true })
       .get()
+    const holders = grants.map((grant) => String(grant.openid))
+    const recipients = await this.inAudience(campaign, holders)
     const now = new Date(this.clock())
-    const messages: NewMessage[] = grants.map((grant) => {
-      const touser = String(grant.openid)
-      const _id = newMessageId()
-      return newMessage({
-        _id,
+    const messages: NewMessage[] = recipients.map((touser) =>
+      newMessage({
+        _id: newMessageId(),
         idempotencyKey: `campaign:${campaign._id}:${touser}`,
         fingerprint: campaign._id,
         requestedBy: 'server',
@@ -145,20 +125,35 @@ export class Campaigns {
         lang: campaign.lang,
         sendAt: now,
         campaignId: campaign._id,
-      })
-    })
+      }),
+    )
     const queued = await this.insertAll(messages)
     const done = grants.length < this.pageSize
     const cursor = grants.length ? String(grants[grants.length - 1]!._id) : campaign.cursor
-    // Only while still queuing from this cursor: a cancelled campaign is never brought back.
+    const excluded = holders.length - recipients.length
+    // Only while still queuing from this cursor: a cancelled campaign is never brought back, and a page is counted once.
     const { stats } = await this.db
       .collection(CAMPAIGNS)
       .where({ _id: campaign._id, cursor: campaign.cursor, status: 'queuing' })
-      .update({ data: { cursor, status: done ? 'queued' : 'queuing', updatedAt: this.db.serverDate() } })
+      .update({ data: { cursor, status: done ? 'queued' : 'queuing', ...(excluded ? { excluded: _.inc(excluded) } : {}), updatedAt: this.db.serverDate() } })
     if (stats.updated === 1) return done ? { queued } : { queued, next: { ...campaign, cursor } }
     // Another run moved the cursor first, or the campaign was cancelled while this page was queued: then its messages are cancelled too.
     if (queued > 0 && (await this.statusOf(campaign._id)) === 'cancelled') await this.cancelMessages(campaign._id)
     return { queued }
+  }
+
+  /**
+   * The page's holders whose `users` document matches the campaign's audience
+   * (all of them when it has none): one read by `_id` for the whole page,
+   * never one per user. A holder with no `users` document matches no audience.
+   */
+  private async inAudience(campaign: Campaign, holders: string[]): Promise<string[]> {
+    if (!campaign.audience || holders.length === 0) return holders
+    const _ = this.db.command
+    const condition = allOf([{ _id: _.in(holders) }, ...audienceClauses(JSON.parse(campaign.audience) as Json, _)], _)
+    const { data } = await this.db.collection(USERS).where(condition).limit(holders.length).field({ _id: true }).get()
+    const matching = new Set(data.map((user) => String(user._id)))
+    return holders.filter((openid) => matching.has(openid))
   }
 
   private async statusOf(campaignId: string): Promise<Campaign['status'] | undefined> {
@@ -219,20 +214,36 @@ export class Campaigns {
   }
 
   private async report(campaignId: string): Promise<Record<string, unknown>> {
-    const { data: campaign } = await this.db.collection(CAMPAIGNS).doc(campaignId).get()
-    if (!campaign) return refuse(CODES.NOT_FOUND, `no campaign ${campaignId}`)
+    const { data } = await this.db.collection(CAMPAIGNS).doc(campaignId).get()
+    if (!data) return refuse(CODES.NOT_FOUND, `no campaign ${campaignId}`)
+    const campaign = data as unknown as Campaign
     const _ = this.db.command
     const count = async (condition: Json) => (await this.db.collection(MESSAGES).where({ campaignId, ...condition }).count()).total
     // Counted from the (campaignId, status) index, not kept as a running sum: two runs queuing one page would count it short.
-    const [total, queued, sent, failed, skipped, unknown, cancelled] = await Promise.all([
+    const [total, queued, remaining, sent, failed, skipped, unknown, cancelled] = await Promise.all([
       count({}),
       count({ status: _.in(PENDING) }),
+      count({ status: _.in(QUEUED) }),
       count({ status: 'sent' }),
       count({ status: 'failed', code: _.neq(CODES.NO_QUOTA) }),
       count({ status: 'failed', code: CODES.NO_QUOTA }),
       count({ status: 'unknown' }),
       count({ status: 'cancelled' }),
     ])
-    return success({ campaignId, status: campaign.status, total, queued, sent, failed, skipped, unknown, cancelled })
+    return success({
+      campaignId,
+      status: campaign.status,
+      sendAt: campaign.sendAt ? new Date(campaign.sendAt).toISOString() : null,
+      audience: campaign.audience ? (JSON.parse(campaign.audience) as Json) : null,
+      total,
+      queued,
+      remaining,
+      sent,
+      failed,
+      skipped,
+      unknown,
+      cancelled,
+      excluded: campaign.excluded ?? 0,
+    })
   }
 }

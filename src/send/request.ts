@@ -1,13 +1,11 @@
 /** The requests `send` takes, read from untrusted input. */
 import { openidOf, type Caller } from '../caller'
-import { KEY, OPENID, readEvent, text, type Json } from '../input'
+import { ISO_8601, KEY, OPENID, readEvent, text, type Json } from '../input'
 import { CODES, refuse } from '../replies'
 import { CONTENT_FIELDS, readContent, type MessageContent } from '../templates/content'
 import { findTemplate } from '../templates/registry'
 import { COLLAPSE_KEY_MAX, ID_MAX, KEY_MAX, SCHEDULE_AHEAD_MAX_MS, WAIT_FOR_GRANT_MAX_MS } from '../limits'
 
-/** A time in ISO 8601 with its offset (the operator's CLI takes the same). */
-export const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:\d\d)$/
 
 export interface SendRequest extends MessageContent {
   touser: string
