@@ -63,6 +63,35 @@ describe('npm run admin', () => {
     for (const openid of holders) expect(await product.delivered(openid)).toHaveLength(1)
   })
 
+  it('broadcasts to an audience, and at a later time without waiting for it', async () => {
+    const tag = `cli-${newOpenid('t')}`
+    const [aimed, other] = [newOpenid('oCli'), newOpenid('oCli')]
+    for (const openid of [aimed, other]) await product.subscribe(openid, { [ORDER]: 'accept' })
+    await emulator.request('POST', '/_emulator/db/users/import', [{ _id: aimed, tags: [tag] }, { _id: other, tags: ['x'] }])
+    const data = JSON.stringify(exampleData(ORDER))
+    const audience = JSON.stringify({ tags: tag })
+    const ticking = setInterval(() => void emulator.trigger('send', new Date().toISOString()), 300)
+    try {
+      const run = await admin('broadcast', '--template', ORDER, '--data', data, '--audience', audience)
+      expect(run.code).toBe(0)
+      expect(json(run.out)).toMatchObject({ ok: true, status: 'queued', total: 1, sent: 1, remaining: 0, audience: { tags: tag } })
+    } finally {
+      clearInterval(ticking)
+    }
+    expect(await product.delivered(aimed)).toHaveLength(1)
+    expect(await product.delivered(other)).toEqual([])
+    const at = new Date(Date.now() + 3_600_000).toISOString()
+    const later = await admin('broadcast', '--template', ORDER, '--data', data, '--audience', audience, '--at', at)
+    expect(later.code).toBe(0)
+    expect(later.out).toContain(`scheduled: queuing starts at the first tick at or after ${at}`)
+    const campaignId = /campaign (cmp_\w+)/.exec(later.out)![1]!
+    expect(json((await admin('campaign', campaignId)).out)).toMatchObject({ ok: true, status: 'scheduled', sendAt: at, total: 0, remaining: 0 })
+    const undeclared = await admin('broadcast', '--template', ORDER, '--data', data, '--audience', '{"phone":"1"}')
+    expect(undeclared.code).toBe(1)
+    expect(json(undeclared.out)).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT', field: 'audience.phone' })
+    expect((await admin('broadcast', '--template', ORDER, '--data', data, '--audience', 'vip')).code).toBe(2)
+  })
+
   it('lists grants and message stats', async () => {
     const openid = newOpenid('oCli')
     await product.subscribe(openid, { [ORDER]: 'accept' })

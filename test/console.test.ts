@@ -175,4 +175,41 @@ describe('the local console', () => {
     expect(exported.find((m: { _id: string }) => m._id === later.result.messageId)).toMatchObject({ note: '已核对', status: 'cancelled' })
     expect(exported.some((m: { _id: string }) => m._id === failed.result.messageId)).toBe(false)
   }, 60_000)
+
+  it("draws WeChat's funnel: per template asked → accepted → delivered, and the last 7 days as a chart", async () => {
+    // A second template's popups and sends, beside the journey's: two accepts, a reject, a ban; one delivered.
+    const REMINDER = 'bK3nQ7xR2mV9pL4sT8wY1cF6hJ0dG5aE3uZ7iO2kN9r'
+    const reminder = { thing1: '年度体检', time2: '2026-12-01 09:30', thing3: '二楼 3 号诊室', phone_number4: '021-12345678', character_string5: 'RSV-20261201-008' }
+    for (const [openid, choice] of [['oFunnelA', 'accept'], ['oFunnelB', 'accept'], ['oFunnelC', 'reject'], ['oFunnelD', 'ban']] as const) {
+      const popup = await emulator.request('POST', '/_emulator/wechat/subscribe', { openid, choices: { [REMINDER]: choice } })
+      await emulator.result('subscribe-record', { results: popup.body, requestId: `funnel-${openid}` }, { openid })
+    }
+    expect(await emulator.result('send', { touser: 'oFunnelA', templateId: REMINDER, data: reminder })).toMatchObject({ ok: true, status: 'sent' })
+
+    await page.click('#tab-funnel')
+    const oracle: any[] = (await emulator.request('GET', '/_emulator/wechat/funnel?days=7')).body.data
+    const total = (templateId: string, key: string) => oracle.filter((r) => r.templateId === templateId).reduce((n, r) => n + r[key], 0)
+    const shown = async (templateId: string) =>
+      Object.fromEntries(await page.locator(`.funnel[data-template="${templateId}"] .stage`).evaluateAll((stages) => stages.map((s) => [s.getAttribute('data-stage'), Number(s.querySelector('.value')!.textContent)])))
+    // The journey's template: three popups accepted, two delivered, one refused 43101 by the injected fault.
+    await expect.poll(() => shown(TEMPLATE)).toEqual({ asked: 3, accepted: 3, delivered: 2 })
+    expect(await page.textContent(`.funnel[data-template="${TEMPLATE}"] .refused`)).toContain('43101 × 1')
+    expect(await shown(REMINDER)).toEqual({ asked: 4, accepted: 2, delivered: 1 })
+    for (const id of [TEMPLATE, REMINDER]) expect(await shown(id)).toEqual({ asked: total(id, 'asked'), accepted: total(id, 'accepted'), delivered: total(id, 'delivered') })
+    expect(await page.textContent(`.funnel[data-template="${REMINDER}"] .name`)).toContain('预约提醒')
+
+    // The chart: seven days along the time axis, today last, and today's bars as tall as the oracle's counts.
+    const dates = await page.locator('#funnel-chart text[data-date]').evaluateAll((labels) => labels.map((l) => l.getAttribute('data-date')))
+    expect(dates).toEqual([...new Set(oracle.map((r) => r.date))])
+    expect(dates).toHaveLength(7)
+    const today = dates.at(-1)!
+    const bar = (stage: string) => page.getAttribute(`#funnel-chart rect[data-date="${today}"][data-stage="${stage}"]`, 'data-count')
+    expect([await bar('asked'), await bar('accepted'), await bar('delivered')]).toEqual(['7', '5', '3'])
+    expect(await page.textContent('#funnel-chart')).toContain('次数 count')
+    await page.selectOption('#funnel-template', REMINDER)
+    await expect.poll(() => bar('asked')).toBe('4')
+    await page.selectOption('#funnel-template', '')
+    await expect.poll(() => bar('asked')).toBe('7')
+    await page.screenshot({ path: join(SHOTS, 'funnel.png') })
+  })
 })

@@ -8,13 +8,14 @@ import { data } from './data'
 import { api, h, type Cloud, type Panel } from './dom'
 import { faults } from './faults'
 import { functionsPanel } from './functions'
+import { funnel } from './funnel'
 import { ledger } from './ledger'
 import { phone, type Template } from './phone'
 import { queue } from './queue'
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T
 
-const PANELS: Record<string, Panel> = { phone, ledger, queue, functions: functionsPanel, data, faults }
+const PANELS: Record<string, Panel> = { phone, ledger, queue, funnel, functions: functionsPanel, data, faults }
 let refresh: () => Promise<void> = async () => {}
 let cloud: Cloud = { config: {}, titles: new Map() }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { Connection } from './connect'
 import { UsageError } from './connect'
 import { doctor } from './doctor'
+import { reportRequest, reportTable, type FunnelRow } from './report'
 import { refreshLines, tokenLines } from './token'
 import { parseSince, unknownListing, unknownMessages } from './unknown'
 
@@ -53,6 +54,18 @@ function dataFlag(flags: Flags, root: string): Record<string, string> {
     return parsed
   } catch (error) {
     throw new UsageError(`--data must be a JSON object of keyword values: ${(error as Error).message}`)
+  }
+}
+
+/** `--audience '{"tags":"vip"}'`: a filter on fields of users documents, checked by send itself. */
+function audienceFlag(flags: Flags): Record<string, unknown> {
+  const raw = need(flags, 'audience')
+  try {
+    const parsed = JSON.parse(raw)
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object')
+    return parsed
+  } catch (error) {
+    throw new UsageError(`--audience must be a JSON object, a filter on fields of users documents: ${(error as Error).message}`)
   }
 }
 
@@ -111,7 +124,7 @@ export const COMMANDS: Record<string, { usage: string; run: (c: Connection, args
   cancel: byId('cancel', 'cancel', 'messageId'),
   message: byId('message', 'get', 'messageId'),
   broadcast: {
-    usage: 'broadcast --template <id> --data <json|@file> [--page <page>] [--no-wait]',
+    usage: "broadcast --template <id> --data <json|@file> [--page <page>] [--audience '<json>'] [--at <ISO 8601>] [--key <idempotencyKey>] [--no-wait]",
     run: async (c, args, io) => {
       const { flags } = parseFlags(args)
       const reply = await callSend(c, {
@@ -119,16 +132,24 @@ export const COMMANDS: Record<string, { usage: string; run: (c: Connection, args
         templateId: need(flags, 'template'),
         data: dataFlag(flags, io.root),
         ...(typeof flags.page === 'string' ? { page: flags.page } : {}),
+        ...(flags.audience !== undefined ? { audience: audienceFlag(flags) } : {}),
+        ...(flags.at !== undefined ? { sendAt: need(flags, 'at') } : {}),
+        ...(typeof flags.key === 'string' ? { idempotencyKey: flags.key } : {}),
       })
       if (!reply.ok) return report(io, reply)
       io.out(`campaign ${reply.campaignId}`)
+      // A campaign that starts later has nothing to follow yet: `campaign <id>` shows it once it has.
+      if (reply.sendAt && Date.parse(reply.sendAt) > Date.now()) {
+        io.out(`scheduled: queuing starts at the first tick at or after ${reply.sendAt}`)
+        return 0
+      }
       if (flags['no-wait']) return 0
-      // The timer sends the campaign's messages; show its progress until none is left queued.
+      // The timer sends the campaign's messages; show its progress until none is left to go out.
       for (;;) {
         const status = await callSend(c, { action: 'campaign', campaignId: reply.campaignId })
         const finished = status.sent + status.failed + status.skipped + status.unknown
         io.progress(`${bar(finished, status.total)} sent ${status.sent}, failed ${status.failed}, skipped ${status.skipped}`)
-        if (status.status === 'queued' && status.queued === 0) break
+        if (status.status === 'queued' && status.remaining === 0) break
         await io.sleep(1000)
       }
       io.out('')
@@ -153,6 +174,18 @@ export const COMMANDS: Record<string, { usage: string; run: (c: Connection, args
       if (!reply.ok) return report(io, reply)
       if (what === 'show') io.out(reply.pausedUntil ? `paused until ${reply.pausedUntil} (WeChat's daily limit): nothing is sent before then` : 'no pause')
       else io.out(reply.lifted ? `pause lifted (was until ${reply.lifted})` : 'no pause')
+      return 0
+    },
+  },
+  report: {
+    usage: 'report [--days <1 to 31>] [--template <id>] [--json]',
+    run: async (c, args, io) => {
+      const { positional, flags } = parseFlags(args)
+      const { request, json } = reportRequest(positional, flags)
+      const reply = await callSend(c, request)
+      if (!reply.ok) return report(io, reply)
+      const days = reply.days as FunnelRow[]
+      for (const line of json ? [JSON.stringify({ days }, null, 2)] : reportTable(days)) io.out(line)
       return 0
     },
   },

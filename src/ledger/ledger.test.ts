@@ -129,4 +129,24 @@ describe('Ledger against the emulator', () => {
     const grants = (await emulator.request('GET', '/_emulator/db/grants?limit=1000')).body.data
     expect(grants.find((g: { _id: string }) => g._id === grantId('oL5', oneTime.id))).toMatchObject({ accepted: 1 })
   })
+
+  it('records one popup per template of an applied report, as the ledger applied its outcome, in the same transaction', async () => {
+    const popups = async () => (await emulator.request('GET', `/_emulator/db/popups?limit=100&after=0&filter=${encodeURIComponent('{"openid":"oL9"}')}`)).body.data
+    expect(await ledger.recordPopup('oL9', [{ template: oneTime, outcome: 'acceptWithAudio' }, { template: longTerm, outcome: 'acceptWithAudio' }], 'r1')).toBe(true)
+    // Applied once: the same report again adds no record.
+    expect(await ledger.recordPopup('oL9', [{ template: oneTime, outcome: 'reject' }], 'r1')).toBe(false)
+    // A pushed list naming a template twice is one record, and the report still applies.
+    expect(await ledger.recordPopup('oL9', [{ template: oneTime, outcome: 'ban' }, { template: oneTime, outcome: 'ban' }], 'r2')).toBe(true)
+    expect(await ledger.recordPopup('oL9', [{ template: oneTime, outcome: 'filter' }], 'r3')).toBe(true)
+    expect((await popups()).map((p: Record<string, unknown>) => [p._id, p.outcome, p.templateId])).toEqual([
+      [`oL9:r1:${oneTime.id}`, 'accept', oneTime.id],
+      // acceptWithAudio is no long-term accept: applied, and recorded, as a reject.
+      [`oL9:r1:${longTerm.id}`, 'reject', longTerm.id],
+      [`oL9:r2:${oneTime.id}`, 'ban', oneTime.id],
+      [`oL9:r3:${oneTime.id}`, 'filter', oneTime.id],
+    ])
+    expect((await ledger.views('oL9', [longTerm]))[longTerm.id]!.status).toBe('reject')
+    const indexes = (await emulator.request('GET', '/_emulator/db/popups/indexes')).body.data
+    expect(indexes).toContainEqual({ name: 'templateOutcomeAt', unique: false, keys: ['templateId', 'outcome', 'at'].map((field) => ({ field, direction: 1 })) })
+  })
 })

@@ -12,6 +12,12 @@ import { REPORT_ATTEMPTS } from '../limits'
 export const GRANTS = 'grants'
 /** One document per applied popup report, so that a repeated report changes nothing. */
 export const GRANT_REPORTS = 'grant_reports'
+/**
+ * One document per (applied report, template): what the ledger made of the
+ * outcome, counted from its (templateId, outcome, at) index by the funnel.
+ */
+export const POPUPS = 'popups'
+export type RecordedOutcome = 'accept' | 'reject' | 'ban' | 'filter'
 
 export type GrantStatus = 'accept' | 'reject' | 'ban' | 'none'
 
@@ -83,6 +89,12 @@ export function isAccept(kind: TemplateKind, outcome: PopupOutcome): boolean {
   return outcome === 'accept' || (kind === 'one-time' ? outcome === 'acceptWithAudio' : outcome === 'acceptWithAlert')
 }
 
+/** An outcome as the ledger applies it: an accept the kind does not take (acceptWithAlert on a one-time template) is a reject. */
+export function recordedOutcome(kind: TemplateKind, outcome: PopupOutcome): RecordedOutcome {
+  if (outcome === 'filter' || outcome === 'ban') return outcome
+  return isAccept(kind, outcome) ? 'accept' : 'reject'
+}
+
 /** The grant after one popup outcome; `filter` changes nothing. */
 export function applyOutcome(grant: GrantDoc, outcome: PopupOutcome): GrantDoc {
   if (outcome === 'filter') return grant
@@ -102,9 +114,10 @@ export class Ledger {
   constructor(private readonly db: Database) {}
 
   /**
-   * Applies a popup report in one transaction: the report's marker and every
-   * grant it changes land together, and a report already applied (same
-   * requestId) changes nothing. True when this call applied it.
+   * Applies a popup report in one transaction: the report's marker, a popup
+   * record per template and every grant it changes land together, and a
+   * report already applied (same requestId) changes nothing. True when this
+   * call applied it.
    */
   async recordPopup(openid: string, outcomes: Array<{ template: Template; outcome: PopupOutcome }>, requestId: string): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
@@ -126,7 +139,14 @@ export class Ledger {
     const now = this.db.serverDate()
     await this.db.runTransaction(async (tx: Transaction) => {
       await tx.collection(GRANT_REPORTS).add({ data: { _id: `${openid}:${requestId}`, openid, requestId, at: now } })
+      const recorded = new Set<string>()
       for (const { template, outcome } of outcomes) {
+        // One popup record per template of the report (a pushed list could name one twice), under the report's marker.
+        if (!recorded.has(template.id)) {
+          recorded.add(template.id)
+          const popup = { _id: `${openid}:${requestId}:${template.id}`, openid, templateId: template.id, outcome: recordedOutcome(template.kind, outcome), at: now }
+          await tx.collection(POPUPS).add({ data: popup })
+        }
         if (outcome === 'filter') continue
         const ref = tx.collection(GRANTS).doc(grantId(openid, template.id))
         const stored = (await ref.get()).data as GrantDoc | null

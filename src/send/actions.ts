@@ -16,13 +16,14 @@ import { SETTINGS } from '../settings'
 import { registryFromAccount } from '../templates/sync'
 import { wechatApi } from '../wechat/api'
 import { Sender, defaultSleep } from './send'
+import { funnelReport } from '../report/funnel'
 import { listMessages } from './list'
 import { tokenAction } from './token'
 
 const { timing } = SETTINGS
 
 /** Actions over every user's messages, the account's templates or the dispatcher's work: a server's only. */
-const SERVER_ACTIONS: readonly unknown[] = ['broadcast', 'campaign', 'templates', 'dispatch', 'resend', 'pause', 'token']
+const SERVER_ACTIONS: readonly unknown[] = ['broadcast', 'campaign', 'templates', 'dispatch', 'resend', 'pause', 'token', 'report']
 
 export class SendActions {
   /** WeChat by the configured transport; one per instance, so that an HTTPS token stays in its memory. */
@@ -101,12 +102,14 @@ export class SendActions {
         return success({ templates: registryFromAccount(await this.wechat.getTemplateList()) })
       case 'token':
         return tokenAction(this.wechat, event)
+      case 'report':
+        return funnelReport(database(), event, Date.now())
       case 'dispatch': {
         const dispatcher = this.dispatcher()
         return success({ report: await dispatcher.run(Number(request.shard), shardWindow(request, dispatcher.windowFrom(started))) })
       }
       default:
-        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, list, resend, broadcast, campaign, templates, pause or token, or left out', { field: 'action' })
+        return refuse(CODES.INVALID_ARGUMENT, 'action must be cancel, get, list, resend, broadcast, campaign, templates, pause, token or report, or left out', { field: 'action' })
     }
   }
 }

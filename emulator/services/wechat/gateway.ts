@@ -21,8 +21,9 @@ import type { WechatEvent } from './events'
 import { appPages } from './pages'
 import { popupEvent, changeEvent, sentEvent } from './events'
 import type { Faults } from './faults'
+import { beijingDate, funnelDays, startOfBeijingDay, type FunnelMeasure } from './funnel'
 import type { TemplateSpec } from './registry'
-import { checkKeywordValue } from './rules'
+import { checkMessageData } from './rules'
 import type { DeliveredMessage, Grant, GrantStatus, PrivateTemplate, WechatStore } from './store'
 
 export type PopupChoice = 'accept' | 'reject' | 'ban'
@@ -34,14 +35,8 @@ export type SubscribeOutcome =
 const MINIPROGRAM_STATES = new Set(['developer', 'trial', 'formal'])
 const LANGS = new Set(['zh_CN', 'en_US', 'zh_HK', 'zh_TW'])
 const MAX_PER_POPUP = 5
-const BEIJING_OFFSET_MS = 8 * 3600_000
 /** Real msgids have 19 digits, past what a JSON number holds exactly (wx-server-sdk reads them as BigNumber). */
 const MSGID_BASE = 2_271_263_164_479_225_000n
-
-/** The start of today in UTC+8, where WeChat's day turns. */
-export function startOfBeijingDay(now: number): number {
-  return Math.floor((now + BEIJING_OFFSET_MS) / 86_400_000) * 86_400_000 - BEIJING_OFFSET_MS
-}
 
 /**
  * WeChat's side, as the judge of every test: the popup's answers, the true
@@ -103,6 +98,7 @@ export class WechatGateway {
       // A template whose title repeats another's in the same call is filtered out.
       if (titles.has(template.title)) {
         reply[template.id] = 'filter'
+        this.count(template.id, 'filter')
         continue
       }
       titles.add(template.title)
@@ -111,6 +107,7 @@ export class WechatGateway {
       const choice = kept ?? choices[template.id]!
       this.applyChoice(openid, template, choice)
       reply[template.id] = choice
+      this.count(template.id, choice)
       if (kept) continue
       if (keep) settings.itemSettings[template.id] = choice
       if (choice !== 'ban') prompted.push({ TemplateId: template.id, SubscribeStatusString: choice, PopupScene: '0' })
@@ -183,6 +180,15 @@ export class WechatGateway {
     return this.store.deliveriesPerMinute(sinceMs)
   }
 
+  /** WeChat's funnel over the last `days` UTC+8 days. */
+  funnel(days: number) {
+    return funnelDays(this.store, days, this.now())
+  }
+
+  private count(templateId: string, measure: FunnelMeasure): void {
+    this.store.countFunnel(beijingDate(this.now()), templateId, measure)
+  }
+
   /** WeChat's true quota of every user and template it has one for. */
   grants() {
     return this.store.grants().map((grant) => ({ ...grant, kind: this.store.template(grant.templateId)?.kind ?? null }))
@@ -212,6 +218,13 @@ export class WechatGateway {
    * to that user is in flight answers 43108.
    */
   async send(request: Record<string, unknown>): Promise<WechatReply | 'hang'> {
+    const reply = await this.answer(request)
+    // Into the funnel, each refusal by its errcode (a delivery is counted where it is kept).
+    if (reply !== 'hang' && reply.errcode !== 0 && typeof request.template_id === 'string') this.count(request.template_id, `refused:${reply.errcode}`)
+    return reply
+  }
+
+  private async answer(request: Record<string, unknown>): Promise<WechatReply | 'hang'> {
     const touser = typeof request.touser === 'string' ? request.touser : ''
     if (touser && this.inFlight.has(touser)) return fail(CONCURRENT_SEND, 'concurrent send to the same user, retry later')
     const fate = this.faults.decide(touser)
@@ -243,7 +256,7 @@ export class WechatGateway {
     const template = typeof templateId === 'string' ? this.store.template(templateId) : undefined
     if (!template) return fail(INVALID_TEMPLATE_ID, `invalid template_id`)
     if (typeof touser !== 'string' || !this.store.isUser(touser)) return fail(INVALID_OPENID, 'invalid openid')
-    const dataProblem = this.checkData(template, data)
+    const dataProblem = checkMessageData(template.keywords, data)
     if (dataProblem) return fail(INVALID_DATA, dataProblem)
     // Without an app.json (a project of functions only) there is no page list to hold a page against.
     if (page !== undefined && page !== '' && existsSync(this.options.appJsonPath)) {
@@ -273,22 +286,7 @@ export class WechatGateway {
       msgid,
       sentAt: new Date(this.now()).toISOString(),
     })
+    this.count(template.id, 'delivered')
     return ok({ msgid })
-  }
-
-  /** 47003 with the field named, as WeChat words it; undefined when the data fits the template. */
-  private checkData(template: PrivateTemplate, data: unknown): string | undefined {
-    if (!data || typeof data !== 'object' || Array.isArray(data)) return 'argument invalid! data invalid'
-    const entries = data as Record<string, unknown>
-    for (const keyword of template.keywords) {
-      const entry = entries[keyword.key]
-      if (entry === undefined) return `argument invalid! data.${keyword.key}.value is empty`
-      const value = (entry as { value?: unknown } | null)?.value
-      if (value === undefined || value === '') return `argument invalid! data.${keyword.key}.value is empty`
-      if (checkKeywordValue(keyword.type, value, keyword.enumValues)) return `argument invalid! data.${keyword.key}.value invalid`
-    }
-    const extra = Object.keys(entries).find((key) => !template.keywords.some((k) => k.key === key))
-    if (extra) return `argument invalid! data.${extra} is not a keyword of the template`
-    return undefined
   }
 }

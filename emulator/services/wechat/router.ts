@@ -102,6 +102,14 @@ export function wechatRoutes(
     sendJson(res, 200, message)
   }
 
+  // WeChat's funnel per template and UTC+8 day, the last `days` (7 by default, at most 31).
+  const funnel: Route = async (_req, res, _p, url) => {
+    const raw = url.searchParams.get('days')
+    const days = raw === null ? 7 : Number(raw)
+    if (!/^\d+$/.test(raw ?? '7') || days < 1 || days > 31) throw new HttpError(400, '"days" must be a whole number from 1 to 31')
+    sendJson(res, 200, { data: gateway.funnel(days) })
+  }
+
   const faultRoute: Route = async (req, res) => {
     if (req.method === 'PUT') {
       try {
@@ -147,6 +155,7 @@ export function wechatRoutes(
         sendJson(res, 200, { data: gateway.deliveriesPerMinute(Date.now() - minutes * 60_000) })
       },
     ],
+    ['GET', /^\/_emulator\/wechat\/funnel$/, funnel],
     ['POST', /^\/_emulator\/wechat\/messages\/([^/]+)\/fail$/, failMessage],
     ['GET', /^\/_emulator\/wechat\/quota$/, quota],
     ['GET', /^\/_emulator\/wechat\/templates$/, async (_req, res) => sendJson(res, 200, management['subscribeMessage.getTemplateList']!({}))],

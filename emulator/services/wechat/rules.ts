@@ -17,6 +17,7 @@
  * Lengths count Unicode code points, not UTF-16 units, so an emoji is one
  * character.
  */
+import type { KeywordSpec } from './registry'
 
 export const KEYWORD_TYPES = [
   'thing',
@@ -171,4 +172,20 @@ export function checkKeywordValue(
     case 'enum':
       return checkEnum(value, enumValues)
   }
+}
+
+/** 47003 with the field named, as WeChat words it; undefined when the data fits the template's keywords. */
+export function checkMessageData(keywords: readonly KeywordSpec[], data: unknown): string | undefined {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return 'argument invalid! data invalid'
+  const entries = data as Record<string, unknown>
+  for (const keyword of keywords) {
+    const entry = entries[keyword.key]
+    if (entry === undefined) return `argument invalid! data.${keyword.key}.value is empty`
+    const value = (entry as { value?: unknown } | null)?.value
+    if (value === undefined || value === '') return `argument invalid! data.${keyword.key}.value is empty`
+    if (checkKeywordValue(keyword.type, value, keyword.enumValues)) return `argument invalid! data.${keyword.key}.value invalid`
+  }
+  const extra = Object.keys(entries).find((key) => !keywords.some((k) => k.key === key))
+  if (extra) return `argument invalid! data.${extra} is not a keyword of the template`
+  return undefined
 }

@@ -21,6 +21,13 @@ export interface DeliveredMessage {
   failed?: { errorCode: number; errorStatus: string }
 }
 
+export interface FunnelCount {
+  day: string
+  templateId: string
+  measure: string
+  count: number
+}
+
 export interface PrivateTemplate extends TemplateSpec {
   origin: 'registry' | 'added'
   sceneDesc?: string
@@ -51,6 +58,9 @@ export class WechatStore {
         sent_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS wechat_messages_touser ON wechat_messages (touser, seq);
       CREATE INDEX IF NOT EXISTS wechat_messages_sent ON wechat_messages (sent_at);
+      CREATE TABLE IF NOT EXISTS wechat_funnel (
+        day TEXT NOT NULL, template_id TEXT NOT NULL, measure TEXT NOT NULL, count INTEGER NOT NULL,
+        PRIMARY KEY (day, template_id, measure)) WITHOUT ROWID;
     `)
     this.q = {
       addUser: db.prepare('INSERT OR IGNORE INTO wechat_users (openid, first_seen) VALUES (?, ?)'),
@@ -76,6 +86,10 @@ export class WechatStore {
       sentSince: db.prepare('SELECT COUNT(*) FROM wechat_messages WHERE sent_at >= ?').pluck(),
       perMinute: db.prepare('SELECT sent_at / 60000 AS minute, COUNT(*) AS count FROM wechat_messages WHERE sent_at >= ? GROUP BY minute ORDER BY minute'),
       lastSeq: db.prepare("SELECT COALESCE(MAX(seq), 0) FROM wechat_messages").pluck(),
+      countFunnel: db.prepare(
+        'INSERT INTO wechat_funnel (day, template_id, measure, count) VALUES (?, ?, ?, 1) ON CONFLICT (day, template_id, measure) DO UPDATE SET count = count + 1',
+      ),
+      funnelSince: db.prepare('SELECT day, template_id AS templateId, measure, count FROM wechat_funnel WHERE day >= ? ORDER BY day, template_id, measure'),
     }
   }
 
@@ -175,6 +189,16 @@ export class WechatStore {
   messages(touser?: string): DeliveredMessage[] {
     const rows = (touser ? this.q.messagesOf.all(touser) : this.q.allMessages.all()) as string[]
     return rows.map((body) => JSON.parse(body) as DeliveredMessage)
+  }
+
+  /** One more of a funnel measure (a popup answer, a delivery, `refused:<errcode>`) on a UTC+8 day (YYYY-MM-DD) for a template. */
+  countFunnel(day: string, templateId: string, measure: string): void {
+    this.q.countFunnel.run(day, templateId, measure)
+  }
+
+  /** The funnel's counters from that day (YYYY-MM-DD) on. */
+  funnelSince(day: string): FunnelCount[] {
+    return this.q.funnelSince.all(day) as FunnelCount[]
   }
 
   deliveredSince(epochMs: number): number {

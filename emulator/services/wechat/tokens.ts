@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { ACCESS_TOKEN_EXPIRED, ACCESS_TOKEN_MISSING, DAILY_LIMIT, INVALID_CREDENTIAL, fail, type WechatReply } from './errors'
-import { startOfBeijingDay } from './gateway'
+import { startOfBeijingDay } from './funnel'
 
 export type TokenKind = 'stable' | 'token'
 
