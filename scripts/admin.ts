@@ -1,7 +1,7 @@
 /**
  * npm run admin -- [--emulator <url>] <command> …
  * The operator's tool: send, schedule, cancel, message, broadcast, campaign,
- * unknown, resend, pause, grants, stats, templates sync, token status, token refresh, doctor. Without --emulator it talks to the
+ * unknown, resend, pause, grants, stats, report, templates sync, token status, token refresh, doctor. Without --emulator it talks to the
  * environment named by TCB_ENV_ID with TCB_SECRET_ID and TCB_SECRET_KEY.
  */
 import { resolve } from 'node:path'
