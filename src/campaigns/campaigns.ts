@@ -73,20 +73,19 @@ export class Campaigns {
    */
   async advance(deadline: number, only?: string): Promise<number> {
     const _ = this.db.command
-    if (!only) {
-      // One conditional write on the (status, sendAt) index: campaigns not yet due are never read.
-      await this.db
-        .collection(CAMPAIGNS)
-        .where({ status: 'scheduled', sendAt: _.lte(new Date(this.clock())) })
-        .update({ data: { status: 'queuing', updatedAt: this.db.serverDate() } })
-    }
-    const { data } = await this.db
-      .collection(CAMPAIGNS)
-      .where(only ? { _id: only, status: 'queuing' } : { status: 'queuing' })
-      .limit(CAMPAIGNS_PER_TICK)
-      .get()
+    // One read of the (status, sendAt) index for an idle tick: campaigns still queuing, then scheduled ones, the earliest first.
+    const { data } = only
+      ? await this.db.collection(CAMPAIGNS).where({ _id: only, status: 'queuing' }).get()
+      : await this.db.collection(CAMPAIGNS).where({ status: _.in(['queuing', 'scheduled']) }).orderBy('status', 'asc').orderBy('sendAt', 'asc').limit(CAMPAIGNS_PER_TICK).get()
+    const now = this.clock()
+    const due = (data as unknown as Campaign[]).filter((c) => c.status === 'queuing' || (c.sendAt !== null && new Date(c.sendAt as Date).getTime() <= now))
     let queued = 0
-    for (const campaign of data as unknown as Campaign[]) {
+    for (const campaign of due) {
+      // Started by one conditional write, so that of ticks running at once one starts it; a cancel that came first stands.
+      if (campaign.status === 'scheduled') {
+        if (!(await this.start(campaign._id))) continue
+        campaign.status = 'queuing'
+      }
       // At least one page per campaign each time, then more while the budget lasts.
       let current: Campaign | undefined = campaign
       while (current) {
@@ -96,6 +95,14 @@ export class Campaigns {
       }
     }
     return queued
+  }
+
+  private async start(id: string): Promise<boolean> {
+    const { stats } = await this.db
+      .collection(CAMPAIGNS)
+      .where({ _id: id, status: 'scheduled' })
+      .update({ data: { status: 'queuing', updatedAt: this.db.serverDate() } })
+    return stats.updated === 1
   }
 
   /** Queues one page of holders in the audience and moves the cursor, unless another run moved it first. */
