@@ -6,7 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { signSession } from '../src/session/token'
 import { SESSION_SECRET, httpProductArgs } from './support/http'
-import { MiniProgram, buildMiniprogram, type Mode } from './support/miniprogram'
+import { MiniProgram, type Mode } from './support/miniprogram'
+import { buildMiniprogram } from './support/render-build'
 import { APPOINTMENT, CLASS, EVENT, newOpenid, useProduct } from './support/product'
 
 const { emulator, product } = useProduct(httpProductArgs(['--no-timers', '--time-travel', '--max-instances', '20']))

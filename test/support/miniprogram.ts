@@ -8,29 +8,11 @@
  * subscription popup is answered through the emulator's WeChat with scripted
  * choices, and whose toasts and modals are recorded.
  */
-import { build } from 'esbuild'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createContext, runInContext, type Context } from 'node:vm'
 import type { RunningEmulator } from '../../emulator/spawn'
-import { ROOT } from '../../emulator/spawn'
-
-const OUT = join(ROOT, 'build/miniprogram-sim')
-
-/** Bundles the app and each page for the simulator (WeChat DevTools compiles the same TypeScript for the device). */
-export async function buildMiniprogram(): Promise<void> {
-  mkdirSync(OUT, { recursive: true })
-  const app = JSON.parse(readFileSync(join(ROOT, 'miniprogram/app.json'), 'utf8')) as { pages: string[] }
-  await build({
-    entryPoints: ['app', ...app.pages].map((page) => ({ in: join(ROOT, 'miniprogram', `${page}.ts`), out: page })),
-    outdir: OUT,
-    bundle: true,
-    format: 'iife',
-    platform: 'neutral',
-    target: 'es2020',
-    logLevel: 'warning',
-  })
-}
+import { SIM_OUT as OUT } from './miniprogram-out'
 
 type Choice = 'accept' | 'reject' | 'ban'
 /** How the app reaches the functions: wx.cloud.callFunction, or wx.request to HTTP access with a session. */
@@ -57,6 +39,12 @@ export class MiniProgram {
   readonly requests: string[] = []
   /** The codes wx.login gave. */
   readonly codes: string[] = []
+  /** What the user does in WeChat's settings page when wx.openSetting opens it (nothing, unless a test says). */
+  inSettings: () => Promise<void> = async () => undefined
+  /** How often wx.openSetting was opened. */
+  settingsOpened = 0
+  /** The `wx` the app's code sees: here and, for rendered components, as the global `wx`. */
+  readonly wxApi: ReturnType<MiniProgram['wx']>
   private readonly context: Context
   private app: any
   private pending = 0
@@ -68,13 +56,14 @@ export class MiniProgram {
     readonly mode: Mode = 'cloud',
   ) {
     const pageDefinitions: Array<Record<string, any>> = []
+    this.wxApi = this.wx()
     this.context = createContext({
       App: (definition: any) => {
         this.app = definition
       },
       Page: (definition: any) => pageDefinitions.push(definition),
       getApp: () => this.app,
-      wx: this.wx(),
+      wx: this.wxApi,
       console,
       setTimeout,
       Promise,
@@ -108,6 +97,27 @@ export class MiniProgram {
     await this.track(page.onShow?.())
     await this.idle()
     return page
+  }
+
+  /** The app as getApp() gives it, once launched. */
+  get instance(): any {
+    return this.app
+  }
+
+  /**
+   * Runs `gesture` as a user's tap: what its handler calls at once may open the
+   * popup, as on a device. A rendered component gets the tap a microtask
+   * later (j-component dispatches so), so the gesture lasts until the tasks
+   * already queued have run.
+   */
+  async tapping(gesture: () => void): Promise<void> {
+    this.inTap = true
+    try {
+      gesture()
+      await new Promise((resolve) => setTimeout(resolve, 0))
+    } finally {
+      this.inTap = false
+    }
   }
 
   /** A user's tap: the handler runs synchronously inside the gesture, as on a device. */
@@ -232,6 +242,13 @@ export class MiniProgram {
       navigateTo: (options: { url: string }) => {
         this.navigations.push(options.url)
       },
+      openSetting: (options: { withSubscriptions?: boolean } & Callbacks<unknown> = {}) =>
+        this.api(options, async () => {
+          this.settingsOpened += 1
+          await this.inSettings()
+          const reply = await emulator.request('GET', `/_emulator/wechat/settings?openid=${this.openid}`)
+          return options.withSubscriptions ? reply.body : { errMsg: 'openSetting:ok', authSetting: reply.body.authSetting }
+        }),
     }
   }
 }

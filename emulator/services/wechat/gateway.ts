@@ -24,6 +24,7 @@ import type { Faults } from './faults'
 import { beijingDate, funnelDays, startOfBeijingDay, type FunnelMeasure } from './funnel'
 import type { TemplateSpec } from './registry'
 import { checkMessageData } from './rules'
+import { changeKeptChoice, settingsView } from './settings'
 import type { DeliveredMessage, Grant, GrantStatus, PrivateTemplate, WechatStore } from './store'
 
 export type PopupChoice = 'accept' | 'reject' | 'ban'
@@ -155,14 +156,13 @@ export class WechatGateway {
     this.store.putSettings(openid, { ...settings, mainSwitch: on })
   }
 
-  /** What `wx.getSetting({ withSubscriptions: true })` gives the user. */
+  /** The user changes a kept choice in the settings page wx.openSetting opens (settings.ts). */
+  changeKeptChoice(openid: string, templateId: string, choice: 'accept' | 'reject'): boolean {
+    return changeKeptChoice(this.store, openid, templateId, choice)
+  }
+
   settings(openid: string) {
-    const { mainSwitch, itemSettings } = this.store.settings(openid)
-    return {
-      errMsg: 'getSetting:ok',
-      authSetting: {},
-      subscriptionsSetting: { mainSwitch, ...(Object.keys(itemSettings).length ? { itemSettings } : {}) },
-    }
+    return settingsView(this.store, openid)
   }
 
   quota(openid: string, templateId: string): { available: number; kind: 'one-time' | 'long-term'; status: GrantStatus } | undefined {

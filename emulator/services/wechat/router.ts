@@ -70,10 +70,19 @@ export function wechatRoutes(
 
   const settings: Route = async (req, res, _p, url) => {
     if (req.method === 'PUT') {
-      const { openid, mainSwitch } = await body(req)
-      if (typeof mainSwitch !== 'boolean') throw new HttpError(400, '"mainSwitch" must be a boolean')
-      gateway.setMainSwitch(requireText(openid, 'openid'), mainSwitch)
-      return sendJson(res, 200, gateway.settings(openid as string))
+      const { openid, mainSwitch, itemSettings } = await body(req)
+      const user = requireText(openid, 'openid')
+      if (mainSwitch === undefined && itemSettings === undefined) throw new HttpError(400, 'give "mainSwitch" or "itemSettings"')
+      if (mainSwitch !== undefined && typeof mainSwitch !== 'boolean') throw new HttpError(400, '"mainSwitch" must be a boolean')
+      const changes = itemSettings === undefined ? [] : Object.entries(itemSettings as Record<string, unknown>)
+      if (itemSettings !== undefined && (typeof itemSettings !== 'object' || itemSettings === null || changes.some(([, v]) => v !== 'accept' && v !== 'reject'))) {
+        throw new HttpError(400, '"itemSettings" must map template ids to "accept" or "reject"')
+      }
+      const unkept = changes.find(([id]) => !gateway.settings(user).subscriptionsSetting.itemSettings?.[id])
+      if (unkept) throw new HttpError(400, `template ${unkept[0]} is not kept ("总是保持以上选择"), so the settings page does not list it`)
+      if (mainSwitch !== undefined) gateway.setMainSwitch(user, mainSwitch as boolean)
+      for (const [id, choice] of changes) gateway.changeKeptChoice(user, id, choice as 'accept' | 'reject')
+      return sendJson(res, 200, gateway.settings(user))
     }
     sendJson(res, 200, gateway.settings(requireText(url.searchParams.get('openid'), 'openid')))
   }

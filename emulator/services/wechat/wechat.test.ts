@@ -78,6 +78,19 @@ describe('the popup', () => {
     expect(again.body[ORDER]).toBe('accept')
     expect((await quota(openid, ORDER)).available).toBe(2)
   })
+
+  it("changes a kept choice as the settings page does, and only a kept template's", async () => {
+    const openid = newUser()
+    await subscribe(openid, { [ORDER]: 'reject' }, true)
+    const put = (body: Record<string, unknown>) => emulator.request('PUT', '/_emulator/wechat/settings', { openid, ...body })
+    expect((await put({ itemSettings: { [ORDER]: 'accept' } })).body.subscriptionsSetting.itemSettings).toEqual({ [ORDER]: 'accept' })
+    // Kept as accept now: the popup answers accept without asking.
+    expect((await subscribe(openid, { [ORDER]: 'reject' })).body[ORDER]).toBe('accept')
+    expect((await put({ itemSettings: { ONE_TIME_A: 'accept' } })).status).toBe(400)
+    expect((await put({ itemSettings: { [ORDER]: 'maybe' } })).status).toBe(400)
+    expect((await put({})).status).toBe(400)
+    expect((await emulator.request('GET', `/_emulator/wechat/settings?openid=${openid}`)).body.subscriptionsSetting.itemSettings).toEqual({ [ORDER]: 'accept' })
+  })
 })
 
 describe('quota', () => {
