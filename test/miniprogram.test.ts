@@ -77,6 +77,9 @@ describe.each<Mode>(['cloud', 'http'])('the mini-program (%s)', (mode) => {
     await app.tap(reminder, 'cancel', { id: reminder.data.scheduled })
     expect(app.toasts).toContain('已取消')
     expect(reminder.data.queue).toEqual([])
+    // The function's refusal, in the words of lib/words.ts, never its English message.
+    await app.tap(reminder, 'cancel', { id: reminder.data.scheduled })
+    expect(reminder.data.error).toBe('这条提醒已在发送或已发出，不能取消。')
     expect((await emulator.trigger('send', new Date(Date.now() + 2 * 60_000).toISOString())).status).toBe(200)
     expect(await product.delivered(app.openid)).toEqual([])
   })

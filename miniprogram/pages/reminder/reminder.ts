@@ -1,5 +1,6 @@
 import { TEMPLATES } from '../../generated/registry'
 import { cancelMessage, listMine, scheduleToSelf, type QueuedMessage } from '../../lib/api'
+import { sentenceOf } from '../../lib/words'
 
 /** The self-service template this page schedules with, and how its keywords are filled. */
 const REMINDER = TEMPLATES.find((t) => t.selfService && t.kind === 'one-time')!
@@ -46,8 +47,7 @@ Page({
     if (timeKey) data[timeKey] = clock(at)
     const reply = await scheduleToSelf(openid, REMINDER.id, data, at.toISOString(), collapseKeyOf(this.data.appointment || '1'))
     if (!reply.ok) {
-      const full = reply.code === 'QUEUE_FULL' ? `待发送的提醒已达上限（${(reply as { limit?: number }).limit ?? ''} 条），请先取消一些` : ''
-      this.setData({ error: full || `提醒没有设置成功（${reply.code}）` })
+      this.setData({ error: sentenceOf(reply) })
       return
     }
     const replaced = reply.replaced?.length ?? 0
@@ -60,7 +60,7 @@ Page({
   async cancel(event: WechatMiniprogram.BaseEvent) {
     const id = String(event.currentTarget.dataset.id)
     const reply = await cancelMessage(id)
-    if (!reply.ok) this.setData({ error: reply.code === 'NOT_CANCELLABLE' ? '这条提醒已在发送或已发出，不能取消' : `取消没有成功（${reply.code}）` })
+    if (!reply.ok) this.setData({ error: sentenceOf(reply) })
     else wx.showToast({ title: '已取消', icon: 'success' })
     await this.refresh()
   },
