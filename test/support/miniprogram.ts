@@ -62,6 +62,8 @@ export class MiniProgram {
         this.app = definition
       },
       Page: (definition: any) => pageDefinitions.push(definition),
+      // A page built with Component(): its data, and its methods (page lifecycles among them) as a Page's.
+      Component: (definition: any) => pageDefinitions.push({ data: definition.data, ...definition.methods }),
       getApp: () => this.app,
       wx: this.wxApi,
       console,

@@ -13,8 +13,8 @@ import { RENDER_OUT, SIM_OUT } from './miniprogram-out'
 
 const SOURCE = join(ROOT, 'miniprogram')
 
-/** Every component of miniprogram/components, as `components/<name>/<name>`. */
-export const COMPONENTS = readdirSync(join(SOURCE, 'components')).map((name) => `components/${name}/${name}`)
+/** Every component of miniprogram/components, as `components/<name>/<name>`, and the pages built with Component(). */
+export const COMPONENTS = [...readdirSync(join(SOURCE, 'components')).map((name) => `components/${name}/${name}`), 'pages/reminder/reminder']
 
 export async function buildForRender(paths: string[] = COMPONENTS): Promise<void> {
   await build({

@@ -17,61 +17,75 @@ function clock(at: Date): string {
 /** One reminder per appointment: scheduling again for the same one replaces the reminder still waiting. */
 const collapseKeyOf = (appointment: string) => `appointment-${appointment}`
 
-Page({
-  data: { title: REMINDER.title, what: '', appointment: '1', minutes: 1, scheduled: '', replaced: 0, error: '', queue: [] as Array<{ id: string; when: string; status: string }> },
-
-  onShow() {
-    return this.refresh()
+/** A page built with Component(), as WeChat allows, so that its WXML renders in tests as a component's does; page lifecycles sit in methods. */
+Component({
+  data: {
+    title: REMINDER.title,
+    /** For the subscribe button: the one template this page schedules with. */
+    reminderIds: [REMINDER.id],
+    what: '',
+    appointment: '1',
+    minutes: 1,
+    scheduled: '',
+    replaced: 0,
+    error: '',
+    queue: [] as Array<{ id: string; when: string; status: string }>,
   },
 
-  onWhat(event: WechatMiniprogram.Input) {
-    this.setData({ what: event.detail.value })
-  },
+  methods: {
+    onShow() {
+      return this.refresh()
+    },
 
-  onAppointment(event: WechatMiniprogram.Input) {
-    this.setData({ appointment: event.detail.value.replace(/[^0-9A-Za-z]/g, '').slice(0, 32) })
-  },
+    onWhat(event: WechatMiniprogram.Input) {
+      this.setData({ what: event.detail.value })
+    },
 
-  /** Schedules a reminder to oneself `minutes` from now; it goes out if a send is left for the template. */
-  async schedule() {
-    const openid = getApp<{ globalData: { openid?: string } }>().globalData.openid
-    if (!openid) {
-      this.setData({ error: '请先登录' })
-      return
-    }
-    const at = new Date(Date.now() + this.data.minutes * 60_000)
-    const data: Record<string, string> = {}
-    for (const keyword of REMINDER.keywords) data[keyword.key] = keyword.example
-    data[REMINDER.keywords[0]!.key] = this.data.what || REMINDER.keywords[0]!.example
-    const timeKey = REMINDER.keywords.find((k) => k.key.startsWith('time'))?.key
-    if (timeKey) data[timeKey] = clock(at)
-    const reply = await scheduleToSelf(openid, REMINDER.id, data, at.toISOString(), collapseKeyOf(this.data.appointment || '1'))
-    if (!reply.ok) {
-      this.setData({ error: sentenceOf(reply) })
-      return
-    }
-    const replaced = reply.replaced?.length ?? 0
-    this.setData({ scheduled: reply.messageId, replaced, error: '' })
-    wx.showToast({ title: replaced ? '提醒已更新' : '提醒已设置', icon: 'success' })
-    await this.refresh()
-  },
+    onAppointment(event: WechatMiniprogram.Input) {
+      this.setData({ appointment: event.detail.value.replace(/[^0-9A-Za-z]/g, '').slice(0, 32) })
+    },
 
-  /** A tap on 取消 beside a queued reminder. */
-  async cancel(event: WechatMiniprogram.BaseEvent) {
-    const id = String(event.currentTarget.dataset.id)
-    const reply = await cancelMessage(id)
-    if (!reply.ok) this.setData({ error: sentenceOf(reply) })
-    else wx.showToast({ title: '已取消', icon: 'success' })
-    await this.refresh()
-  },
+    /** Schedules a reminder to oneself `minutes` from now; it goes out if a send is left for the template. */
+    async schedule() {
+      const openid = getApp<{ globalData: { openid?: string } }>().globalData.openid
+      if (!openid) {
+        this.setData({ error: '请先登录' })
+        return
+      }
+      const at = new Date(Date.now() + this.data.minutes * 60_000)
+      const data: Record<string, string> = {}
+      for (const keyword of REMINDER.keywords) data[keyword.key] = keyword.example
+      data[REMINDER.keywords[0]!.key] = this.data.what || REMINDER.keywords[0]!.example
+      const timeKey = REMINDER.keywords.find((k) => k.key.startsWith('time'))?.key
+      if (timeKey) data[timeKey] = clock(at)
+      const reply = await scheduleToSelf(openid, REMINDER.id, data, at.toISOString(), collapseKeyOf(this.data.appointment || '1'))
+      if (!reply.ok) {
+        this.setData({ error: sentenceOf(reply) })
+        return
+      }
+      const replaced = reply.replaced?.length ?? 0
+      this.setData({ scheduled: reply.messageId, replaced, error: '' })
+      wx.showToast({ title: replaced ? '提醒已更新' : '提醒已设置', icon: 'success' })
+      await this.refresh()
+    },
 
-  /** What is still to go out, from the user's own list. */
-  async refresh() {
-    const reply = await listMine(50)
-    if (!reply.ok) return
-    const queue = reply.messages
-      .filter((m: QueuedMessage) => PENDING.includes(m.status))
-      .map((m: QueuedMessage) => ({ id: m.messageId, when: m.dueAt ? clock(new Date(m.dueAt)) : '', status: STATUS_TEXT[m.status]! }))
-    this.setData({ queue })
+    /** A tap on 取消 beside a queued reminder. */
+    async cancel(event: WechatMiniprogram.BaseEvent) {
+      const id = String(event.currentTarget.dataset.id)
+      const reply = await cancelMessage(id)
+      if (!reply.ok) this.setData({ error: sentenceOf(reply) })
+      else wx.showToast({ title: '已取消', icon: 'success' })
+      await this.refresh()
+    },
+
+    /** What is still to go out, from the user's own list. */
+    async refresh() {
+      const reply = await listMine(50)
+      if (!reply.ok) return
+      const queue = reply.messages
+        .filter((m: QueuedMessage) => PENDING.includes(m.status))
+        .map((m: QueuedMessage) => ({ id: m.messageId, when: m.dueAt ? clock(new Date(m.dueAt)) : '', status: STATUS_TEXT[m.status]! }))
+      this.setData({ queue })
+    },
   },
 })
