@@ -4,10 +4,8 @@
  * window whose `from` is later than its `to` crosses midnight; one whose ends
  * are equal is empty (no hours are quiet).
  */
+import { DAY_MS, startOfBeijingDay } from '../beijing'
 import type { QuietHours } from '../settings'
-
-const BEIJING_OFFSET_MS = 8 * 3600_000
-const DAY_MS = 86_400_000
 const MINUTE_MS = 60_000
 
 const minutesOf = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5))
@@ -18,12 +16,11 @@ export function quietUntil(at: number, quiet: QuietHours | null): Date | undefin
   const from = minutesOf(quiet.from) * MINUTE_MS
   const to = minutesOf(quiet.to) * MINUTE_MS
   if (from === to) return undefined
-  const local = at + BEIJING_OFFSET_MS
-  const dayStart = Math.floor(local / DAY_MS) * DAY_MS
-  const sinceMidnight = local - dayStart
-  if (from < to) return sinceMidnight >= from && sinceMidnight < to ? new Date(dayStart + to - BEIJING_OFFSET_MS) : undefined
+  const midnight = startOfBeijingDay(at)
+  const sinceMidnight = at - midnight
+  if (from < to) return sinceMidnight >= from && sinceMidnight < to ? new Date(midnight + to) : undefined
   // Across midnight: the evening part ends tomorrow at `to`, the morning part today.
-  if (sinceMidnight >= from) return new Date(dayStart + DAY_MS + to - BEIJING_OFFSET_MS)
-  if (sinceMidnight < to) return new Date(dayStart + to - BEIJING_OFFSET_MS)
+  if (sinceMidnight >= from) return new Date(midnight + DAY_MS + to)
+  if (sinceMidnight < to) return new Date(midnight + to)
   return undefined
 }

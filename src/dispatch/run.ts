@@ -21,7 +21,7 @@ import { Lanes, type Work } from './lanes'
 import { count, describeFailure, emptyReport, type DispatchReport, type StopReason } from './report'
 import { abandonedChange, settlement } from './settlement'
 import { Slots } from './slots'
-import { nextBeijingMidnight } from './state'
+import { nextBeijingMidnight } from '../beijing'
 
 /** Workers per send slot: enough that a slot never waits for a worker's reserving or settling write. */
 const WORKERS_PER_SLOT = 2

@@ -9,7 +9,7 @@ import { finalChange } from '../outbox/outcome'
 import type { MessageChange, MessageRecord } from '../outbox/outbox'
 import type { DispatchSettings } from '../settings'
 import { DAILY_LIMIT } from '../outbox/deliver'
-import { nextBeijingMidnight } from './state'
+import { nextBeijingMidnight } from '../beijing'
 
 export interface Settlement {
   change: MessageChange

@@ -9,13 +9,6 @@ import type { Database } from '../cloud'
 export const DISPATCH_STATE = 'dispatch_state'
 const PAUSE = 'daily-limit'
 const FAN_OUT = 'fan-out'
-const BEIJING_OFFSET_MS = 8 * 3600_000
-const DAY_MS = 86_400_000
-
-/** 00:00 UTC+8 after `now`: when WeChat's daily count of sends starts again. */
-export function nextBeijingMidnight(now: number): number {
-  return Math.floor((now + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS + DAY_MS - BEIJING_OFFSET_MS
-}
 
 export interface DispatchStateView {
   /** No message is sent before this (epoch ms), or 0. */

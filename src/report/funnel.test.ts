@@ -4,7 +4,8 @@ import { connectSdk } from '../../test/support/sdk'
 import { database } from '../cloud'
 import { Ledger } from '../ledger/ledger'
 import { TEMPLATES } from '../templates/registry'
-import { funnelReport, startOfBeijingDay } from './funnel'
+import { startOfBeijingDay } from '../beijing'
+import { funnelReport } from './funnel'
 
 const [oneTime, other] = [...TEMPLATES.values()]
 const longTerm = [...TEMPLATES.values()].find((t) => t.kind === 'long-term')!

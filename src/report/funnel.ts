@@ -33,6 +33,7 @@
  * - expired: status `expired`, the day its wait for a grant ended.
  * Other outcomes (refusals, cancels, messages still queued) are not in it.
  */
+import { DAY_MS, beijingDate, startOfBeijingDay } from '../beijing'
 import type { Database } from '../cloud'
 import { readEvent, text, TEMPLATE_ID, type Json } from '../input'
 import { ID_MAX } from '../limits'
@@ -45,8 +46,6 @@ export const REPORT_DAYS_DEFAULT = 7
 export const REPORT_DAYS_MAX = 31
 /** Counts in flight at once: a report of 31 days is many small requests. */
 const PARALLEL = 12
-const DAY_MS = 86_400_000
-const BEIJING_OFFSET_MS = 8 * 3600_000
 
 const COUNTS = ['asked', 'accepted', 'rejected', 'banned', 'delivered', 'failed', 'unknown', 'noQuota', 'superseded', 'expired'] as const
 type Counted = (typeof COUNTS)[number]
@@ -92,10 +91,6 @@ function source(db: Database, counted: Counted): { collection: string; match: Js
   }
 }
 
-/** The start of the UTC+8 day that holds `now`. */
-export const startOfBeijingDay = (now: number) => Math.floor((now + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS
-/** YYYY-MM-DD of the UTC+8 day that starts at `start`. */
-const dateOf = (start: number) => new Date(start + BEIJING_OFFSET_MS).toISOString().slice(0, 10)
 
 /** `{ action: "report", days?: 1..31, templateId? }`, checked field by field. */
 function readRequest(event: unknown): { days: number; templateIds: string[] } {
@@ -153,7 +148,7 @@ export async function funnelReport(db: Database, event: unknown, now: number): P
   const out: FunnelDay[] = starts.flatMap((start) =>
     templateIds.map((templateId) => {
       const { asked, accepted, rejected, banned, delivered, failed, unknown, noQuota, superseded, expired } = rows.get(`${templateId}@${start}`)!
-      return { date: dateOf(start), templateId, asked, accepted, rejected, banned, sent: delivered + failed, delivered, failed, unknown, noQuota, superseded, expired }
+      return { date: beijingDate(start), templateId, asked, accepted, rejected, banned, sent: delivered + failed, delivered, failed, unknown, noQuota, superseded, expired }
     }),
   )
   return success({ days: out })

@@ -19,7 +19,8 @@ import { collapseOf, supersede } from '../outbox/collapse'
 import { quietUntil } from '../dispatch/quiet'
 import { authorize, parseMessageAction, parsePauseAction, parseSendRequest, type SendRequest } from './request'
 import { QUEUE_FULL_NAMED, SLOT_RECOUNT } from '../limits'
-import { DispatchState, nextBeijingMidnight } from '../dispatch/state'
+import { DispatchState } from '../dispatch/state'
+import { nextBeijingMidnight } from '../beijing'
 import { persistently } from '../persist'
 
 export interface SendDeps {

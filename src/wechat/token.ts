@@ -18,6 +18,7 @@
  * when an operator asks.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { beijingDate, nextBeijingMidnight } from '../beijing'
 import { isDatabaseFailure, isDuplicateKey, type Database, type Doc } from '../cloud'
 
 export const WECHAT_TOKENS = 'wechat_tokens'
@@ -29,8 +30,6 @@ export const FORCE_SPACING_MS = 30_000
 const POLL_MS = 50
 /** How long a waiter that holds a valid token keeps it in memory before looking for the new one. */
 const RECHECK_MS = 1000
-const BEIJING_OFFSET_MS = 8 * 3600_000
-const DAY_MS = 86_400_000
 
 /** What stable_token gave. */
 export interface FetchedToken {
@@ -95,8 +94,6 @@ export interface TokenDeps {
 /** Before expiry, when a token is fetched again: 5 minutes, or less for a short-lived token (a scaled-down emulator). */
 export const refreshWindowMs = (lifetimeMs: number) => Math.min(300_000, lifetimeMs / 24)
 
-export const beijingDay = (now: number) => new Date(Math.floor((now + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS).toISOString().slice(0, 10)
-const nextBeijingMidnight = (now: number) => Math.floor((now + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS + DAY_MS - BEIJING_OFFSET_MS
 
 export class AccessTokens {
   private cached?: { token: string; until: number }
@@ -128,7 +125,7 @@ export class AccessTokens {
   async status(): Promise<TokenStatus | null> {
     const doc = await this.read()
     if (!doc) return null
-    const today = beijingDay(this.clock())
+    const today = beijingDate(this.clock())
     const { token, fetchedAt, expiresAt, refreshAt, day, lastForcedAt, leaseUntil } = doc
     return {
       digest: token ? createHash('sha256').update(token).digest('hex').slice(0, 8) : null,
@@ -146,7 +143,7 @@ export class AccessTokens {
   async forceRefresh(): Promise<ForceOutcome> {
     const doc = await this.read()
     const now = this.clock()
-    if (doc?.day === beijingDay(now) && doc.forcesToday >= FORCES_PER_DAY) return { kind: 'daily_limit', retryAt: nextBeijingMidnight(now) }
+    if (doc?.day === beijingDate(now) && doc.forcesToday >= FORCES_PER_DAY) return { kind: 'daily_limit', retryAt: nextBeijingMidnight(now) }
     if (doc && now - doc.lastForcedAt < FORCE_SPACING_MS) return { kind: 'too_soon', retryAt: doc.lastForcedAt + FORCE_SPACING_MS }
     const holder = newHolder()
     if ((doc && doc.leaseUntil > now) || !(await this.claim(doc, now, holder))) return { kind: 'busy', retryAt: Math.max(doc?.leaseUntil ?? 0, now + POLL_MS) }
@@ -219,7 +216,7 @@ export class AccessTokens {
       throw error
     }
     const lifetime = fetched.expiresInMs
-    const day = beijingDay(started)
+    const day = beijingDate(started)
     const sameDay = doc?.day === day
     const next = {
       token: fetched.token,
