@@ -32,6 +32,26 @@ export function text(input: Json, field: string, rule: { pattern?: RegExp; max: 
   return value
 }
 
+/** A whole number from `min` to `max` (of `unit`, when the number counts something the name does not say), or absent. */
+export function wholeNumber(input: Json, field: string, rule: { min: number; max: number; unit?: string }): number | undefined {
+  const value = input[field]
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < rule.min || value > rule.max) {
+    return bad(field, `must be a whole number${rule.unit ? ` of ${rule.unit}` : ''} from ${rule.min} to ${rule.max}`)
+  }
+  return value
+}
+
+/** A time in ISO 8601 with its offset, at most `maxAheadMs` after `now`, or absent. */
+export function timeAhead(input: Json, field: string, now: Date, maxAheadMs: number): Date | undefined {
+  const raw = text(input, field, { max: 40, optional: true })
+  if (raw === undefined) return undefined
+  const at = new Date(raw)
+  if (!ISO_8601.test(raw) || Number.isNaN(at.getTime())) return bad(field, 'must be a time in ISO 8601 with its offset, such as 2030-01-01T09:00:00+08:00')
+  if (at.getTime() - now.getTime() > maxAheadMs) bad(field, 'is more than a year ahead')
+  return at
+}
+
 export function oneOf<T extends string>(input: Json, field: string, values: readonly T[]): T | undefined {
   const value = input[field]
   if (value === undefined) return undefined

@@ -4,10 +4,9 @@
  * queuing starts (sendAt). Everything is checked before anything is written.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { ISO_8601, KEY, readEvent, text, type Json } from '../input'
+import { KEY, readEvent, text, timeAhead } from '../input'
 import { KEY_MAX, SCHEDULE_AHEAD_MAX_MS } from '../limits'
 import { digest } from '../outbox/outbox'
-import { CODES, refuse } from '../replies'
 import { CONTENT_FIELDS, readContent } from '../templates/content'
 import { prepareMessage, type MessageData } from '../templates/validate'
 import { readAudience } from './audience'
@@ -49,18 +48,6 @@ const BROADCAST_FIELDS = ['action', ...CONTENT_FIELDS, 'idempotencyKey', 'audien
 /** A keyed campaign's id: 32 hex digits, never the shape of an unkeyed one (time in base 36 and 12 hex digits). */
 export const campaignIdFor = (idempotencyKey: string) => `cmp_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`
 
-/** When queuing starts: a time in ISO 8601 with its offset, at most a year ahead; undefined when not given. */
-function startAt(input: Json, now: Date): Date | undefined {
-  const raw = text(input, 'sendAt', { max: 40, optional: true })
-  if (raw === undefined) return undefined
-  const at = new Date(raw)
-  if (!ISO_8601.test(raw) || Number.isNaN(at.getTime())) {
-    return refuse(CODES.INVALID_ARGUMENT, 'sendAt must be a time in ISO 8601 with its offset, such as 2030-01-01T09:00:00+08:00', { field: 'sendAt' })
-  }
-  if (at.getTime() - now.getTime() > SCHEDULE_AHEAD_MAX_MS) refuse(CODES.INVALID_ARGUMENT, 'sendAt is more than a year ahead', { field: 'sendAt' })
-  return at
-}
-
 /**
  * `{ action: "broadcast", templateId, data, page?, miniprogramState?, lang?, idempotencyKey?, audience?, sendAt? }`
  * as the campaign to create. A sendAt already past starts it at once.
@@ -70,7 +57,8 @@ export function readBroadcast(event: unknown, now: Date, audienceFields: readonl
   const content = readContent(input)
   const idempotencyKey = text(input, 'idempotencyKey', { pattern: KEY, max: KEY_MAX, optional: true }) ?? null
   const audience = readAudience(input, audienceFields)
-  const sendAt = startAt(input, now) ?? null
+  // When queuing starts: at most a year ahead.
+  const sendAt = timeAhead(input, 'sendAt', now, SCHEDULE_AHEAD_MAX_MS) ?? null
   const { data } = prepareMessage(content.templateId, content.data, content.page)
   const { templateId, miniprogramState, lang } = content
   const page = content.page ?? null

@@ -21,7 +21,8 @@ export const MESSAGES = 'messages'
  * newer message under its collapse key replaced it before it went out;
  * expired: no grant came while it waited (code NO_QUOTA).
  */
-export type MessageStatus = 'scheduled' | 'sending' | 'sent' | 'failed' | 'unknown' | 'cancelled' | 'waiting' | 'superseded' | 'expired'
+export const MESSAGE_STATUSES = ['scheduled', 'sending', 'sent', 'failed', 'unknown', 'cancelled', 'waiting', 'superseded', 'expired'] as const
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number]
 
 export interface Attempt {
   at: Date | unknown

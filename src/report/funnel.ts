@@ -35,7 +35,7 @@
  */
 import { DAY_MS, beijingDate, startOfBeijingDay } from '../beijing'
 import type { Database } from '../cloud'
-import { readEvent, text, TEMPLATE_ID, type Json } from '../input'
+import { readEvent, text, TEMPLATE_ID, wholeNumber, type Json } from '../input'
 import { ID_MAX } from '../limits'
 import { POPUPS } from '../ledger/ledger'
 import { MESSAGES } from '../outbox/outbox'
@@ -96,13 +96,10 @@ function source(db: Database, counted: Counted): { collection: string; match: Js
 function readRequest(event: unknown): { days: number; templateIds: string[] } {
   const input = readEvent(event, ['action', 'days', 'templateId'])
   if (input.action !== 'report') refuse(CODES.INVALID_ARGUMENT, 'action must be "report"', { field: 'action' })
-  const days = input.days === undefined ? REPORT_DAYS_DEFAULT : input.days
-  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > REPORT_DAYS_MAX) {
-    refuse(CODES.INVALID_ARGUMENT, `days must be a whole number from 1 to ${REPORT_DAYS_MAX}`, { field: 'days' })
-  }
+  const days = wholeNumber(input, 'days', { min: 1, max: REPORT_DAYS_MAX }) ?? REPORT_DAYS_DEFAULT
   const templateId = text(input, 'templateId', { pattern: TEMPLATE_ID, max: ID_MAX, optional: true })
   if (templateId !== undefined && !findTemplate(templateId)) refuse(CODES.INVALID_ARGUMENT, `template ${templateId} is not in the registry`, { field: 'templateId' })
-  return { days: days as number, templateIds: templateId ? [templateId] : [...TEMPLATES.keys()] }
+  return { days, templateIds: templateId ? [templateId] : [...TEMPLATES.keys()] }
 }
 
 /** Runs the tasks at most PARALLEL at a time. */

@@ -8,13 +8,12 @@
  */
 import type { Caller } from '../caller'
 import type { Database } from '../cloud'
-import { OPENID, oneOf, readEvent, text } from '../input'
+import { OPENID, oneOf, readEvent, text, wholeNumber } from '../input'
 import { ID_MAX, LIST_PAGE_DEFAULT, LIST_PAGE_MAX } from '../limits'
 import { CODES, refuse, success } from '../replies'
-import { MESSAGES, type MessageRecord, type MessageStatus } from '../outbox/outbox'
+import { MESSAGES, MESSAGE_STATUSES, type MessageRecord } from '../outbox/outbox'
 import { messageView } from './send'
 
-const STATUSES: readonly MessageStatus[] = ['scheduled', 'sending', 'sent', 'failed', 'unknown', 'cancelled', 'waiting', 'superseded', 'expired']
 const CURSOR = /^[A-Za-z0-9_-]{1,400}$/
 
 interface Cursor {
@@ -38,12 +37,9 @@ function decode(after: string): Cursor {
 
 export async function listMessages(db: Database, caller: Caller, event: unknown): Promise<Record<string, unknown>> {
   const input = readEvent(event, ['action', 'status', 'after', 'limit', 'touser'])
-  const status = oneOf(input, 'status', STATUSES)
+  const status = oneOf(input, 'status', MESSAGE_STATUSES)
   const after = text(input, 'after', { pattern: CURSOR, max: 400, optional: true })
-  const limit = input.limit ?? LIST_PAGE_DEFAULT
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > LIST_PAGE_MAX) {
-    refuse(CODES.INVALID_ARGUMENT, `limit must be a whole number from 1 to ${LIST_PAGE_MAX}`, { field: 'limit' })
-  }
+  const limit = wholeNumber(input, 'limit', { min: 1, max: LIST_PAGE_MAX }) ?? LIST_PAGE_DEFAULT
   const named = text(input, 'touser', { pattern: OPENID, max: ID_MAX, optional: true })
   let touser: string
   if (caller.kind === 'user') {
@@ -61,9 +57,9 @@ export async function listMessages(db: Database, caller: Caller, event: unknown)
     .where(_.and(conditions) as unknown as Record<string, unknown>)
     .orderBy('createdAt', 'desc')
     .orderBy('_id', 'desc')
-    .limit((limit as number) + 1)
+    .limit(limit + 1)
     .get()
-  const page = (data as unknown as MessageRecord[]).slice(0, limit as number)
-  const more = data.length > (limit as number)
+  const page = (data as unknown as MessageRecord[]).slice(0, limit)
+  const more = data.length > limit
   return success({ messages: page.map((message) => messageView(message)), next: more ? encode(page[page.length - 1]!) : null })
 }

@@ -1,6 +1,6 @@
 /** The requests `send` takes, read from untrusted input. */
 import { openidOf, type Caller } from '../caller'
-import { ISO_8601, KEY, OPENID, readEvent, text, type Json } from '../input'
+import { KEY, OPENID, readEvent, text, timeAhead, wholeNumber, type Json } from '../input'
 import { CODES, refuse } from '../replies'
 import { CONTENT_FIELDS, readContent, type MessageContent } from '../templates/content'
 import { findTemplate } from '../templates/registry'
@@ -24,16 +24,6 @@ export interface SendRequest extends MessageContent {
 
 const SEND_FIELDS = ['touser', ...CONTENT_FIELDS, 'idempotencyKey', 'sendAt', 'collapseKey', 'waitForGrantMs', 'urgent'] as const
 
-/** A whole number of milliseconds from 1 to `max`, or absent. */
-function duration(input: Json, field: string, max: number): number | undefined {
-  const value = input[field]
-  if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    return refuse(CODES.INVALID_ARGUMENT, `${field} must be a whole number of milliseconds from 1 to ${max}`, { field })
-  }
-  return value
-}
-
 /** true, or absent: anything else is a mistake worth saying. */
 function flag(input: Json, field: string): boolean | undefined {
   const value = input[field]
@@ -42,25 +32,15 @@ function flag(input: Json, field: string): boolean | undefined {
   return value || undefined
 }
 
-/** A time in ISO 8601 with its offset, at most a year ahead. */
-function requestedAt(input: Json, now: Date): Date | undefined {
-  const raw = text(input, 'sendAt', { pattern: ISO_8601, max: 40, optional: true })
-  if (raw === undefined) return undefined
-  const at = new Date(raw)
-  if (Number.isNaN(at.getTime())) return refuse(CODES.INVALID_ARGUMENT, 'sendAt is not a valid time', { field: 'sendAt' })
-  if (at.getTime() - now.getTime() > SCHEDULE_AHEAD_MAX_MS) refuse(CODES.INVALID_ARGUMENT, 'sendAt is more than a year ahead', { field: 'sendAt' })
-  return at
-}
-
 export function parseSendRequest(event: unknown, now: Date): SendRequest {
   const input = readEvent(event, SEND_FIELDS)
   return {
     touser: text(input, 'touser', { pattern: OPENID, max: ID_MAX })!,
     ...readContent(input),
     idempotencyKey: text(input, 'idempotencyKey', { pattern: KEY, max: KEY_MAX, optional: true }),
-    ...schedule(requestedAt(input, now), now),
+    ...schedule(timeAhead(input, 'sendAt', now, SCHEDULE_AHEAD_MAX_MS), now),
     collapseKey: text(input, 'collapseKey', { pattern: KEY, max: COLLAPSE_KEY_MAX, optional: true }),
-    waitForGrantMs: duration(input, 'waitForGrantMs', WAIT_FOR_GRANT_MAX_MS),
+    waitForGrantMs: wholeNumber(input, 'waitForGrantMs', { min: 1, max: WAIT_FOR_GRANT_MAX_MS, unit: 'milliseconds' }),
     urgent: flag(input, 'urgent'),
   }
 }
