@@ -6,8 +6,8 @@
  * urgent messages while the window holds (claiming.ts), so a message that
  * comes due between the two is held all the same.
  */
-import { CODES } from '../replies'
-import { MESSAGES, Outbox, type MessageRecord } from '../outbox/outbox'
+import { expiredChange } from '../outbox/outcome'
+import { MESSAGES, type MessageRecord } from '../outbox/outbox'
 import type { DispatchContext } from './context'
 import { quietUntil } from './quiet'
 
@@ -28,15 +28,7 @@ export async function expireWaiting(ctx: DispatchContext, now: number): Promise<
       .collection(MESSAGES)
       .where({ _id: message._id, status: 'waiting' })
       .update({
-        data: {
-          status: 'expired',
-          code: CODES.NO_QUOTA,
-          errmsg: 'no grant came while it waited',
-          dueAt: null,
-          queueSlot: message._id,
-          idempotencyKey: Outbox.released(message),
-          updatedAt: db.serverDate(),
-        },
+        data: { ...expiredChange(message, 'no grant came while it waited'), updatedAt: db.serverDate() },
       })
     expired += stats.updated
   }

@@ -9,6 +9,15 @@ import { CODES } from '../replies'
 import { DAILY_LIMIT, type Delivery } from './deliver'
 import { Outbox, type MessageChange, type MessageRecord } from './outbox'
 
+/**
+ * A message that waited for a grant in vain: final, NO_QUOTA, its queue slot
+ * and key given back (nothing went out). WeChat's errcode, when a send said it;
+ * left as it was when the wait simply ran out.
+ */
+export function expiredChange(message: Pick<MessageRecord, '_id' | 'idempotencyKey'>, errmsg: string, errcode?: number | null): MessageChange {
+  return { status: 'expired', code: CODES.NO_QUOTA, ...(errcode !== undefined ? { errcode } : {}), errmsg, dueAt: null, queueSlot: message._id, idempotencyKey: Outbox.released(message) }
+}
+
 export function finalChange(message: Pick<MessageRecord, '_id' | 'idempotencyKey' | 'waitForGrantMs' | 'waitUntil'>, delivery: Delivery, now: number): MessageChange {
   const final = { dueAt: null, queueSlot: message._id }
   const released = { idempotencyKey: Outbox.released(message) }
@@ -20,7 +29,7 @@ export function finalChange(message: Pick<MessageRecord, '_id' | 'idempotencyKey
       if (!message.waitForGrantMs) return { status: 'failed', ...refusal, ...final, ...released }
       // Asked to wait for a grant: it keeps its queue slot and key, due when the wait ends, unless that is past.
       const waitUntil = message.waitUntil ?? new Date(now + message.waitForGrantMs)
-      if (new Date(waitUntil as Date).getTime() <= now) return { status: 'expired', ...refusal, ...final, ...released }
+      if (new Date(waitUntil as Date).getTime() <= now) return expiredChange(message, delivery.errmsg, delivery.errcode)
       return { status: 'waiting', dueAt: waitUntil, waitUntil, errcode: delivery.errcode, errmsg: delivery.errmsg, leaseUntil: null }
     }
     case 'refused':
