@@ -137,27 +137,21 @@ export function allOf(clauses: Clause[], _: Command): Clause {
   return clauses.length === 1 ? clauses[0]! : (_.and(clauses as never) as unknown as Clause)
 }
 
+/** Each operator an audience takes, as the database command it becomes. */
+const COMMANDS: Record<string, (_: Command, operand: never) => unknown> = {
+  $eq: (_, value) => _.eq(value),
+  $ne: (_, value) => _.neq(value),
+  $gt: (_, value) => _.gt(value),
+  $gte: (_, value) => _.gte(value),
+  $lt: (_, value) => _.lt(value),
+  $lte: (_, value) => _.lte(value),
+  $in: (_, values: unknown[]) => _.in(values),
+  $nin: (_, values: unknown[]) => _.nin(values),
+  $exists: (_, present: boolean) => _.exists(present),
+}
+
 function command(_: Command, op: string, operand: unknown): unknown {
-  switch (op) {
-    case '$eq':
-      return _.eq(operand)
-    case '$ne':
-      return _.neq(operand)
-    case '$gt':
-      return _.gt(operand)
-    case '$gte':
-      return _.gte(operand)
-    case '$lt':
-      return _.lt(operand)
-    case '$lte':
-      return _.lte(operand)
-    case '$in':
-      return _.in(operand as unknown[])
-    case '$nin':
-      return _.nin(operand as unknown[])
-    case '$exists':
-      return _.exists(operand as boolean)
-    default:
-      throw new Error(`an audience with ${op} was stored unchecked`)
-  }
+  const make = Object.hasOwn(COMMANDS, op) ? COMMANDS[op] : undefined
+  if (!make) throw new Error(`an audience with ${op} was stored unchecked`)
+  return make(_, operand as never)
 }
