@@ -172,8 +172,9 @@ Component({
       const grants = await report(results, requestId).catch(() => undefined)
       if (!grants) lines.push('网络不佳，订阅结果已保存在手机上，稍后自动同步。')
       else if (accepted.length && !lines.length) lines.push('订阅成功。')
-      this.setData({ guide, notice: lines.join('') })
-      if (grants) await this.refresh().then(() => this.setData({ guide: guide ?? this.data.guide, notice: lines.join('') }))
+      if (grants) await this.refresh()
+      // This answer's guide, else, once the counts are read again, the one the settings call for.
+      this.setData({ guide: guide ?? (grants ? this.data.guide : null), notice: lines.join('') })
     },
 
     failed(error: { errCode?: number; errMsg?: string }) {
