@@ -116,7 +116,9 @@ const SCHEMA: Record<string, { prefix: string; keys: Record<string, Rule>; optio
 
 /** Secrets share a settings prefix but are never settings: read where they are used, never logged, never in settings.json. */
 export const SECRET_NAMES = ['WECHAT_APP_SECRET', 'SESSION_SECRET'] as const
+export type SecretName = (typeof SECRET_NAMES)[number]
 const SECRETS = new Set<string>(SECRET_NAMES)
+export const isSecret = (name: string): name is SecretName => SECRETS.has(name)
 
 export class SettingsError extends Error {}
 
@@ -193,7 +195,7 @@ export function loadSettings(file: unknown, env: Record<string, string | undefin
     out[section] = values
   }
   const prefixes = Object.values(SCHEMA).flatMap((spec) => ('prefix' in spec ? [`${spec.prefix}_`] : []))
-  const stray = Object.keys(env).find((name) => prefixes.some((p) => name.startsWith(p)) && !known.has(name) && !SECRETS.has(name))
+  const stray = Object.keys(env).find((name) => prefixes.some((p) => name.startsWith(p)) && !known.has(name) && !isSecret(name))
   if (stray) throw new SettingsError(`environment variable ${stray} is not a setting (known: ${[...known].join(', ')})`)
   const settings = out as unknown as Settings
   const problems = timingProblems(settings.timing, settings.dispatcher)

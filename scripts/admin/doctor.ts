@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Target } from '../deploy/management'
 import { collectionsOf, declarations, readCurrent, readSchemaRecord, sameIndex, type IndexSpec } from '../deploy/migration'
-import { SECRET_NAMES } from '../../src/settings'
+import { isSecret } from '../../src/settings'
 import { secretsNeeded } from '../deploy/plan'
 import { SCHEMA_RECORD } from '../schema-version'
 
@@ -64,7 +64,7 @@ async function functionChecks(target: Target, root: string): Promise<{ checks: C
     if (name === 'send') sendTimeout = found.Timeout
     // Secrets are judged by their presence alone, and their values never printed.
     const all = found.Environment?.Variables ?? []
-    const variables = Object.fromEntries(all.filter((v) => !(SECRET_NAMES as readonly string[]).includes(v.Key)).map((v) => [v.Key, v.Value]))
+    const variables = Object.fromEntries(all.filter((v) => !isSecret(v.Key)).map((v) => [v.Key, v.Value]))
     const differences = [
       found.Runtime !== (wanted.runtime ?? 'Nodejs16.13') && `runtime ${found.Runtime}, not ${wanted.runtime}`,
       found.Timeout !== (wanted.timeout ?? 3) && `timeout ${found.Timeout} s, not ${wanted.timeout} s`,

@@ -8,7 +8,7 @@
  * wipe it; a function that needs one and has none is not deployed at all.
  */
 import { join } from 'node:path'
-import { SECRET_NAMES } from '../../src/settings'
+import { SECRET_NAMES, isSecret } from '../../src/settings'
 import type { DeployPlan, FunctionPlan, SecretName } from './plan'
 import { STAGE } from './plan'
 import type { Target } from './management'
@@ -24,7 +24,7 @@ async function resolveSecrets(target: Target, plan: FunctionPlan): Promise<Parti
   } catch (error) {
     if (!/ResourceNotFound/.test(String((error as { code?: string }).code))) throw error
   }
-  for (const { Key, Value } of deployed) if ((SECRET_NAMES as readonly string[]).includes(Key) && secrets[Key as SecretName] === undefined) secrets[Key as SecretName] = Value
+  for (const { Key, Value } of deployed) if (isSecret(Key) && secrets[Key] === undefined) secrets[Key] = Value
   return secrets
 }
 

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto'
 import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
-import { SECRET_NAMES, loadSettings } from '../../src/settings'
+import { SECRET_NAMES, loadSettings, type SecretName } from '../../src/settings'
 import { functionNames } from '../build'
 
 export const root = resolve(__dirname, '../..')
@@ -39,7 +39,7 @@ export interface DeployPlan {
   functions: FunctionPlan[]
 }
 
-export type SecretName = (typeof SECRET_NAMES)[number]
+export type { SecretName } from '../../src/settings'
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'))
 
