@@ -1,18 +1,20 @@
+// @vitest-environment jsdom
 /**
  * The whole product once per transport to WeChat: under `cloud`, the
  * mini-program calls through wx.cloud and the functions send by cloud call;
  * under `https`, the mini-program logs in with wx.login's code and calls over
  * HTTP access with its session, and the functions send over WeChat's HTTPS
- * API with the shared access token. Each covers the mini-program's journey,
+ * API with the shared access token. Each covers the mini-program's journey
+ * (its pages rendered through their WXML),
  * a scheduled dispatch, a broadcast and a pushed event, judged by WeChat's
  * oracle, and the stats say which way each send went.
  */
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { RunningEmulator } from '../emulator/spawn'
 import { until } from './support/emulator'
 import { httpProductArgs } from './support/http'
 import { MiniProgram, type Mode } from './support/miniprogram'
-import { buildMiniprogram } from './support/render-build'
+import { child, heldOn, openPage, showAgain, tap, textOf, textsOf } from './support/render'
 import { APPOINTMENT, ORDER, exampleData, newOpenid, useProduct } from './support/product'
 
 const SECRET = 'journey-app-secret-3e81d0'
@@ -39,10 +41,6 @@ const TRANSPORTS: Transport[] = [
   },
 ]
 
-beforeAll(async () => {
-  await buildMiniprogram()
-})
-
 const stats = async (emulator: RunningEmulator): Promise<{ tokenFetches: { stable_token: number; token: number }; sends: { https: number; cloud: number } }> =>
   (await emulator.request('GET', '/_emulator/stats')).body.wechat
 
@@ -58,24 +56,25 @@ async function eventsSettled(emulator: RunningEmulator): Promise<void> {
 
 describe.each(TRANSPORTS)('the journey with transport $transport', ({ transport, mode, args }) => {
   const { emulator, product } = useProduct(args)
-  const row = (page: any, id: string) => page.data.rows.find((r: { id: string }) => r.id === id)
   const other: Transport['transport'] = transport === 'cloud' ? 'https' : 'cloud'
 
   it('a user subscribes from the mini-program, schedules a reminder, and the timer delivers it', async () => {
     const app = new MiniProgram(emulator, newOpenid('oJ'), mode)
     app.launch()
-    const home = await app.open('pages/index/index')
-    expect(home.data.openid).toBe(app.openid)
-    const subscriptions = await app.open('pages/subscriptions/subscriptions')
-    await app.tap(subscriptions, 'subscribe', { kind: 'one-time' })
-    expect(app.toasts).toContain('订阅成功')
-    expect(row(subscriptions, APPOINTMENT)).toMatchObject({ available: 1, status: 'accept' })
+    const home = await openPage(app, 'pages/index/index')
+    expect(textOf(home, '.signed-in')).toBe(`已登录：${app.openid}`)
+    const subscriptions = await openPage(app, 'pages/subscriptions/subscriptions')
+    const oneTime = child(subscriptions, 'one-time')
+    await tap(app, oneTime, '.subscribe-button')
+    expect(textOf(oneTime, '.notice')).toBe('订阅成功。')
+    expect(heldOn(oneTime)['预约提醒']).toBe('剩余 1 次')
     expect(await product.oracleQuota(app.openid, APPOINTMENT)).toMatchObject({ available: 1 })
 
-    const reminder = await app.open('pages/reminder/reminder')
-    reminder.onWhat({ detail: { value: '取快递' } })
-    await app.tap(reminder, 'schedule')
-    expect(reminder.data).toMatchObject({ error: '', scheduled: expect.stringMatching(/^msg_/) })
+    const reminder = await openPage(app, 'pages/reminder/reminder')
+    reminder.querySelector('.what')!.dispatchEvent('input', { detail: { value: '取快递' } })
+    await tap(app, reminder, '.schedule')
+    expect(textOf(reminder, '.error')).toBeUndefined()
+    expect(textsOf(reminder, '.when')).toHaveLength(1)
     expect(await product.delivered(app.openid)).toEqual([])
 
     const report = await product.tick(Date.now() + 2 * 60_000)
@@ -83,9 +82,8 @@ describe.each(TRANSPORTS)('the journey with transport $transport', ({ transport,
     const [message] = await product.delivered(app.openid)
     expect(message).toMatchObject({ template_id: APPOINTMENT })
     expect(message.data.thing1).toEqual({ value: '取快递' })
-    await subscriptions.onShow()
-    await app.idle()
-    expect(row(subscriptions, APPOINTMENT)).toMatchObject({ available: 0, status: 'accept' })
+    await showAgain(app, subscriptions)
+    expect(heldOn(oneTime)['预约提醒']).toBe('剩余 0 次')
     expect(await product.ledger(app.openid, APPOINTMENT)).toEqual(await product.oracleQuota(app.openid, APPOINTMENT))
     if (mode === 'http') expect(app.requests.filter((r) => r.endsWith('/login'))).toEqual(['200 /login'])
     else expect(app.requests).toEqual([])

@@ -136,6 +136,20 @@ describe('the subscribe button', () => {
     expect(textsOf(component, '.count')).toEqual(['剩余 0 次', '剩余 0 次'])
   })
 
+  it('a popup closed, as clients that fail with "cancel" answer it: the same sheet, nothing recorded', async () => {
+    const app = user()
+    app.closesPopup = true
+    const component = await button(app, [APPOINTMENT])
+    await tap(app, component, '.subscribe-button')
+    expect(textOf(component, '.sheet-title')).toBe('没有订阅')
+    expect(textOf(component, '.sheet-text')).toContain('你关闭了订阅窗口')
+    expect(textOf(component, '.sheet-action')).toBeUndefined()
+    expect(await product.oracleQuota(app.openid, APPOINTMENT)).toMatchObject({ available: 0 })
+    await tap(app, component, '.sheet-close')
+    expect(textOf(component, '.sheet-title')).toBeUndefined()
+    expect(englishShown(component)).toEqual([])
+  })
+
   it("WeChat's refusals of the popup, each in Chinese: 20001, 20002, 20003", async () => {
     const app = user()
     const cases: Array<[string[], string]> = [

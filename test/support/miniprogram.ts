@@ -1,7 +1,7 @@
 /**
- * A simulated mini-program runtime: the mini-program's own page code, built
- * from miniprogram/, runs in Node with `App`, `Page`, `getApp` and a `wx`
- * whose cloud calls go to the emulator's control API as this user (mode
+ * A simulated user's phone: the mini-program's app, built from miniprogram/,
+ * launched in Node with `App`, `getApp` and a `wx` (its pages and components
+ * render through test/support/render.ts with the same `wx`), whose cloud calls go to the emulator's control API as this user (mode
  * `cloud`), or, in mode `http`, with the app configured with the emulator's
  * HTTP access as its base URL, whose `wx.request` goes there and whose
  * `wx.login` gives a code the emulator's WeChat issues to this user; whose
@@ -19,18 +19,19 @@ type Choice = 'accept' | 'reject' | 'ban'
 export type Mode = 'cloud' | 'http'
 type Callbacks<T> = { success?: (value: T) => void; fail?: (error: { errMsg: string; errCode?: number }) => void; complete?: () => void }
 
-interface PageInstance {
-  data: Record<string, any>
-  setData(patch: Record<string, unknown>): void
-  [method: string]: any
-}
-
 export class MiniProgram {
   readonly toasts: string[] = []
   readonly modals: Array<{ title?: string; content?: string }> = []
   readonly navigations: string[] = []
   /** The answer the user gives to each template in a popup. */
   choose: (templateId: string) => Choice = () => 'accept'
+  /**
+   * The user closes the popup without answering. WeChat's documentation does
+   * not say what the call gives then: clients have been seen to answer every
+   * template `reject` (leave this false and choose reject), or to fail with
+   * `requestSubscribeMessage:fail cancel` (set this), so the button is tested under both.
+   */
+  closesPopup = false
   /** Calls to these functions (wx.cloud, or wx.request to their HTTP path) fail as a lost network does (the call may or may not have run), while set. */
   offline = new Set<string>()
   /** wx's local storage, kept across page loads as on a phone. */
@@ -55,15 +56,11 @@ export class MiniProgram {
     readonly openid: string,
     readonly mode: Mode = 'cloud',
   ) {
-    const pageDefinitions: Array<Record<string, any>> = []
     this.wxApi = this.wx()
     this.context = createContext({
       App: (definition: any) => {
         this.app = definition
       },
-      Page: (definition: any) => pageDefinitions.push(definition),
-      // A page built with Component(): its data, and its methods (page lifecycles among them) as a Page's.
-      Component: (definition: any) => pageDefinitions.push({ data: definition.data, ...definition.methods }),
       getApp: () => this.app,
       wx: this.wxApi,
       console,
@@ -73,7 +70,6 @@ export class MiniProgram {
       Math,
       JSON,
     })
-    this.context.__pages = pageDefinitions
   }
 
   launch(): void {
@@ -81,24 +77,6 @@ export class MiniProgram {
     // What miniprogram/config.ts's HTTP_BASE says on a device: here the emulator's HTTP access.
     if (this.mode === 'http') this.app.globalData.httpBase = `${this.emulator.url}/_http`
     this.app.onLaunch?.()
-  }
-
-  /** Loads a page as WeChat does: its definition, then onLoad and onShow. */
-  async open(path: string, query: Record<string, string> = {}): Promise<PageInstance> {
-    runInContext(readFileSync(join(OUT, `${path}.js`), 'utf8'), this.context)
-    const definition = (this.context.__pages as Array<Record<string, any>>).pop()!
-    const page: PageInstance = {
-      ...definition,
-      data: structuredClone(definition.data ?? {}),
-      setData(patch) {
-        Object.assign(this.data, patch)
-      },
-    }
-    for (const [key, value] of Object.entries(definition)) if (typeof value === 'function') page[key] = value.bind(page)
-    await this.track(page.onLoad?.(query))
-    await this.track(page.onShow?.())
-    await this.idle()
-    return page
   }
 
   /** The app as getApp() gives it, once launched. */
@@ -120,17 +98,6 @@ export class MiniProgram {
     } finally {
       this.inTap = false
     }
-  }
-
-  /** A user's tap: the handler runs synchronously inside the gesture, as on a device. */
-  async tap(page: PageInstance, handler: string, dataset: Record<string, unknown> = {}): Promise<void> {
-    this.inTap = true
-    try {
-      await this.track(page[handler]({ currentTarget: { dataset }, target: { dataset } }))
-    } finally {
-      this.inTap = false
-    }
-    await this.idle()
   }
 
   /** Waits until every cloud call and popup the pages started has finished. */
@@ -216,6 +183,7 @@ export class MiniProgram {
         const fromTap = this.inTap
         return this.api(options, async () => {
           if (!fromTap) throw { errMsg: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture.', errCode: 10005 }
+          if (this.closesPopup) throw { errMsg: 'requestSubscribeMessage:fail cancel' }
           const choices = Object.fromEntries(options.tmplIds.map((id) => [id, this.choose(id)]))
           const reply = await emulator.request('POST', '/_emulator/wechat/subscribe', { openid: this.openid, choices })
           if (reply.status !== 200) throw reply.body

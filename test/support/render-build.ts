@@ -1,6 +1,6 @@
 /**
- * Builds the mini-program's code for the tests: the app and its pages for the
- * simulated runtime (test/support/miniprogram.ts), and each component beside
+ * Builds the mini-program's code for the tests: the app for the simulated
+ * runtime (test/support/miniprogram.ts), and each component and page beside
  * its WXML, WXSS and JSON for rendering (test/support/render.ts), as WeChat
  * DevTools compiles them. Run once by the global setup, in Node: esbuild does
  * not run inside the jsdom environment the rendered tests use.
@@ -13,8 +13,10 @@ import { RENDER_OUT, SIM_OUT } from './miniprogram-out'
 
 const SOURCE = join(ROOT, 'miniprogram')
 
-/** Every component of miniprogram/components, as `components/<name>/<name>`, and the pages built with Component(). */
-export const COMPONENTS = [...readdirSync(join(SOURCE, 'components')).map((name) => `components/${name}/${name}`), 'pages/reminder/reminder']
+const APP = JSON.parse(readFileSync(join(SOURCE, 'app.json'), 'utf8')) as { pages: string[] }
+
+/** Every component of miniprogram/components, as `components/<name>/<name>`, and every page (each built with Component()). */
+export const COMPONENTS = [...readdirSync(join(SOURCE, 'components')).map((name) => `components/${name}/${name}`), ...APP.pages]
 
 export async function buildForRender(paths: string[] = COMPONENTS): Promise<void> {
   await build({
@@ -32,12 +34,11 @@ export async function buildForRender(paths: string[] = COMPONENTS): Promise<void
   }
 }
 
-/** Bundles the app and each page for the simulator (WeChat DevTools compiles the same TypeScript for the device). */
+/** Bundles the app for the simulated runtime, where it launches (WeChat DevTools compiles the same TypeScript for the device). */
 export async function buildMiniprogram(): Promise<void> {
   mkdirSync(SIM_OUT, { recursive: true })
-  const app = JSON.parse(readFileSync(join(SOURCE, 'app.json'), 'utf8')) as { pages: string[] }
   await build({
-    entryPoints: ['app', ...app.pages].map((page) => ({ in: join(SOURCE, `${page}.ts`), out: page })),
+    entryPoints: [{ in: join(SOURCE, 'app.ts'), out: 'app' }],
     outdir: SIM_OUT,
     bundle: true,
     format: 'iife',

@@ -20,6 +20,29 @@ export function render(app: MiniProgram, path: string, properties: Record<string
   return component
 }
 
+/** Opens a page (built with Component()) as WeChat does: rendered, then its onLoad and onShow, and what they started, finished. */
+export async function openPage(app: MiniProgram, path: string, query: Record<string, string> = {}): Promise<RenderedComponent> {
+  const page = render(app, path)
+  await page.instance.onLoad?.(query)
+  await page.instance.onShow?.()
+  await app.idle()
+  return page
+}
+
+/** The page shown again (the user came back to it): its onShow, and each component's pageLifetimes.show. */
+export async function showAgain(app: MiniProgram, page: RenderedComponent): Promise<void> {
+  await page.instance.onShow?.()
+  page.triggerPageLifeTime('show')
+  await app.idle()
+}
+
+/** A component inside a page, by its id in the page's WXML: a test fails when it is not there. */
+export function child(page: RenderedComponent, id: string): RenderedComponent {
+  const found = page.querySelector(`#${id}`)
+  if (!found) throw new Error(`no component #${id} on the page`)
+  return found as RenderedComponent
+}
+
 /** A user's tap on the node the selector finds: a test fails when nothing is there to tap. */
 export async function tap(app: MiniProgram, component: RenderedComponent, selector: string): Promise<void> {
   const node = component.querySelector(selector)
@@ -31,6 +54,12 @@ export async function tap(app: MiniProgram, component: RenderedComponent, select
 /** The text a user reads in the node the selector finds, or undefined when it is not shown. */
 export function textOf(component: RenderedComponent, selector: string): string | undefined {
   return component.querySelector(selector)?.dom.textContent?.trim()
+}
+
+/** What a subscribe button shows the user holds: each template's title and its count (剩余 N 次, 已开启 / 未开启). */
+export function heldOn(button: RenderedComponent): Record<string, string> {
+  const counts = textsOf(button, '.count')
+  return Object.fromEntries(textsOf(button, '.title').map((title, i) => [title, counts[i]]))
 }
 
 export const textsOf = (component: RenderedComponent, selector: string): string[] => component.querySelectorAll(selector).map((node: RenderedNode) => node.dom.textContent?.trim() ?? '')

@@ -1,21 +1,28 @@
 import { login } from '../../lib/api'
+import { sentenceOf } from '../../lib/words'
 
-/** Logs in through the `login` function: the openid comes from the function's context, or from a code login over HTTP. */
-Page({
+/**
+ * Logs in through the `login` function: the openid comes from the function's
+ * context, or from a code login over HTTP. A page built with Component(), as
+ * the others, so that its WXML renders in tests; page lifecycles sit in methods.
+ */
+Component({
   data: { openid: '', error: '' },
-  async onLoad() {
-    const reply = await login()
-    if (!reply.ok) {
-      this.setData({ error: `登录失败（${reply.code}），请稍后再试` })
-      return
-    }
-    getApp<{ globalData: { openid?: string } }>().globalData.openid = reply.openid
-    this.setData({ openid: reply.openid })
-  },
-  openSubscriptions() {
-    wx.navigateTo({ url: '/pages/subscriptions/subscriptions' })
-  },
-  openReminder() {
-    wx.navigateTo({ url: '/pages/reminder/reminder' })
+  methods: {
+    async onLoad() {
+      const reply = await login()
+      if (!reply.ok) {
+        this.setData({ error: `登录没有成功：${sentenceOf(reply)}` })
+        return
+      }
+      getApp<{ globalData: { openid?: string } }>().globalData.openid = reply.openid
+      this.setData({ openid: reply.openid, error: '' })
+    },
+    openSubscriptions() {
+      wx.navigateTo({ url: '/pages/subscriptions/subscriptions' })
+    },
+    openReminder() {
+      wx.navigateTo({ url: '/pages/reminder/reminder' })
+    },
   },
 })
