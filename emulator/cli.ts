@@ -107,6 +107,8 @@ async function main(): Promise<void> {
     workerScript: join(__dirname, 'worker.js'),
     log: quiet ? undefined : (line) => console.log(line),
   })
+  // Said even with --quiet: what was assumed, or refused, changes what the project does here.
+  for (const warning of emulator.project.warnings) console.log(`warning: ${warning}`)
   const names = [...emulator.project.functions.keys()]
   console.log(`functions: ${names.length ? names.join(', ') : '(none)'} · env ${emulator.project.envId}`)
   if (values.empty) console.log(`empty environment: deploy to it through the management API at POST ${emulator.url}/`)

@@ -1,9 +1,10 @@
 /**
- * Where the emulator's CPU goes, behind `GET /_emulator/stats`: the whole
- * process (every thread, the garbage collector's included), its main thread
- * (the protocol, the database, WeChat's side), and each function's instances.
- * A thread's share is its event loop's active time, which is its CPU time
- * while it has a core to itself. Counted from the last reset, in ms.
+ * Where the emulator's CPU goes, behind `GET /_emulator/stats`: all of it
+ * (its own process, the garbage collector's threads included, and the
+ * function instances' processes as of their last replies), its main event
+ * loop (the protocol, the database, WeChat's side), and each function's
+ * instances. An event loop's share is its active time, which is its CPU
+ * time while it has a core to itself. Counted from the last reset, in ms.
  */
 import { performance } from 'node:perf_hooks'
 
@@ -16,7 +17,11 @@ export interface CpuSnapshot {
 export class CpuMeter {
   private base: CpuSnapshot
 
-  constructor(private readonly functionsMs: () => Record<string, number>) {
+  constructor(
+    private readonly functionsMs: () => Record<string, number>,
+    /** The instances' processes' CPU time. */
+    private readonly instancesCpuMs: () => number,
+  ) {
     this.base = this.read()
   }
 
@@ -33,7 +38,7 @@ export class CpuMeter {
 
   private read(): CpuSnapshot {
     const { user, system } = process.cpuUsage()
-    return { processMs: (user + system) / 1000, emulatorMs: performance.eventLoopUtilization().active, functionsMs: this.functionsMs() }
+    return { processMs: (user + system) / 1000 + this.instancesCpuMs(), emulatorMs: performance.eventLoopUtilization().active, functionsMs: this.functionsMs() }
   }
 }
 

@@ -21,26 +21,42 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
     let size = 0
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, 'request body too large'))
-        req.destroy()
-        return
-      }
-      chunks.push(chunk)
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk)
+      // Answered 413 at once; the rest is read and dropped, so that the caller gets the answer rather than a reset.
+      chunks.length = 0
+      reject(new HttpError(413, `request body too large: more than ${MAX_BODY_BYTES} bytes`))
     })
     req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
 }
 
+/** Deeper than any request means; past a few thousand levels the recursive walks behind (EJSON, structured clone) overflow the stack. */
+const MAX_JSON_DEPTH = 256
+
+/** Whether `value` nests objects or arrays deeper than `limit`: walked with a list, as it may nest deeper than the stack allows. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next
+    if (item === null || typeof item !== 'object') continue
+    if (depth > limit) return true
+    for (const child of Object.values(item)) pending.push([child, depth + 1])
+  }
+  return false
+}
+
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const body = await readBody(req)
   if (body.length === 0) return {}
+  let parsed: unknown
   try {
-    return JSON.parse(body.toString('utf8'))
+    parsed = JSON.parse(body.toString('utf8'))
   } catch {
     throw new HttpError(400, 'the body is not valid JSON')
   }
+  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) throw new HttpError(400, `the body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`)
+  return parsed
 }
 
 /**

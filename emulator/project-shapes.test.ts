@@ -1,14 +1,16 @@
 /**
- * Projects of other shapes than this one: functions only (no app.json), or
- * no template registry. They still run; start-up says, once, what WeChat will
- * then answer and how to declare what is missing.
+ * Projects of other shapes than this one: functions only (no app.json), no
+ * template registry, or no project.config.json at all (a CloudBase CLI
+ * project, or a folder of functions). They still run; start-up says, once,
+ * what WeChat will then answer, what was assumed, and how to declare what is missing.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FIXTURE_PROJECT, withProjectCopy, type RunningEmulator } from '../test/support/emulator'
+import { FIXTURE_PROJECT, ROOT, spawnEmulator, withProjectCopy, type RunningEmulator } from '../test/support/emulator'
 import { loadProject } from './project'
+import { PLACEHOLDER_APPID } from './project-shape'
 
 const orderData = { thing1: { value: '保温杯' }, character_string2: { value: 'SO-1' }, enum3: { value: '已发货' } }
 
@@ -38,6 +40,51 @@ describe('a project of another shape', () => {
       expect(warnings(emulator)).toEqual([expect.stringMatching(/^warning: no templates at .*20001.*40037.*Declare your templates there/)])
       const popup = await emulator.request('POST', '/_emulator/wechat/subscribe', { openid: 'oShapeB', choices: { ONE_TIME_ORDER: 'accept' } })
       expect(popup.body).toMatchObject({ errCode: 20001 })
+    })
+  })
+})
+
+describe('a project without project.config.json', () => {
+  /** The fixture project `name`, served for one test. */
+  const serving = async (name: string, use: (emulator: RunningEmulator) => Promise<void>) => {
+    const emulator = await spawnEmulator({ project: join(ROOT, 'test/fixtures', name) })
+    try {
+      await use(emulator)
+    } finally {
+      await emulator.stop()
+    }
+  }
+  /** It lists its one function, with the timeout `timeoutMs`, runs it as a user, and serves the env `envId`. */
+  const servesHello = async (emulator: RunningEmulator, timeoutMs: number, envId: string) => {
+    expect((await emulator.request('GET', '/_emulator/functions')).body.data).toEqual([{ name: 'hello', timer: null, timeoutMs }])
+    expect(await emulator.result('hello', {}, { openid: 'oShapeC' })).toEqual({ hello: 'oShapeC', appId: PLACEHOLDER_APPID })
+    expect((await emulator.request('GET', '/_emulator/health')).body).toEqual({ ok: true, envId })
+  }
+  const noConfig = 'warning: no project\\.config\\.json in \\S+'
+
+  it("made with the CloudBase CLI: functions from cloudbaserc.json's functionRoot, each assumption said once", async () => {
+    await serving('cli-shaped-project', async (emulator) => {
+      expect(warnings(emulator)).toEqual([
+        expect.stringMatching(/^warning: no templates at /),
+        expect.stringMatching(/^warning: no app\.json at \S+miniprogram\/app\.json/),
+        expect.stringMatching(new RegExp(`^${noConfig}: functions from cloudbaserc\\.json "functionRoot", functions/$`)),
+        expect.stringMatching(new RegExp(`^${noConfig}: AppID ${PLACEHOLDER_APPID}, a placeholder`)),
+      ])
+      // The timeout and the env id come from its cloudbaserc.json.
+      await servesHello(emulator, 5000, 'cli-env')
+    })
+  })
+
+  it('of functions in cloudfunctions/ and a mini-program in miniprogram/: both found by convention', async () => {
+    await serving('functions-only-project', async (emulator) => {
+      expect(warnings(emulator)).toEqual([
+        expect.stringMatching(/^warning: no templates at /),
+        expect.stringMatching(new RegExp(`^${noConfig}: functions from cloudfunctions/, the tools' convention`)),
+        expect.stringMatching(new RegExp(`^${noConfig}: the mini-program from miniprogram/$`)),
+        expect.stringMatching(new RegExp(`^${noConfig}: AppID ${PLACEHOLDER_APPID}, a placeholder`)),
+        expect.stringMatching(new RegExp(`^${noConfig}: env local, as neither --env nor cloudbaserc\\.json "envId" names one$`)),
+      ])
+      await servesHello(emulator, 3000, 'local')
     })
   })
 })

@@ -1,17 +1,23 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { projectShape } from './project-shape'
+import { declaredTimer, type DeclaredTriggers } from './project-triggers'
+import { parseSecurityConfig, type SecurityConfig } from './services/wechat/security-config'
 
 /**
  * What the emulator learns from a WeChat cloud project on disk: where its
- * functions live (`project.config.json` → `cloudfunctionRoot`), each
- * function's `config.json` (openapi permissions, timer trigger) and its
- * deploy settings (`cloudbaserc.json` → timeout). Nothing here is specific
- * to one project, so any WeChat cloud project can be served.
+ * functions live (`project.config.json` → `cloudfunctionRoot`, or what
+ * project-shape.ts assumes without it), each function's `config.json`
+ * (openapi permissions, timer trigger) and its deploy settings
+ * (`cloudbaserc.json` → timeout, triggers). Nothing here is specific to one
+ * project, so any WeChat cloud project can be served.
  */
 export interface TimerTrigger {
   name: string
   /** 7 fields: second minute hour day month weekday year, evaluated in UTC+8. */
   cron: string
+  /** The rule the trigger breaks, when the platform would refuse it: then it is listed, and never fires. */
+  error?: string
 }
 
 export interface FunctionDefinition {
@@ -43,6 +49,10 @@ export interface ProjectDefinition {
   console: ConsoleConfig
   /** HTTP access paths the deploy configuration gives functions (cloudbaserc.json `path`, as manager-node's `func.path`). */
   accessPaths: Array<{ path: string; name: string }>
+  /** What start-up warns about: what was assumed for a missing file, and triggers refused alone. */
+  warnings: string[]
+  /** The words msgSecCheck holds as risky (emulator.config.json `security`). */
+  security: SecurityConfig
 }
 
 /**
@@ -68,6 +78,8 @@ interface EmulatorConfig {
   templates?: string
   messagePushReceiver?: string
   console?: ConsoleConfig
+  /** Checked by parseSecurityConfig. */
+  security?: unknown
 }
 
 const DEFAULT_TIMEOUT_S = 3
@@ -82,24 +94,12 @@ function readJson(path: string): Record<string, unknown> | undefined {
   }
 }
 
-function parseFunctionConfig(path: string): { openapi: string[]; timer?: TimerTrigger } {
+/** The function's `config.json`: its openapi permissions, and its triggers as written (project-triggers.ts judges them). */
+function parseFunctionConfig(path: string): { openapi: string[]; triggers: DeclaredTriggers } {
   const config = readJson(path) ?? {}
   const permissions = (config.permissions ?? {}) as Record<string, unknown>
   const openapi = Array.isArray(permissions.openapi) ? permissions.openapi.filter((x): x is string => typeof x === 'string') : []
-  const triggers = Array.isArray(config.triggers) ? (config.triggers as Array<Record<string, unknown>>) : []
-  const timers = triggers.filter((t) => t?.type === 'timer')
-  if (timers.length > 1) throw new Error(`${path}: a function has at most one trigger`)
-  const timer = timers[0]
-  if (!timer) return { openapi }
-  const name = timer.name
-  const cron = timer.config
-  if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,59}$/.test(name)) {
-    throw new Error(`${path}: a trigger name starts with a letter and has at most 60 characters`)
-  }
-  if (typeof cron !== 'string' || cron.trim().split(/\s+/).length !== 7) {
-    throw new Error(`${path}: a timer's config is a 7-field cron expression`)
-  }
-  return { openapi, timer: { name, cron: cron.trim() } }
+  return { openapi, triggers: { file: path, triggers: config.triggers } }
 }
 
 interface DeploySettings {
@@ -108,11 +108,11 @@ interface DeploySettings {
   envVariables: Record<string, string>
   /** The HTTP access path, such as `/login`. */
   path?: string
+  triggers: DeclaredTriggers
 }
 
-/** Per-function settings from the deploy configuration: timeout, environment variables and HTTP access path. */
-function deploySettings(root: string): Map<string, DeploySettings> {
-  const rc = readJson(join(root, 'cloudbaserc.json'))
+/** Per-function settings from the deploy configuration (`rc`, cloudbaserc.json): timeout, environment variables, HTTP access path, triggers. */
+function deploySettings(rc: Record<string, unknown> | undefined, rcPath: string): Map<string, DeploySettings> {
   const out = new Map<string, DeploySettings>()
   const functions = Array.isArray(rc?.functions) ? (rc!.functions as Array<Record<string, unknown>>) : []
   for (const fn of functions) {
@@ -122,6 +122,7 @@ function deploySettings(root: string): Map<string, DeploySettings> {
       timeout: typeof fn.timeout === 'number' ? fn.timeout : undefined,
       envVariables: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(value)])),
       path: typeof fn.path === 'string' && fn.path !== '' ? fn.path : undefined,
+      triggers: { file: rcPath, triggers: fn.triggers },
     })
   }
   return out
@@ -133,21 +134,21 @@ function deploySettings(root: string): Map<string, DeploySettings> {
  */
 export function loadProject(rootDir: string, overrides: { envId?: string; empty?: boolean } = {}): ProjectDefinition {
   const root = resolve(rootDir)
-  const projectConfig = readJson(join(root, 'project.config.json'))
-  if (!projectConfig) throw new Error(`${root} has no project.config.json`)
-  const functionsRoot = resolve(root, String(projectConfig.cloudfunctionRoot ?? 'cloudfunctions'))
-  const rc = readJson(join(root, 'cloudbaserc.json'))
-  const envId = overrides.envId ?? (typeof rc?.envId === 'string' && rc.envId ? rc.envId : 'local')
-  const appid = typeof projectConfig.appid === 'string' ? projectConfig.appid : 'wx0000000000000000'
-  const deploy = deploySettings(root)
+  const rcPath = join(root, 'cloudbaserc.json')
+  const rc = readJson(rcPath)
+  const { functionsRoot, miniprogramRoot, appid, envId, assumptions } = projectShape(root, readJson(join(root, 'project.config.json')), rc, overrides.envId)
+  const warnings = [...assumptions]
+  const deploy = deploySettings(rc, rcPath)
   const functions = new Map<string, FunctionDefinition>()
   if (!overrides.empty && existsSync(functionsRoot)) {
     for (const name of readdirSync(functionsRoot).sort()) {
       const dir = join(functionsRoot, name)
       if (!statSync(dir).isDirectory()) continue
       if (!existsSync(join(dir, 'package.json')) && !existsSync(join(dir, 'index.js'))) continue
-      const { openapi, timer } = parseFunctionConfig(join(dir, 'config.json'))
+      const { openapi, triggers } = parseFunctionConfig(join(dir, 'config.json'))
       const settings = deploy.get(name)
+      const { timer, warnings: triggerWarnings } = declaredTimer(name, triggers, settings?.triggers)
+      warnings.push(...triggerWarnings)
       const timeoutS = Math.min(settings?.timeout ?? DEFAULT_TIMEOUT_S, MAX_TIMEOUT_S)
       functions.set(name, {
         name,
@@ -172,10 +173,12 @@ export function loadProject(rootDir: string, overrides: { envId?: string; empty?
     functionsRoot,
     functions,
     templatesPath: resolve(root, emulatorConfig.templates ?? 'templates.json'),
-    appJsonPath: resolve(root, String(projectConfig.miniprogramRoot ?? 'miniprogram'), 'app.json'),
+    appJsonPath: join(miniprogramRoot, 'app.json'),
     messagePushReceiver: receiver,
     console: consoleConfig(emulatorConfig.console, overrides.empty ? undefined : functions),
     accessPaths: [...deploy].flatMap(([name, settings]) => (settings.path ? [{ path: settings.path, name }] : [])),
+    warnings,
+    security: parseSecurityConfig(emulatorConfig.security),
   }
 }
 

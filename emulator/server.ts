@@ -134,6 +134,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     timeTravel: options.timeTravel,
     timers: options.timers,
     onUser: (openid) => wechat!.gateway.meetUser(openid),
+    onFrozen: (name) => stats.countFrozen(name),
     log,
   })
   const { runtime } = functions
@@ -165,6 +166,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const services: Service[] = [database, functions, wechat, openapi, access, localConsole, management]
   const actions: Record<string, AdminAction> = Object.assign({}, ...services.map((service) => service.actions))
 
+  /** Invocations already told that their env is not served, each once per env id. */
+  const warnedEnv = new Set<string>()
   const admin: Route = async (req, res) => {
     const requestId = randomUUID()
     const isForm = (req.headers['content-type'] ?? '').startsWith('multipart/form-data')
@@ -173,6 +176,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     stats.countRequest(action)
     const envName = params.envName
     if (typeof envName === 'string' && envName !== '' && envName !== project.envId) {
+      // The function's log says why at once: its cloud.init named an env this emulator does not serve.
+      const from = runtime.callerOf(params.wxCloudApiToken)
+      if (from && !warnedEnv.has(`${from.requestId} ${envName}`)) {
+        if (warnedEnv.size > 1000) warnedEnv.clear()
+        warnedEnv.add(`${from.requestId} ${envName}`)
+        runtime.note(from.function, from.requestId, 'error', `cloud.init asked for env "${envName}", which this emulator does not serve: it serves "${project.envId}". Start it with --env ${envName} to serve that id, or call cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV }).`)
+      }
       return sendJson(res, 200, { code: 'INVALID_ENV', message: `env ${envName} is not ${project.envId}`, requestId })
     }
     const handler = actions[action]
@@ -184,7 +194,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     sendJson(res, 200, { ...reply.json, requestId })
   }
 
-  const cpu = new CpuMeter(() => runtime.activeMs())
+  const cpu = new CpuMeter(() => runtime.activeMs(), () => runtime.cpuMs())
   const controlStats: Route = async (req, res) => {
     if (req.method === 'DELETE') {
       stats.reset()
@@ -199,27 +209,33 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     ['GET', /^\/_emulator\/stats$/, controlStats],
     ['DELETE', /^\/_emulator\/stats$/, controlStats],
     ['GET', /^\/_emulator\/health$/, async (_req, res) => sendJson(res, 200, { ok: true, envId: project.envId })],
+    // Every route served, so that a test's list of the control routes is held against what runs.
+    ['GET', /^\/_emulator\/routes$/, async (_req, res) => sendJson(res, 200, { data: routes.map(([method, pattern]) => ({ method, pattern: pattern.source })) })],
   ]
 
   const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const match = routes.find(([method, pattern]) => method === req.method && pattern.test(url.pathname))
     // No other site may frame the console: a framed page's clicks would carry its own Origin past the guard.
     res.setHeader('content-security-policy', "frame-ancestors 'none'")
     res.setHeader('x-frame-options', 'DENY')
+    let path = req.url ?? '/'
     try {
+      // A target no URL can be made of (`//[`) is the client's error, not the emulator's.
+      const url = parseTarget(req.url)
+      path = url.pathname
+      const match = routes.find(([method, pattern]) => method === req.method && pattern.test(url.pathname))
       guardLocalOnly(req)
       if (!match) throw new HttpError(404, `no route for ${req.method} ${url.pathname}`)
       const params = (url.pathname.match(match[1]) ?? []).slice(1).map(decodePathPart)
       await match[2](req, res, params, url)
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500
-      if (status === 500) log(`internal error on ${req.method} ${url.pathname}: ${(error as Error).stack}`)
+      if (status === 500) log(`internal error on ${req.method} ${path}: ${(error as Error).stack}`)
       if (!res.headersSent) sendJson(res, status, { error: (error as Error).message })
       else res.end()
     }
   })
-  server.keepAliveTimeout = 60_000
+  // Longer than an idle instance lives (IDLE_RECYCLE_MS): a frozen instance's kept-alive connections are never closed under it.
+  server.keepAliveTimeout = 5 * 60_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host ?? '127.0.0.1', resolve)
@@ -238,5 +254,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       await new Promise<void>((resolve) => server.close(() => resolve()))
       store.close()
     },
+  }
+}
+
+function parseTarget(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://localhost')
+  } catch {
+    throw new HttpError(400, `not a request target: ${String(target).slice(0, 200)}`)
   }
 }

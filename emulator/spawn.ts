@@ -46,6 +46,8 @@ export interface SpawnOptions {
   /** A data folder; without it the emulator keeps everything in memory. */
   data?: string
   args?: string[]
+  /** Variables added to the emulator's environment (`TZ` puts its host in another time zone). */
+  env?: Record<string, string>
 }
 
 export async function spawnEmulator(options: SpawnOptions = {}): Promise<RunningEmulator> {
@@ -60,7 +62,7 @@ export async function spawnEmulator(options: SpawnOptions = {}): Promise<Running
     ...(options.data ? ['--data', options.data] : ['--in-memory']),
     ...(options.args ?? ['--no-timers']),
   ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
   const output: string[] = []
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`emulator did not start:\n${output.join('\n')}`)), 20_000)

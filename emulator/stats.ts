@@ -22,6 +22,7 @@ export class Stats {
   private examined = 0
   private databaseFaults = noFaults()
   private wechat = noWechat()
+  private frozen: Record<string, number> = {}
 
   countRequest(action: string): void {
     this.requests[action] = (this.requests[action] ?? 0) + 1
@@ -47,6 +48,11 @@ export class Stats {
     this.wechat.sends[transport] += 1
   }
 
+  /** An invocation of `name` replied with work still running, frozen with its instance. */
+  countFrozen(name: string): void {
+    this.frozen[name] = (this.frozen[name] ?? 0) + 1
+  }
+
   snapshot() {
     const total = Object.values(this.requests).reduce((sum, n) => sum + n, 0)
     return {
@@ -55,6 +61,7 @@ export class Stats {
       databaseFaults: { ...this.databaseFaults },
       management: { byAction: { ...this.managementRequests } },
       wechat: { tokenFetches: { ...this.wechat.tokenFetches }, sends: { ...this.wechat.sends } },
+      frozenAfterReturn: { ...this.frozen },
     }
   }
 
@@ -64,5 +71,6 @@ export class Stats {
     this.examined = 0
     this.databaseFaults = noFaults()
     this.wechat = noWechat()
+    this.frozen = {}
   }
 }

@@ -113,6 +113,11 @@ describe.each(TRANSPORTS)('the journey with transport $transport', ({ transport,
     expect(await product.delivered(openid)).toEqual([])
   })
 
+  it('no function left work running after its reply: nothing was frozen after return', async () => {
+    const { frozenAfterReturn } = (await emulator.request('GET', '/_emulator/stats')).body
+    expect(frozenAfterReturn).toEqual({})
+  })
+
   it(`every send went by ${transport}, none by ${other}`, async () => {
     const { sends, tokenFetches } = await stats(emulator)
     // One reminder and seven broadcast messages.

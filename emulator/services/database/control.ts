@@ -42,6 +42,15 @@ function filterOf(url: URL): Record<string, unknown> | undefined {
   return filter
 }
 
+/** A page's size: 100 unless `limit` says, at most 1000. A fraction or a number below 1 would reach SQLite's LIMIT (-1 there is no limit at all). */
+function pageLimit(url: URL): number {
+  const raw = url.searchParams.get('limit')
+  if (raw === null || raw === '') return 100
+  const limit = Number(raw)
+  if (!Number.isInteger(limit) || limit < 1) throw new HttpError(400, `"limit" must be a whole number from 1 (at most 1000 are read), not ${raw.slice(0, 40)}`)
+  return Math.min(limit, 1000)
+}
+
 /** Up to `limit` documents after a natural-order position that pass the filter, read in ranges. */
 function browse(store: Store, stats: Stats, collection: string, filter: Record<string, unknown> | undefined, after: number, limit: number): { docs: Doc[]; next: number | null } {
   if (!filter) {
@@ -94,7 +103,7 @@ export function controlRoutes(store: Store, gateway: DatabaseGateway, stats: Sta
       'GET',
       /^\/_emulator\/db\/([^/]+)$/,
       async (_req, res, [collection], url) => {
-        const limit = Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 1000)
+        const limit = pageLimit(url)
         const offset = Math.max(Number(url.searchParams.get('offset') ?? 0) || 0, 0)
         existing(collection!)
         const after = url.searchParams.get('after')

@@ -1,5 +1,5 @@
 import { BSONRegExp, EJSON, ObjectId } from 'bson'
-import { invalidParam, unsupported } from './errors'
+import { invalidParam, requestFailed, unsupported } from './errors'
 
 /** Sets an own field, even one named __proto__ (an assignment would change the prototype instead). */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
@@ -27,7 +27,12 @@ export function toPlain(value: unknown, now: number): unknown {
   if (Array.isArray(value)) return value.map((item) => toPlain(item, now))
   if (value instanceof BSONRegExp) {
     const flags = [...value.options].map((f) => REGEX_FLAGS[f] ?? '').join('')
-    return new RegExp(value.pattern, flags)
+    try {
+      return new RegExp(value.pattern, flags)
+    } catch (error) {
+      // The caller's pattern, refused as the service refuses what MongoDB cannot compile.
+      throw requestFailed(`Regular expression is invalid: ${(error as Error).message}`)
+    }
   }
   if (value instanceof ObjectId) return value.toHexString()
   const bsontype = (value as { _bsontype?: string })._bsontype

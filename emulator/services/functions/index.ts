@@ -1,5 +1,5 @@
 /**
- * The functions service: the project's bundles in worker instances, their
+ * The functions service: the project's bundles in instances (child processes), their
  * timers, the control API's call, trigger, logs and kill, and the SDKs'
  * `functions.invokeFunction`.
  */
@@ -25,6 +25,8 @@ export function createFunctionsService(options: {
   /** An openid calls a function as a user: WeChat learns the user. */
   onUser: (openid: string) => void
   log: (line: string) => void
+  /** An invocation left work running when it replied (frozen after return). */
+  onFrozen?: (name: string) => void
 }): FunctionsService {
   const { log } = options
   const runtime = new FunctionsRuntime({
@@ -33,6 +35,7 @@ export function createFunctionsService(options: {
     adminUrl: options.adminUrl,
     maxInstancesPerFunction: options.maxInstancesPerFunction,
     timeTravel: options.timeTravel,
+    onFrozen: options.onFrozen,
     onLog: (entry) => log(`[${entry.function} ${entry.requestId.slice(0, 8)}] ${entry.level}: ${entry.message}`),
   })
   const timers = new TimerScheduler(runtime, log)

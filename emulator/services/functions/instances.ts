@@ -1,26 +1,49 @@
 /**
  * One function's instances, as SCF keeps them: warm instances reused, a new
  * one started when all are busy (up to a cap, then callers wait), one
- * invocation per instance at a time, the function's timeout enforced by
- * ending the instance, and a rebuilt bundle picked up by the next call.
+ * invocation per instance at a time, frozen between invocations (worker.ts),
+ * the function's timeout enforced by ending the instance, an instance idle
+ * for IDLE_RECYCLE_MS recycled (what it left frozen is lost, as on the
+ * platform), and a rebuilt bundle picked up by the next call.
  */
+import { fork, type ChildProcess } from 'node:child_process'
 import { statSync } from 'node:fs'
-import { Worker } from 'node:worker_threads'
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 import type { FunctionDefinition } from '../../project'
 import { ERR_FUNCTION_EXECUTE_FAIL, InvocationError } from './context'
 import type { LogEntry } from './logs'
-import type { InstanceMessage, InvokeMessage } from './messages'
+import type { InstanceMessage, InvokeMessage, LogLevel } from './messages'
 
 export type InstanceReply = InstanceMessage & { type: 'result' }
 
+/**
+ * An idle instance is recycled after this long. Shorter than the emulator's
+ * keep-alive (server.ts), so a frozen instance's connections to it are never
+ * closed under it: a thawed instance's first request finds them open.
+ */
+export const IDLE_RECYCLE_MS = 4 * 60_000
+
+/** The platform runs functions in UTC unless the function's own `TZ` says otherwise. */
+export const DEFAULT_TZ = 'UTC'
+
 export interface Instance {
-  worker: Worker
+  process: ChildProcess
   /** Resolves when the bundle is loaded (the init phase). */
   ready: Promise<void>
   version: string
   busy: boolean
   /** Set when the bundle changed while this instance was busy: retire it after the call. */
   stale: boolean
+  /** Frozen after its last reply, until the next invocation thaws it. */
+  frozen: boolean
+  /** The invocation it runs (or last ran), for the lines it writes to stdout and stderr. */
+  requestId: string
+  /** Its event loop's busy time at its last reply, frozen time excluded. */
+  activeMs: number
+  /** Its process's CPU time at its last reply. */
+  cpuMs: number
+  idleTimer?: NodeJS.Timeout
   settle?: (message: InstanceReply) => void
   fail?: (error: Error) => void
 }
@@ -35,6 +58,8 @@ export interface InstanceSettings {
   /** True once the emulator is shutting down: no instance is handed out. */
   closed: () => boolean
   onLog: (entry: LogEntry) => void
+  /** An invocation replied and left work running, now frozen. */
+  onFrozen: (requestId: string, reply: InstanceReply) => void
 }
 
 export class InstancePool {
@@ -42,6 +67,7 @@ export class InstancePool {
   private readonly waiting: Array<() => void> = []
   /** Event-loop active time of the instances already retired, in ms. */
   private retiredActiveMs = 0
+  private retiredCpuMs = 0
 
   constructor(
     readonly definition: FunctionDefinition,
@@ -61,6 +87,7 @@ export class InstancePool {
       const idle = this.instances.find((instance) => !instance.busy && !instance.stale)
       if (idle) {
         idle.busy = true
+        clearTimeout(idle.idleTimer)
         return idle
       }
       if (this.instances.length < this.settings.maxInstances) {
@@ -92,6 +119,10 @@ export class InstancePool {
       instance.settle = (reply) => {
         if (reply.requestId !== message.requestId) return
         clearTimeout(timer)
+        instance.frozen = true
+        instance.activeMs = reply.activeMs ?? instance.activeMs
+        instance.cpuMs = reply.cpuMs ?? instance.cpuMs
+        if (reply.pending?.total) this.settings.onFrozen(message.requestId, reply)
         this.release(instance)
         resolve(reply)
       }
@@ -102,7 +133,13 @@ export class InstancePool {
         this.discard(instance)
         reject(new InvocationError(ERR_FUNCTION_EXECUTE_FAIL, `${name} crashed: ${error.message}`, message.requestId))
       }
-      instance.worker.postMessage(message)
+      instance.requestId = message.requestId
+      if (instance.frozen) {
+        // One byte on its stdin ends the freeze (worker.ts blocks reading it).
+        instance.frozen = false
+        instance.process.stdin?.write('t')
+      }
+      instance.process.send(message)
     })
   }
 
@@ -128,11 +165,16 @@ export class InstancePool {
 
   /** The time these instances' event loops were busy, those retired included, in ms. */
   activeMs(): number {
-    return this.instances.reduce((sum, instance) => sum + activeMs(instance.worker), this.retiredActiveMs)
+    return this.instances.reduce((sum, instance) => sum + instance.activeMs, this.retiredActiveMs)
+  }
+
+  /** The CPU time of these instances' processes, those retired included, in ms. */
+  cpuMs(): number {
+    return this.instances.reduce((sum, instance) => sum + instance.cpuMs, this.retiredCpuMs)
   }
 
   async terminate(): Promise<void> {
-    await Promise.all(this.instances.map((instance) => instance.worker.terminate()))
+    await Promise.all(this.instances.map((instance) => end(instance)))
   }
 
   /** What an instance was started with: its bundle (where, and as written) and its environment, which a deploy may change. */
@@ -150,24 +192,27 @@ export class InstancePool {
     instance.settle = undefined
     instance.fail = undefined
     if (instance.stale) this.retire(instance)
+    else instance.idleTimer = setTimeout(() => !instance.busy && this.retire(instance), IDLE_RECYCLE_MS).unref()
     this.waiting.shift()?.()
   }
 
   private retire(instance: Instance): void {
     const at = this.instances.indexOf(instance)
     if (at >= 0) this.instances.splice(at, 1)
-    this.retiredActiveMs += activeMs(instance.worker)
-    void instance.worker.terminate()
+    this.retiredActiveMs += instance.activeMs
+    this.retiredCpuMs += instance.cpuMs
+    void end(instance)
   }
 
   private spawn(version: string): Instance {
     const { definition, settings } = this
     const base: Record<string, string> = {}
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined) base[key] = value
-    const worker = new Worker(settings.workerScript, {
-      workerData: { bundle: definition.bundle, timeTravel: settings.timeTravel, adminUrl: settings.adminUrl() },
+    const child = fork(settings.workerScript, [JSON.stringify({ bundle: definition.bundle, timeTravel: settings.timeTravel, adminUrl: settings.adminUrl() })], {
       env: {
         ...base,
+        // Whatever zone the emulator's host is in: a function's own TZ variable (below) may say otherwise.
+        TZ: DEFAULT_TZ,
         ...definition.envVariables,
         // Dummy credentials: the SDK refuses to send a request without them.
         TENCENTCLOUD_SECRETID: 'local-emulator',
@@ -179,42 +224,56 @@ export class InstancePool {
         TENCENTCLOUD_RUNENV: 'SCF',
         TENCENTCLOUD_REGION: 'ap-shanghai',
       },
-      stdout: false,
-      stderr: false,
+      // stdin thaws a frozen instance; what a function writes to stdout and stderr is its log.
+      stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+      execArgv: [],
     })
     let loaded!: (error?: string) => void
     const ready = new Promise<void>((resolve, reject) => {
       loaded = (error) => (error ? reject(new Error(error)) : resolve())
     })
     ready.catch(() => undefined)
-    const instance: Instance = { worker, ready, version, busy: false, stale: false }
-    worker.on('message', (message: InstanceMessage) => {
-      if (message.type === 'ready') {
-        loaded(message.error)
-      } else if (message.type === 'log') {
-        settings.onLog({ time: new Date().toISOString(), function: definition.name, requestId: message.requestId, level: message.level, message: message.message })
-      } else {
-        instance.settle?.(message)
-      }
+    const instance: Instance = { process: child, ready, version, busy: false, stale: false, frozen: false, requestId: '', activeMs: 0, cpuMs: 0 }
+    const log = (level: LogLevel, message: string) =>
+      settings.onLog({ time: new Date().toISOString(), function: definition.name, requestId: instance.requestId, level, message })
+    child.on('message', (message: InstanceMessage) => {
+      if (message.type === 'ready') loaded(message.error)
+      else if (message.type === 'log') settings.onLog({ time: new Date().toISOString(), function: definition.name, requestId: message.requestId, level: message.level, message: message.message })
+      else instance.settle?.(message)
     })
-    worker.on('error', (error) => {
+    lines(child.stdout, (line) => log('log', line))
+    lines(child.stderr, (line) => log('error', line))
+    // A thaw written to an instance that has just ended is of no matter.
+    child.stdin?.on('error', () => undefined)
+    child.on('error', (error) => {
       loaded(error.message)
       instance.fail?.(error)
     })
-    worker.on('exit', (code) => {
-      loaded(`the function instance exited with code ${code}`)
-      instance.fail?.(new Error(`the function instance exited with code ${code}`))
+    child.on('exit', (code, signal) => {
+      clearTimeout(instance.idleTimer)
+      const why = `the function instance exited with ${signal ? `signal ${signal}` : `code ${code}`}`
+      loaded(why)
+      instance.fail?.(new Error(why))
     })
-    worker.unref()
+    child.unref()
+    child.channel?.unref()
     return instance
   }
 }
 
-/** A worker's event-loop active time so far; 0 once it has exited. */
-function activeMs(worker: Worker): number {
-  try {
-    return worker.performance.eventLoopUtilization().active
-  } catch {
-    return 0
-  }
+/** Each line a stream gives, as it comes. */
+function lines(stream: Readable | null, each: (line: string) => void): void {
+  if (!stream) return
+  ;(stream as Readable & { unref?: () => void }).unref?.()
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', each)
+}
+
+/** Ends an instance at once, as the platform recycles one: what it left running is lost. */
+function end(instance: Instance): Promise<void> {
+  const { process: child } = instance
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGKILL')
+  })
 }

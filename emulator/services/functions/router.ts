@@ -72,7 +72,10 @@ export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: strin
     if (!isPlainObject(body)) throw new HttpError(400, 'the body must be an object { time? }')
     const definition = runtime.project.functions.get(name!)
     if (!definition) throw new HttpError(404, `function ${name} not found`)
-    if (!definition.timer) throw new HttpError(400, `function ${name} has no timer trigger in its config.json`)
+    const timer = definition.timer
+    if (!timer) throw new HttpError(400, `function ${name} has no timer trigger (in its config.json or cloudbaserc.json)`)
+    // Refused as the platform refuses its upload: it never runs, not even on demand.
+    if (timer.error !== undefined) throw new HttpError(409, `function ${name}: timer trigger ${timer.name} "${timer.cron}" was refused, so it never fires: ${timer.error}`)
     const time = body.time === undefined ? new Date() : new Date(String(body.time))
     if (Number.isNaN(time.getTime())) throw new HttpError(400, '"time" must be an ISO 8601 date')
     try {
@@ -108,6 +111,7 @@ export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: strin
       'GET',
       /^\/_emulator\/functions$/,
       async (_req, res) =>
+        // A refused timer is listed too, with its `error`: the rule it breaks.
         sendJson(res, 200, { data: [...runtime.project.functions.values()].map((f) => ({ name: f.name, timer: f.timer ?? null, timeoutMs: f.timeoutMs })) }),
     ],
   ]

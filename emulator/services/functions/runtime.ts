@@ -4,6 +4,7 @@ import { ERR_FUNCTION_EXECUTE_FAIL, ERR_FUNCTION_NOT_FOUND, InvocationError, inv
 import { InstancePool } from './instances'
 import { LogBook, type LogEntry } from './logs'
 import type { InvokeMessage } from './messages'
+import { describePending } from './pending'
 
 export type { InvocationEntry, LogEntry } from './logs'
 
@@ -19,6 +20,8 @@ export interface RuntimeOptions {
   /** Lets an invocation run with its instance's clock moved (`--time-travel`). */
   timeTravel?: boolean
   onLog?: (entry: LogEntry) => void
+  /** An invocation of this function replied with work still running, which its instance's freeze stopped. */
+  onFrozen?: (name: string) => void
 }
 
 /**
@@ -29,7 +32,7 @@ export interface RuntimeOptions {
  */
 export class FunctionsRuntime {
   private readonly pools = new Map<string, InstancePool>()
-  private readonly tokens = new Map<string, { function: string; caller: Caller }>()
+  private readonly tokens = new Map<string, { function: string; caller: Caller; requestId: string }>()
   private readonly logs = new LogBook()
   private closed = false
 
@@ -44,7 +47,7 @@ export class FunctionsRuntime {
   }
 
   /** The function and caller behind an API token that a running invocation sent. */
-  callerOf(token: unknown): { function: string; caller: Caller } | undefined {
+  callerOf(token: unknown): { function: string; caller: Caller; requestId: string } | undefined {
     return typeof token === 'string' ? this.tokens.get(token) : undefined
   }
 
@@ -75,7 +78,7 @@ export class FunctionsRuntime {
     const token = randomBytes(24).toString('hex')
     // Fixed here, as the invocation is handed to its ready instance, so a cold start takes no time off it.
     const clockOffsetMs = this.clockOffset(caller, options)
-    this.tokens.set(token, { function: name, caller: { ...caller, clockOffsetMs } })
+    this.tokens.set(token, { function: name, caller: { ...caller, clockOffsetMs }, requestId })
     try {
       const message: InvokeMessage = {
         type: 'invoke',
@@ -140,6 +143,13 @@ export class FunctionsRuntime {
     return out
   }
 
+  /** The CPU time of every function's instance processes, in ms, as of their last replies. */
+  cpuMs(): number {
+    let sum = 0
+    for (const pool of this.pools.values()) sum += pool.cpuMs()
+    return sum
+  }
+
   private clockOffset(caller: Caller, options: InvokeOptions): number {
     if (!this.options.timeTravel) return 0
     if (options.startsAt) return options.startsAt.getTime() - Date.now()
@@ -157,10 +167,25 @@ export class FunctionsRuntime {
         timeTravel: timeTravel === true,
         closed: () => this.closed,
         onLog: (entry) => this.record(entry),
+        onFrozen: (requestId, reply) => {
+          const what = reply.pending ? describePending(reply.pending) : 'work'
+          this.note(
+            definition.name,
+            requestId,
+            'warn',
+            `frozen after return: ${what} still pending when the handler replied. On the platform the instance is frozen now: this work stops until the instance is invoked again, and is lost if it is recycled. Await it before returning.`,
+          )
+          this.options.onFrozen?.(definition.name)
+        },
       })
       this.pools.set(definition.name, pool)
     }
     return pool
+  }
+
+  /** A line in a function's log from the emulator itself, about what an invocation of it did. */
+  note(name: string, requestId: string, level: LogEntry['level'], message: string): void {
+    this.record({ time: new Date().toISOString(), function: name, requestId, level, message })
   }
 
   private record(entry: LogEntry): void {

@@ -1,6 +1,7 @@
 import { Cron } from 'croner'
 import type { FunctionDefinition, TimerTrigger } from '../../project'
 import type { Invocation, InvokeOptions } from './context'
+import { cronForCroner } from './cron-rules'
 import type { FunctionsRuntime } from './runtime'
 
 /** The platform retries a failed timer run twice. */
@@ -12,10 +13,14 @@ export function timerEvent(triggerName: string, time: Date) {
   return { Type: 'timer', TriggerName: triggerName, Time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'), Message: '' }
 }
 
-/** WeChat evaluates timer crons in UTC+8, seconds first, year last; day and weekday combine as OR. */
+/**
+ * WeChat evaluates timer crons in UTC+8, seconds first, year last; day and weekday combine as OR.
+ * `cron` is one that cron-rules.ts passed: croner computes its times, it does not judge it.
+ */
 export function cronJob(cron: string, run?: () => void): Cron {
   const options = { timezone: 'Asia/Shanghai', mode: '7-part' as const, domAndDow: false, protect: false }
-  return run ? new Cron(cron, options, run) : new Cron(cron, { ...options, paused: true })
+  const pattern = cronForCroner(cron)
+  return run ? new Cron(pattern, options, run) : new Cron(pattern, { ...options, paused: true })
 }
 
 /** The next time a cron fires after `from`. */
@@ -34,10 +39,15 @@ export function runTimer(runtime: FunctionsRuntime, definition: FunctionDefiniti
   return runtime.invoke(definition.name, timerEvent(trigger, time), { source: 'wx_trigger', trigger }, options)
 }
 
+/** A function's timer trigger, unless it has none or it was refused. */
+const schedulable = (definition: FunctionDefinition | undefined): TimerTrigger | undefined =>
+  definition?.timer && definition.timer.error === undefined ? definition.timer : undefined
+
 /**
  * Fires each function's timer trigger on its 7-field cron in UTC+8 while the
  * emulator runs, retrying a failed run twice. `sync` follows the functions'
  * triggers as a deploy changes them: a new or changed timer fires from then on.
+ * A refused trigger (one with an `error`) is never scheduled, as on the platform.
  */
 export class TimerScheduler {
   /** Per function: its timer as scheduled, and the job firing it. */
@@ -59,18 +69,18 @@ export class TimerScheduler {
     if (!this.running) return
     const functions = this.runtime.project.functions
     for (const [name, { timer, job }] of this.jobs) {
-      const now = functions.get(name)?.timer
+      const now = schedulable(functions.get(name))
       if (now && now.name === timer.name && now.cron === timer.cron) continue
       job.stop()
       this.jobs.delete(name)
     }
     for (const definition of functions.values()) {
-      const timer = definition.timer
+      const timer = schedulable(definition)
       if (!timer || this.jobs.has(definition.name)) continue
       const job = cronJob(timer.cron, () => {
         // The definition as it is when the timer fires: a deploy may have changed it since.
         const current = functions.get(definition.name)
-        if (current?.timer) void this.fire(current, new Date())
+        if (current && schedulable(current)) void this.fire(current, new Date())
       })
       this.jobs.set(definition.name, { timer: { ...timer }, job })
     }

@@ -1,32 +1,37 @@
 /**
- * One function instance: a worker thread that loads the function's bundle
- * unchanged and runs one invocation at a time, as the platform's instances do.
- * A worker has its own copy of process.env, so the per-invocation context that
- * wx-server-sdk reads there never leaks between instances.
+ * One function instance: a child process that loads the function's bundle
+ * unchanged and runs one invocation at a time, as the platform's instances
+ * do. A process of its own, so that it has its own time zone (UTC, or the
+ * function's `TZ`) and can be frozen between invocations as SCF freezes an
+ * instance: after the reply it blocks until it is handed the next
+ * invocation, and whatever it left running makes no progress meanwhile.
  */
-import { parentPort, workerData } from 'node:worker_threads'
+import { readSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
 import { format } from 'node:util'
 import { routeServiceHosts } from './hosts'
-import type { InstanceMessage, InvokeMessage, LogLevel } from './messages'
+import type { InstanceMessage, InvokeMessage, LogLevel, PendingWork } from './messages'
+import { pendingWork, resourceBaseline } from './pending'
 
-// A worker's own process.env is served through the runtime on every read, which made the
-// SDK's many reads of it per request a large share of its cost; a plain copy is still this
-// instance's alone.
-process.env = { ...process.env }
-
-const port = parentPort!
-const { bundle, timeTravel, adminUrl } = workerData as { bundle: string; timeTravel: boolean; adminUrl: string }
+const { bundle, timeTravel, adminUrl } = JSON.parse(process.argv[2] ?? '{}') as { bundle: string; timeTravel: boolean; adminUrl: string }
 routeServiceHosts(adminUrl)
 let current = ''
 let invocationKeys: string[] = []
+/** Time spent frozen, which the event loop's utilisation counts as busy. */
+let frozenMs = 0
 
-const send = (message: InstanceMessage) => port.postMessage(message)
+const send = (message: InstanceMessage, then?: () => void) => process.send!(message, undefined, undefined, then)
 
 for (const level of ['log', 'info', 'warn', 'error', 'debug'] as LogLevel[]) {
   console[level] = (...args: unknown[]) => send({ type: 'log', requestId: current, level, message: format(...args) })
 }
 process.on('unhandledRejection', (reason) => {
   send({ type: 'log', requestId: current, level: 'error', message: `Unhandled rejection: ${format(reason)}` })
+})
+// The runtime went away: an instance never outlives its emulator.
+process.on('disconnect', () => process.exit(0))
+process.on('uncaughtException', (error) => {
+  send({ type: 'log', requestId: current, level: 'error', message: `Uncaught exception: ${format(error)}` }, () => process.exit(1))
 })
 
 /**
@@ -62,9 +67,18 @@ function installMovableClock(): (offsetMs: number) => void {
 
 const setClockOffset = timeTravel ? installMovableClock() : () => {}
 
-type Handler = (event: unknown, context: unknown) => unknown
+type Callback = (error?: unknown, value?: unknown) => void
+type Handler = (event: unknown, context: Record<string, unknown>, callback: Callback) => unknown
 let handler: Handler | undefined
 let loadError: Error | undefined
+
+process.on('message', (message: InvokeMessage) => {
+  // After a thaw, what arrived while frozen (a connection's close) is seen before the invocation runs.
+  setImmediate(() => void invoke(message))
+})
+
+// What the runtime itself holds open (its channel to the emulator, listened to now; its output): never the function's work.
+const baseline = resourceBaseline()
 
 // The init phase, as on the platform: the bundle is loaded before the first invocation,
 // and its loading does not count against any invocation's timeout.
@@ -78,20 +92,93 @@ try {
 }
 send({ type: 'ready', ...(loadError ? { error: loadError.message } : {}) })
 
-port.on('message', async (message: InvokeMessage) => {
+const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
+
+/** Resolves when nothing but the runtime's own handles keeps the event loop alive. */
+async function eventLoopEmpty(): Promise<void> {
+  while (pendingWork(baseline).total > 0) await new Promise((resolve) => setTimeout(resolve, 5).unref())
+}
+
+/**
+ * Runs the handler as SCF's Node.js runtime does: an async handler (one that
+ * returns a promise) replies when the promise settles; a callback handler
+ * replies at `callback`, once the event loop is empty unless the handler set
+ * `context.callbackWaitsForEmptyEventLoop = false`.
+ */
+function runHandler(event: unknown, context: Record<string, unknown>): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let done = false
+    const callback: Callback = (error, value) => {
+      if (done) return
+      done = true
+      const reply = () => (error ? reject(error) : resolve(value))
+      if (context.callbackWaitsForEmptyEventLoop === false) reply()
+      else void eventLoopEmpty().then(reply)
+    }
+    context.callbackWaitsForEmptyEventLoop = true
+    let returned: unknown
+    try {
+      returned = handler!(event, context, callback)
+    } catch (error) {
+      done = true
+      reject(error)
+      return
+    }
+    if (isThenable(returned)) {
+      Promise.resolve(returned).then(
+        (value) => {
+          if (!done) (done = true), resolve(value)
+        },
+        (error) => {
+          if (!done) (done = true), reject(error)
+        },
+      )
+    } else if (handler!.length < 3 && !done) {
+      // Neither a promise nor a callback to wait for: the value is the reply.
+      done = true
+      resolve(returned)
+    }
+  })
+}
+
+/** Blocks this process until the runtime hands it its next invocation: the platform's freeze. */
+function freeze(): void {
+  const started = performance.now()
+  let read = 0
+  try {
+    read = readSync(0, Buffer.alloc(1), 0, 1, null)
+  } catch {
+    read = 0
+  }
+  // The runtime went away (its end of the pipe closed): nothing more will come.
+  if (read === 0) process.exit(0)
+  frozenMs += performance.now() - started
+}
+
+/** The event loop's busy time so far, less the time spent frozen. */
+const activeMs = () => Math.max(0, performance.eventLoopUtilization().active - frozenMs)
+
+async function invoke(message: InvokeMessage): Promise<void> {
   current = message.requestId
   for (const key of invocationKeys) delete process.env[key]
   Object.assign(process.env, message.env)
   invocationKeys = Object.keys(message.env)
   setClockOffset(message.clockOffsetMs)
+  let reply: InstanceMessage
   try {
     if (!handler) throw loadError ?? new Error(`${bundle} is not loaded`)
-    const value = await handler(message.event, message.context)
-    send({ type: 'result', requestId: message.requestId, ok: true, json: JSON.stringify(value ?? null) })
+    const value = await runHandler(message.event, { ...message.context })
+    reply = { type: 'result', requestId: message.requestId, ok: true, json: JSON.stringify(value ?? null) }
   } catch (error) {
     const err = error instanceof Error ? error : new Error(format(error))
-    send({ type: 'result', requestId: message.requestId, ok: false, message: err.message, stack: err.stack })
+    reply = { type: 'result', requestId: message.requestId, ok: false, message: err.message, stack: err.stack }
   } finally {
     setClockOffset(0)
   }
-})
+  // Let what the reply itself finished (a response's socket back to its pool) settle first.
+  await new Promise((resolve) => setImmediate(resolve))
+  const pending: PendingWork = pendingWork(baseline)
+  const { user, system } = process.cpuUsage()
+  send({ ...reply, pending, activeMs: activeMs(), cpuMs: (user + system) / 1000 }, freeze)
+}
+

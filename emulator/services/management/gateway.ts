@@ -166,7 +166,8 @@ export class FunctionsGateway {
     const name = requiredText(params, 'TriggerName')
     const type = optionalText(params, 'Type')
     if (type !== undefined && type !== 'timer') throw invalidParameter(`Type ${type} is not served: the local emulator keeps timer triggers only`)
-    if (definition.timer?.name !== name) throw triggerNotFound(definition.name, name)
+    // A refused trigger was never created, so there is none to delete.
+    if (definition.timer?.name !== name || definition.timer.error !== undefined) throw triggerNotFound(definition.name, name)
     delete definition.timer
     this.syncTimers()
     this.save()

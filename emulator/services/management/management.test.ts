@@ -145,6 +145,18 @@ exports.main = async () => { try { await cloud.openapi.subscribeMessage.getTempl
     expect((await emulator.call('lister')).status).toBe(404)
   }, 30_000)
 
+  it('deploys a function whose timer breaks a rule: the function runs, the trigger is refused naming the rule', async () => {
+    writeFunction('nightly', greeter(1))
+    const refused = await refusal(deploy('nightly', { triggers: [{ name: 'lateNight', type: 'timer', config: '0 0 24 * * * *' }] }))
+    expect(refused.code).toBe('InvalidParameterValue')
+    expect(refused.message).toMatch(/lateNight: TriggerDesc "0 0 24 \* \* \* \*": hour 24 is out of 0-23/)
+    expect(await emulator.result('nightly')).toMatchObject({ version: 1 })
+    expect(((await manager.functions.getFunctionDetail('nightly')) as unknown as { Triggers: unknown[] }).Triggers).toEqual([])
+    const sixFields = await signed('scf', 'BatchCreateTrigger', { FunctionName: 'nightly', Triggers: JSON.stringify([{ TriggerName: 'six', Type: 'timer', TriggerDesc: '* * * * * *' }]) })
+    expect(sixFields.Error).toEqual({ Code: 'InvalidParameterValue', Message: expect.stringMatching(/six: .*a cron has 7 fields .* this one has 6/) })
+    await manager.functions.deleteFunction('nightly')
+  }, 30_000)
+
   it('creates collections and their indexes (unique, compound, 2dsphere), and lists them as db/ declares them', async () => {
     expect(await manager.database.createCollectionIfNotExists('places')).toMatchObject({ IsCreated: true })
     expect(await manager.database.createCollectionIfNotExists('places')).toMatchObject({ IsCreated: false })

@@ -6,7 +6,7 @@
 import type { TimerTrigger } from '../../project'
 import type { IndexSpec } from '../database/store'
 import { isPlainObject } from '../database/values'
-import { nextFireTime } from '../functions/timers'
+import { triggerProblem } from '../functions/cron-rules'
 import { invalidParameter, invalidValue, missingParameter, unsupported } from './errors'
 
 export type Params = Record<string, unknown>
@@ -87,8 +87,6 @@ export function runtime(params: Params): string | undefined {
   return value
 }
 
-const TRIGGER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,59}$/
-
 /** A timer's TriggerDesc: the cron itself, or `{"cron": …}` as GetFunction shows it. */
 function cronOf(desc: unknown): string | undefined {
   if (typeof desc !== 'string') return undefined
@@ -101,7 +99,12 @@ function cronOf(desc: unknown): string | undefined {
   return desc.trim()
 }
 
-/** BatchCreateTrigger's `Triggers` (JSON text of an array): timers only, each a 7-field cron. */
+/**
+ * BatchCreateTrigger's `Triggers` (JSON text of an array): timers only, by the
+ * rules a project's own triggers meet (cron-rules.ts). One that breaks a rule
+ * fails the call naming it and changes nothing; the function stays deployed,
+ * as on the platform, where its deploy then reports the trigger's failure.
+ */
 export function timerTriggers(params: Params): TimerTrigger[] {
   const raw = params.Triggers
   if (raw === undefined || raw === null || raw === '') throw missingParameter('Triggers')
@@ -116,16 +119,12 @@ export function timerTriggers(params: Params): TimerTrigger[] {
   if (!Array.isArray(list) || list.length === 0) throw invalidParameter('Triggers must be a non-empty JSON array of { TriggerName, Type, TriggerDesc }')
   return list.map((entry, i) => {
     const { TriggerName: name, Type: type, TriggerDesc: desc } = (isPlainObject(entry) ? entry : {}) as Params
-    if (typeof name !== 'string' || !TRIGGER_NAME.test(name)) throw invalidValue(`Triggers[${i}].TriggerName must start with a letter and have at most 60 letters, digits, "-" or "_"`)
-    if (type !== 'timer') throw invalidParameter(`trigger ${name}: Type ${String(type)} is not served: the local emulator runs timer triggers only`)
     const cron = cronOf(desc)
-    if (!cron || cron.split(/\s+/).length !== 7) throw invalidValue(`trigger ${name}: TriggerDesc must be a 7-field cron (second minute hour day month weekday year), not ${JSON.stringify(desc)}`)
-    try {
-      nextFireTime(cron, new Date())
-    } catch (error) {
-      throw invalidValue(`trigger ${name}: TriggerDesc ${cron} is not a cron expression: ${(error as Error).message}`)
-    }
-    return { name, cron }
+    const problem = triggerProblem({ name, type, config: cron })
+    if (problem?.part === 'type') throw invalidParameter(`trigger ${String(name)}: ${problem.rule} (the local emulator runs timer triggers only)`)
+    if (problem?.part === 'name') throw invalidValue(`Triggers[${i}].TriggerName ${JSON.stringify(name ?? null)}: ${problem.rule}`)
+    if (problem) throw invalidValue(`trigger ${String(name)}: TriggerDesc ${JSON.stringify(desc ?? null)}: ${problem.rule}`)
+    return { name: name as string, cron: cron! }
   })
 }
 

@@ -76,7 +76,8 @@ export function functionDetail(definition: FunctionDefinition, meta: FunctionMet
     ...functionSummary(definition, meta, namespace),
     Handler: meta.handler,
     Environment: { Variables: Object.entries(definition.envVariables).map(([Key, Value]) => ({ Key, Value })) },
-    Triggers: definition.timer ? [triggerView(definition, meta)] : [],
+    // A refused trigger never reached the platform: it has none.
+    Triggers: definition.timer && definition.timer.error === undefined ? [triggerView(definition, meta)] : [],
     CodeSize: meta.codeSize,
     CodeInfo: '',
     CodeResult: 'success',

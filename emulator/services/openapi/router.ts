@@ -54,11 +54,12 @@ export class OpenApiRouter {
       return { kind: 'tcb-error', code: 'INVALID_PARAM', message: `requestData is not a CommApiData message: ${(error as Error).message}` }
     }
     const handler = this.handlers.get(apiName)
+    // The SDK puts this message in the error the function catches (errCode -501001), so it names the call.
     if (!handler) {
       return {
         kind: 'tcb-error',
         code: 'EMULATOR_API_NOT_SERVED',
-        message: `openapi.${apiName} is not served by the local emulator`,
+        message: `openapi.${apiName} is not served by the local emulator: this cloud call is not emulated (emulated: ${[...this.handlers.keys()].sort().join(', ')})`,
       }
     }
     const reply = await handler(call.data, { function: caller.function, caller: caller.caller, appid: call.appid })

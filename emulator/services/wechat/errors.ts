@@ -37,6 +37,12 @@ export const INVALID_KID_LIST = 200020
 /** sceneDesc must be at most 15 characters. */
 export const INVALID_SCENE_DESC = 200021
 
+// security.msgSecCheck (cloud-runtime.md, Content security)
+/** 2.0: scene is not 1 资料, 2 评论, 3 论坛 or 4 社交日志. */
+export const INVALID_SCENE = 40129
+/** 1.0: the text is risky. */
+export const RISKY_CONTENT = 87014
+
 // The HTTPS server API (wechat-server-api.md): credentials, access tokens, login codes
 /** The access token is unknown, or no longer the latest (replaced past its overlap, or force-refreshed away). */
 export const INVALID_CREDENTIAL = 40001

@@ -82,11 +82,12 @@ export class WechatGateway {
       errCode,
       errMsg: `requestSubscribeMessage:fail ${why}`,
     })
-    if (ids.length === 0) return failure(POPUP_EMPTY, 'TmplIds can not be empty')
+    if (ids.length === 0) return failure(POPUP_EMPTY, "TmplIds can't be empty")
     if (ids.length > MAX_PER_POPUP) return failure(POPUP_TOO_MANY, 'Templates count out of max bounds')
     const templates = ids.map((id) => this.store.template(id))
-    const unknown = ids.find((_, i) => !templates[i])
-    if (unknown) return failure(POPUP_UNKNOWN_TEMPLATE, `No template data return, verify the template id exist: ${unknown}`)
+    // By position: an empty id is unknown too, though it reads as false.
+    const unknown = templates.findIndex((template) => !template)
+    if (unknown >= 0) return failure(POPUP_UNKNOWN_TEMPLATE, `No template data return, verify the template id exist: ${JSON.stringify(ids[unknown])}`)
     if (new Set(templates.map((t) => t!.kind)).size > 1) return failure(POPUP_MIXED_KINDS, 'Templates type must be same')
     this.meetUser(openid)
     const settings = this.store.settings(openid)

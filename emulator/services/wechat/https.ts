@@ -1,11 +1,11 @@
 /**
  * WeChat's HTTPS server API, as api.weixin.qq.com serves it: the login code's
- * exchange, the two token endpoints, and subscribeMessage.send and template
- * management with `?access_token=`. A function instance reaches it through its
- * routing (functions/hosts.ts), so at the emulator's own address and Host. The
- * APIs behind are the very handlers the cloud call reaches: rules, quota and
- * faults are the same whichever transport arrives. Every answer is HTTP 200
- * with WeChat's JSON, as WeChat answers.
+ * exchange, the two token endpoints, and subscribeMessage.send, template
+ * management and msgSecCheck with `?access_token=`. A function instance
+ * reaches it through its routing (functions/hosts.ts), so at the emulator's
+ * own address and Host. The APIs behind are the very handlers the cloud
+ * call reaches: rules, quota and faults are the same whichever transport
+ * arrives. Every answer is HTTP 200 with WeChat's JSON, as WeChat answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { readBody } from '../../http'
@@ -155,6 +155,8 @@ export function httpsRoutes(options: HttpsOptions): RouteEntry[] {
     ['GET', '/wxaapi/newtmpl/getcategory', api('subscribeMessage.getCategory', 'query')],
     ['GET', '/wxaapi/newtmpl/getpubtemplatetitles', api('subscribeMessage.getPubTemplateTitleList', 'query')],
     ['GET', '/wxaapi/newtmpl/getpubtemplatekeywords', api('subscribeMessage.getPubTemplateKeyWordsById', 'query')],
+    // Both versions at one path: the body's `version` tells them apart (security.ts).
+    ['POST', '/wxa/msg_sec_check', api('security.msgSecCheck', 'body')],
   ]
 
   const serve =

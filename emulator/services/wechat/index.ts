@@ -19,12 +19,13 @@ import { LoginCodes } from './logins'
 import { templateManagement } from './management'
 import { loadRegistry } from './registry'
 import { wechatRoutes, type EventRecord } from './router'
+import { contentCheck } from './security'
 import { WechatStore } from './store'
 import { TokenAuthority, tokenTimes } from './tokens'
 
 export interface WechatService extends Service {
   gateway: WechatGateway
-  /** The cloud-call APIs WeChat serves (subscribeMessage.*). */
+  /** The cloud-call APIs WeChat serves (subscribeMessage.*, security.msgSecCheck). */
   apis: Record<string, OpenApiHandler>
 }
 
@@ -75,7 +76,11 @@ export function createWechatService(options: {
   if (!existsSync(project.appJsonPath)) log(`warning: no app.json at ${project.appJsonPath}: a message's page is not checked (WeChat would answer 41030 for a page the released app lacks).`)
   const management = templateManagement(store)
   // One table of WeChat's APIs, which both transports call: cloud call by name, HTTPS by path.
-  const wechatApis: Record<string, WechatApi> = { 'subscribeMessage.send': (data) => gateway.send(data), ...management }
+  const wechatApis: Record<string, WechatApi> = {
+    'subscribeMessage.send': (data) => gateway.send(data),
+    ...management,
+    'security.msgSecCheck': contentCheck(project.security, { isUser: (openid) => store.isUser(openid) }),
+  }
   const apis: Record<string, OpenApiHandler> = {}
   for (const [api, handler] of Object.entries(wechatApis)) apis[api] = (data) => handler(data)
   // Counted as WeChat receives them: a cloud call the platform refuses (-604101) never arrives.

@@ -46,12 +46,14 @@ export function wechatRoutes(
   const subscribe: Route = async (req, res) => {
     const { openid, choices, keep } = await body(req)
     requireText(openid, 'openid')
-    if (!isPlainObject(choices)) throw new HttpError(400, '"choices" must be an object { "<templateId>": "accept" | "reject" | "ban" }')
-    for (const [id, choice] of Object.entries(choices)) {
+    // No choices name no template: WeChat's 10001, as for a call without tmplIds.
+    const named = choices ?? {}
+    if (!isPlainObject(named)) throw new HttpError(400, '"choices" must be an object { "<templateId>": "accept" | "reject" | "ban" }')
+    for (const [id, choice] of Object.entries(named)) {
       if (!CHOICES.has(choice as string)) throw new HttpError(400, `choice for ${id} must be accept, reject or ban`)
     }
     if (keep !== undefined && typeof keep !== 'boolean') throw new HttpError(400, '"keep" must be a boolean')
-    const outcome = gateway.subscribe(openid as string, choices as Record<string, PopupChoice>, keep === true)
+    const outcome = gateway.subscribe(openid as string, named as Record<string, PopupChoice>, keep === true)
     if (outcome.ok) sendJson(res, 200, outcome.reply)
     else sendJson(res, 400, { errCode: outcome.errCode, errMsg: outcome.errMsg })
   }
@@ -74,11 +76,13 @@ export function wechatRoutes(
       const user = requireText(openid, 'openid')
       if (mainSwitch === undefined && itemSettings === undefined) throw new HttpError(400, 'give "mainSwitch" or "itemSettings"')
       if (mainSwitch !== undefined && typeof mainSwitch !== 'boolean') throw new HttpError(400, '"mainSwitch" must be a boolean')
-      const changes = itemSettings === undefined ? [] : Object.entries(itemSettings as Record<string, unknown>)
-      if (itemSettings !== undefined && (typeof itemSettings !== 'object' || itemSettings === null || changes.some(([, v]) => v !== 'accept' && v !== 'reject'))) {
+      const changes = isPlainObject(itemSettings) ? Object.entries(itemSettings) : []
+      if ((itemSettings !== undefined && !isPlainObject(itemSettings)) || changes.some(([, v]) => v !== 'accept' && v !== 'reject')) {
         throw new HttpError(400, '"itemSettings" must map template ids to "accept" or "reject"')
       }
-      const unkept = changes.find(([id]) => !gateway.settings(user).subscriptionsSetting.itemSettings?.[id])
+      // Own entries only: "constructor" is no kept template.
+      const kept = gateway.settings(user).subscriptionsSetting.itemSettings ?? {}
+      const unkept = changes.find(([id]) => !Object.hasOwn(kept, id))
       if (unkept) throw new HttpError(400, `template ${unkept[0]} is not kept ("总是保持以上选择"), so the settings page does not list it`)
       if (mainSwitch !== undefined) gateway.setMainSwitch(user, mainSwitch as boolean)
       for (const [id, choice] of changes) gateway.changeKeptChoice(user, id, choice as 'accept' | 'reject')

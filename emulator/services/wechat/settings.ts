@@ -19,7 +19,7 @@ export function settingsView(store: WechatStore, openid: string) {
 /** A kept choice changed in the settings page, which lists only the templates kept; false for one that is not. */
 export function changeKeptChoice(store: WechatStore, openid: string, templateId: string, choice: 'accept' | 'reject'): boolean {
   const settings = store.settings(openid)
-  if (!(templateId in settings.itemSettings)) return false
+  if (!Object.hasOwn(settings.itemSettings, templateId)) return false
   store.putSettings(openid, { ...settings, itemSettings: { ...settings.itemSettings, [templateId]: choice } })
   return true
 }
