@@ -5,7 +5,7 @@ export type TokenEndpoint = 'stable_token' | 'token'
 export type SendTransport = 'https' | 'cloud'
 
 const noFaults = (): Record<DatabaseFaultKind, number> => ({ error: 0, lostReply: 0, stall: 0, latency: 0 })
-const noWechat = () => ({ tokenFetches: { stable_token: 0, token: 0 } as Record<TokenEndpoint, number>, sends: { https: 0, cloud: 0 } as Record<SendTransport, number> })
+const noWechat = () => ({ tokenFetches: { stable_token: 0, token: 0 } as Record<TokenEndpoint, number>, sends: { https: 0, cloud: 0 } as Record<SendTransport, number>, contentChecks: 0 })
 
 /**
  * Cost counters behind `GET /_emulator/stats`: requests served per action and
@@ -13,7 +13,7 @@ const noWechat = () => ({ tokenFetches: { stable_token: 0, token: 0 } as Record<
  * explain counts `docsExamined`), so that query cost is measured by counting
  * rather than by timing; the database faults injected, by kind; and the
  * management API's requests per action, served or refused; and WeChat's
- * token fetches per endpoint and sends per transport, each request whatever
+ * token fetches per endpoint, sends per transport and content checks, each request whatever
  * its outcome.
  */
 export class Stats {
@@ -48,6 +48,11 @@ export class Stats {
     this.wechat.sends[transport] += 1
   }
 
+  /** A msgSecCheck WeChat received, by cloud call or HTTPS, whatever its verdict. */
+  countContentCheck(): void {
+    this.wechat.contentChecks += 1
+  }
+
   /** An invocation of `name` replied with work still running, frozen with its instance. */
   countFrozen(name: string): void {
     this.frozen[name] = (this.frozen[name] ?? 0) + 1
@@ -60,7 +65,7 @@ export class Stats {
       documentsExamined: this.examined,
       databaseFaults: { ...this.databaseFaults },
       management: { byAction: { ...this.managementRequests } },
-      wechat: { tokenFetches: { ...this.wechat.tokenFetches }, sends: { ...this.wechat.sends } },
+      wechat: { tokenFetches: { ...this.wechat.tokenFetches }, sends: { ...this.wechat.sends }, contentChecks: this.wechat.contentChecks },
       frozenAfterReturn: { ...this.frozen },
     }
   }

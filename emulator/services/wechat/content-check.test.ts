@@ -33,8 +33,10 @@ const TRACE_ID = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/
 const modelPass = { strategy: 'content_model', errcode: 0, suggest: 'pass', label: 100, prob: 90 }
 
 describe('msgSecCheck by cloud call, through wx-server-sdk 4.0.2', () => {
-  it('passes clean text in 1.0 and 2.0', async () => {
+  it('passes clean text in 1.0 and 2.0, each counted in the stats', async () => {
     const user = await visitor()
+    const counted = async (): Promise<number> => (await emulator.request('GET', '/_emulator/stats')).body.wechat.contentChecks
+    const before = await counted()
     expect((await check({ content: '今天天气很好，一起去公园吧' }, user)).ok).toEqual({ errCode: 0, errMsg: OK })
     const v2 = (await check({ version: 2, openid: user.openid, scene: 2, content: '今天天气很好，一起去公园吧' }, user)).ok
     expect(v2).toEqual({
@@ -44,6 +46,7 @@ describe('msgSecCheck by cloud call, through wx-server-sdk 4.0.2', () => {
       detail: [modelPass, { strategy: 'keyword', errcode: 0 }],
       traceId: expect.stringMatching(TRACE_ID),
     })
+    expect(await counted()).toBe(before + 2)
   })
 
   it('holds a declared word risky: 87014 in 1.0, suggest risky with its label in 2.0', async () => {

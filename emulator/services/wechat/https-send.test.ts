@@ -173,7 +173,7 @@ describe('subscribeMessage.send over HTTPS', () => {
     await wechat().send(good, { touser: openid, template_id: ORDER, data: orderData })
     await wechat().send('bad', { touser: openid, template_id: ORDER, data: orderData })
     await cloudSend({ touser: openid, templateId: ORDER, data: orderData })
-    expect((await emulator.request('GET', '/_emulator/stats')).body.wechat).toEqual({ tokenFetches: { stable_token: 0, token: 0 }, sends: { https: 2, cloud: 1 } })
+    expect((await emulator.request('GET', '/_emulator/stats')).body.wechat).toEqual({ tokenFetches: { stable_token: 0, token: 0 }, sends: { https: 2, cloud: 1 }, contentChecks: 0 })
   })
 
   it('answers a wrong method or body as WeChat does', async () => {

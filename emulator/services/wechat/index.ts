@@ -88,6 +88,12 @@ export function createWechatService(options: {
     options.stats.countSend('cloud')
     return wechatApis['subscribeMessage.send']!(data)
   }
+  const checkContent = wechatApis['security.msgSecCheck']!
+  wechatApis['security.msgSecCheck'] = (data) => {
+    options.stats.countContentCheck()
+    return checkContent(data)
+  }
+  apis['security.msgSecCheck'] = (data) => wechatApis['security.msgSecCheck']!(data)
   const tokens = new TokenAuthority(tokenTimes(options.tokenLifetimeS))
   const logins = new LoginCodes(store, (openid) => gateway.meetUser(openid))
   const https = httpsRoutes({ appid: project.appid, appSecret: options.appSecret, tokens, logins, apis: wechatApis, stats: options.stats })
