@@ -212,6 +212,6 @@ describe('the counts', () => {
     await wechat().stable(false, { secret: 'wrong' })
     await wechat().token()
     const { wechat: counts } = (await emulator.request('GET', '/_emulator/stats')).body
-    expect(counts).toEqual({ tokenFetches: { stable_token: 3, token: 1 }, sends: { https: 0, cloud: 0 } })
+    expect(counts).toEqual({ tokenFetches: { stable_token: 3, token: 1 }, sends: { https: 0, cloud: 0 }, contentChecks: 0 })
   })
 })
