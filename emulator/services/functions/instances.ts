@@ -234,11 +234,12 @@ export class InstancePool {
     })
     ready.catch(() => undefined)
     const instance: Instance = { process: child, ready, version, busy: false, stale: false, frozen: false, requestId: '', activeMs: 0, cpuMs: 0 }
-    const log = (level: LogLevel, message: string) =>
-      settings.onLog({ time: new Date().toISOString(), function: definition.name, requestId: instance.requestId, level, message })
+    // A line from the function's console names its invocation; raw output belongs to the one running.
+    const log = (level: LogLevel, message: string, requestId = instance.requestId) =>
+      settings.onLog({ time: new Date().toISOString(), function: definition.name, requestId, level, message })
     child.on('message', (message: InstanceMessage) => {
       if (message.type === 'ready') loaded(message.error)
-      else if (message.type === 'log') settings.onLog({ time: new Date().toISOString(), function: definition.name, requestId: message.requestId, level: message.level, message: message.message })
+      else if (message.type === 'log') log(message.level, message.message, message.requestId)
       else instance.settle?.(message)
     })
     lines(child.stdout, (line) => log('log', line))
