@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAdmin } from '../scripts/admin'
 import { ROOT } from './support/emulator'
-import { ORDER, exampleData, newOpenid, useProduct } from './support/product'
+import { EVENT, ORDER, exampleData, newOpenid, useProduct } from './support/product'
 
 const { emulator, product } = useProduct()
 const root = mkdtempSync(join(tmpdir(), 'admin-root-'))
@@ -16,14 +16,27 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
-async function admin(...args: string[]): Promise<{ code: number; out: string; progress: string[] }> {
+/** A command against the test's emulator: stdout and stderr apart, as the process writes them. */
+async function admin(...args: string[]): Promise<{ code: number; out: string; err: string; progress: string[] }> {
   const lines: string[] = []
+  const errors: string[] = []
   const progress: string[] = []
-  const code = await runAdmin(['--emulator', emulator.url, ...args], { out: (l) => lines.push(l), progress: (l) => progress.push(l), root, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))) }, {})
-  return { code, out: lines.join('\n'), progress }
+  const io = { out: (l: string) => lines.push(l), err: (l: string) => errors.push(l), progress: (l: string) => progress.push(l), root, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 50))) }
+  const code = await runAdmin(['--emulator', emulator.url, ...args], io, {})
+  return { code, out: lines.join('\n'), err: errors.join('\n'), progress }
 }
 
 const json = (out: string) => JSON.parse(out.slice(out.indexOf('{')))
+
+/** A read command with --json: exactly one JSON document on stdout, and nothing on stderr. */
+async function document(...args: string[]): Promise<any> {
+  const run = await admin(...args, '--json')
+  expect(run, args.join(' ')).toMatchObject({ code: 0, err: '' })
+  return JSON.parse(run.out)
+}
+
+/** A table's lines after its header, as words. */
+const rowsOf = (out: string) => out.split('\n').slice(1).map((line) => line.split(/\s+/))
 
 describe('npm run admin', () => {
   it('sends, schedules, shows and cancels messages', async () => {
@@ -101,6 +114,52 @@ describe('npm run admin', () => {
     expect(stats.out).toMatch(new RegExp(`${ORDER}\\s+sent\\s+\\d+`))
   })
 
+  it('--json: every read command prints one JSON document, with the figures of its table', async () => {
+    const openid = newOpenid('oCli')
+    await product.subscribe(openid, { [ORDER]: 'accept', [EVENT]: 'accept' })
+    const data = JSON.stringify(exampleData(ORDER))
+    const sent = json((await admin('send', '--to', openid, '--template', ORDER, '--data', data)).out)
+    expect(sent).toMatchObject({ ok: true, status: 'sent' })
+
+    const stats = await admin('stats')
+    const { counts } = await document('stats')
+    expect(counts.map((c: Record<string, unknown>) => [c.templateId, c.status, String(c.count)])).toEqual(rowsOf(stats.out))
+    expect(counts).toContainEqual({ templateId: ORDER, status: 'sent', count: expect.any(Number) })
+
+    const grants = await document('grants', openid)
+    expect(grants.openid).toBe(openid)
+    const line = (g: Record<string, unknown>) => `${g.templateId}  ${g.kind}  available ${g.available}  ${g.status}  uncertain ${g.uncertain}`
+    expect(grants.grants.map(line).sort()).toEqual((await admin('grants', openid)).out.split('\n').sort())
+    expect(grants.grants.find((g: { templateId: string }) => g.templateId === ORDER)).toMatchObject({ available: 0, uncertain: 0 })
+    expect(grants.grants.find((g: { templateId: string }) => g.templateId === EVENT)).toMatchObject({ available: 1, uncertain: 0 })
+    expect(await document('grants', 'oNobodyAtAll')).toEqual({ openid: 'oNobodyAtAll', grants: [] })
+
+    const message = await document('message', sent.messageId)
+    expect(message.message).toMatchObject({ messageId: sent.messageId, status: 'sent', touser: openid, templateId: ORDER })
+    expect(message).toEqual(json((await admin('message', sent.messageId)).out))
+
+    // A campaign for nobody, later: nothing is sent by it.
+    const at = new Date(Date.now() + 3_600_000).toISOString()
+    const later = await admin('broadcast', '-t', ORDER, '-d', data, '--audience', JSON.stringify({ tags: `none-${openid}` }), '--at', at)
+    const campaignId = /campaign (cmp_\w+)/.exec(later.out)![1]!
+    const campaign = await document('campaign', campaignId)
+    expect(campaign).toMatchObject({ ok: true, campaignId, status: 'scheduled', sendAt: at })
+    expect(campaign).toEqual(json((await admin('campaign', campaignId)).out))
+
+    const report = await admin('report', '--days', '1', '--template', ORDER)
+    const [header, ...rows] = report.out.split('\n').map((l) => l.split(/\s+/))
+    const { days } = await document('report', '--days', '1', '--template', ORDER)
+    expect(days.map((row: Record<string, unknown>) => header!.map((name) => String(row[name])))).toEqual(rows)
+    expect(days[0].sent).toBeGreaterThan(0)
+
+    const future = new Date(Date.now() + 3_600_000).toISOString()
+    expect(await document('unknown', '--since', future)).toEqual({ since: future, total: 0, messages: [] })
+    expect(await document('pause')).toEqual({ ok: true, pausedUntil: null })
+    expect((await admin('pause')).out).toBe('no pause')
+    expect(await document('token', 'status')).toEqual({ ok: true, transport: 'cloud', token: null })
+    expect((await admin('token', 'status')).out).toBe('the functions use cloud call (wechat.transport cloud): there is no access token')
+  })
+
   it('pulls the account templates into the registry, keeping known options', async () => {
     const before = JSON.parse(readFileSync(join(root, 'templates.json'), 'utf8'))
     const run = await admin('templates', 'sync')
@@ -122,6 +181,12 @@ describe('npm run admin', () => {
     expect(lines.filter((line) => line.startsWith('✗'))).toEqual([])
     expect(lines).toContain('✓ index messages.idempotencyKey: unique idempotencyKey 1')
     expect(lines.at(-1)).toMatch(/^doctor: \d+ ✓, 0 ✗ on the emulator at http/)
+    const printed: string[] = []
+    const io = { out: (l: string) => printed.push(l), err: (l: string) => printed.push(`stderr ${l}`), progress: () => {}, root: ROOT, sleep: async () => {} }
+    expect(await runAdmin(['--emulator', emulator.url, 'doctor', '--json'], io, {})).toBe(0)
+    const report = JSON.parse(printed.join('\n'))
+    expect(report).toMatchObject({ ok: true, target: `the emulator at ${emulator.url}` })
+    expect(report.checks.map((c: { ok: boolean; line: string }) => `${c.ok ? '✓' : '✗'} ${c.line}`)).toEqual(lines.filter((l) => /^[✓✗] /.test(l)))
 
     const record = (await emulator.request('GET', '/_emulator/db/_meta')).body.data.find((doc: { _id: string }) => doc._id === 'schema')
     await emulator.request('PUT', '/_emulator/db/_meta/doc/schema', { ...record, version: '0000000000000000' })
@@ -180,6 +245,9 @@ describe('npm run admin', () => {
     const listed = await admin('unknown', '--since', since)
     expect(listed.code).toBe(0)
     const lines = listed.out.split('\n')
+    const listedJson = await document('unknown', '--since', since)
+    expect(listedJson.total).toBe(lines.length - 2)
+    expect(listedJson.messages.map((m: { _id: string }) => m._id)).toEqual(lines.slice(1, -1).map((l) => l.split(/\s+/)[1]))
     expect(lines[0]).toMatch(/^updatedAt\s+messageId\s+touser\s+templateId\s+errmsg$/)
     // Newest first: the second lost send, then the first.
     expect(lines.slice(1, 3).map((l) => l.split(/\s+/).slice(1, 4))).toEqual([
@@ -192,7 +260,7 @@ describe('npm run admin', () => {
     for (const bad of ['yesterday', '2026-13-45T00:00:00Z', '2026-12-01']) {
       const refused = await admin('unknown', '--since', bad)
       expect(refused.code).toBe(2)
-      expect(refused.out).toMatch(/--since takes a time in ISO 8601 with its offset/)
+      expect(refused.err).toMatch(/--since takes a time in ISO 8601 with its offset/)
     }
 
     const resent = json((await admin('resend', lost[0]!.messageId)).out)
@@ -254,14 +322,27 @@ describe('npm run admin', () => {
     lines.length = 0
     expect(await runAdmin(['--emulator', 'http://127.0.0.1:9', 'stats'], io, {})).toBe(1)
     expect(lines.join('\n')).toMatch(/cannot reach the emulator at http:\/\/127\.0\.0\.1:9/)
-    expect((await admin('send', '--to', 'o1')).out).toMatch(/--template is required/)
+    expect((await admin('send', '--to', 'o1')).err).toMatch(/--template is required/)
+    // An option send does not take is refused, and nothing is sent or written.
+    const openid = newOpenid('oCli')
+    await product.subscribe(openid, { [ORDER]: 'accept' })
+    const before = await product.collection('messages')
+    const refused = await admin('send', '--to', openid, '--template', ORDER, '--data', JSON.stringify(exampleData(ORDER)), '--priority', 'high')
+    expect(refused).toMatchObject({ code: 2, out: '' })
+    expect(refused.err).toMatch(/^unknown option --priority\nusage: npm run admin -- send /)
+    expect(await product.collection('messages')).toEqual(before)
+    expect(await product.delivered(openid)).toEqual([])
     expect((await admin('frobnicate')).code).toBe(2)
-    expect((await admin('send', '--to', 'o1', '--template', ORDER, '--data', '{oops')).out).toMatch(/--data must be a JSON object/)
+    expect((await admin('send', '--to', 'o1', '--template', ORDER, '--data', '{oops')).err).toMatch(/--data must be a JSON object/)
   })
 
-  it('runs as npm run admin', () => {
-    const run = spawnSync('npx', ['tsx', 'scripts/admin.ts'], { cwd: ROOT, encoding: 'utf8' })
-    expect(run.status).toBe(2)
-    expect(run.stdout).toMatch(/usage: npm run admin -- \[--emulator <url>\] <command>/)
+  it('runs as npm run admin: no command is exit 2 with the usage, and --json is the only thing on stdout', () => {
+    const run = (...args: string[]) => spawnSync('npx', ['tsx', 'scripts/admin.ts', ...args], { cwd: ROOT, encoding: 'utf8' })
+    const bare = run()
+    expect(bare.status).toBe(2)
+    expect(bare.stderr).toMatch(/usage: npm run admin -- \[--emulator <url>\] <command>/)
+    const stats = run('stats', '--emulator', emulator.url, '--json')
+    expect(stats.status).toBe(0)
+    expect(JSON.parse(stats.stdout)).toEqual({ counts: expect.any(Array) })
   })
 })

@@ -3,9 +3,9 @@
  * and template, through send's `{ action: "report" }`, which counts it from
  * the indexes; printed as a table, or as `{ days }` in JSON.
  */
+import { text, type Input } from './cli'
 import { UsageError } from './connect'
 
-const FLAGS = ['days', 'template', 'json']
 /** The figures of a row, in the order send gives them. */
 const FIGURES = ['asked', 'accepted', 'rejected', 'banned', 'sent', 'delivered', 'failed', 'unknown', 'noQuota', 'superseded', 'expired'] as const
 
@@ -14,21 +14,13 @@ export interface FunnelRow extends Record<(typeof FIGURES)[number], number> {
   templateId: string
 }
 
-/** The request for send, and whether to print JSON; a bad flag is a usage error. */
-export function reportRequest(positional: string[], flags: Record<string, string | true>): { request: Record<string, unknown>; json: boolean } {
-  if (positional.length > 0) throw new UsageError(`report takes no ${positional[0]}`)
-  const unknown = Object.keys(flags).find((name) => !FLAGS.includes(name))
-  if (unknown) throw new UsageError(`report takes --days, --template and --json, not --${unknown}`)
-  const { days, template, json } = flags
-  if (json !== undefined && json !== true) throw new UsageError('--json takes no value')
-  if (days !== undefined && (typeof days !== 'string' || !/^\d{1,2}$/.test(days) || Number(days) < 1 || Number(days) > 31)) {
-    throw new UsageError(`--days takes a whole number from 1 to 31${typeof days === 'string' ? `, not ${days}` : ''}`)
-  }
-  if (template !== undefined && (typeof template !== 'string' || template === '')) throw new UsageError('--template takes a template id')
-  return {
-    request: { action: 'report', ...(days ? { days: Number(days) } : {}), ...(template ? { templateId: template } : {}) },
-    json: json === true,
-  }
+/** The request for send; a bad value is a usage error (the options themselves parseArgs has checked). */
+export function reportRequest(input: Input): Record<string, unknown> {
+  const days = text(input, 'days')
+  const template = text(input, 'template')
+  if (days !== undefined && (!/^\d{1,2}$/.test(days) || Number(days) < 1 || Number(days) > 31)) throw new UsageError(`--days takes a whole number from 1 to 31, not ${days}`)
+  if (template === '') throw new UsageError('--template takes a template id')
+  return { action: 'report', ...(days ? { days: Number(days) } : {}), ...(template ? { templateId: template } : {}) }
 }
 
 /** One line a day and template, under a header; figures right-aligned under their names. */

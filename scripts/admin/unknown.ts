@@ -5,6 +5,7 @@
 import { ISO_8601 } from '../../src/input'
 import type { Connection } from './connect'
 import { UsageError } from './connect'
+import { checked } from './replies'
 
 /** The newest `unknown` messages the listing shows at most, read a page at a time. */
 const UNKNOWN_SHOWN = 1000
@@ -26,17 +27,11 @@ export interface UnknownMessages {
 }
 
 /** `--since <ISO 8601>`, a time with its offset, as `send`'s `sendAt` takes. */
-export function parseSince(raw: string | true | undefined): Date | undefined {
+export function parseSince(raw: string | undefined): Date | undefined {
   if (raw === undefined) return undefined
-  const at = typeof raw === 'string' && ISO_8601.test(raw) ? new Date(raw) : undefined
-  if (!at || Number.isNaN(at.getTime())) throw new UsageError(`--since takes a time in ISO 8601 with its offset, such as 2026-12-01T09:00:00+08:00, not ${raw === true ? 'nothing' : raw}`)
+  const at = ISO_8601.test(raw) ? new Date(raw) : undefined
+  if (!at || Number.isNaN(at.getTime())) throw new UsageError(`--since takes a time in ISO 8601 with its offset, such as 2026-12-01T09:00:00+08:00, not ${raw}`)
   return at
-}
-
-/** A database reply of tcb-admin-node, which answers a failure rather than throwing it. */
-function checked<T extends { code?: unknown; message?: unknown }>(reply: T): T {
-  if (reply.code) throw new Error(`${reply.code} ${reply.message}`)
-  return reply
 }
 
 /**
