@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       ...lines,
       '',
       `The local console: ${url}/ (messages appear there as cards, on the Phone panel)`,
+      "Here a card opens the mini-program's developer version (开发版) unless its request names miniprogramState (settings.json: cards).",
       `The local cloud is at ${url}`,
       'Watch WeChat deliver:',
       `  curl ${url}/_emulator/wechat/messages`,

@@ -122,6 +122,18 @@ export async function updateAndReturn(query: Query, data: Record<string, unknown
   return { updated: Number(reply.updated ?? 0), doc: (reply.doc as Doc | undefined) ?? null }
 }
 
+/** Where the function runs, read at each call: the platform (and the emulator) set both per invocation. */
+export interface Platform {
+  /** getWXContext().ENV: the id of the environment the function runs in. */
+  envId?: string
+  /** The offline emulator: it sets CLOUDBASE_EMULATOR=true on every invocation, a variable the platform never sets. */
+  emulated: boolean
+}
+
+export function platform(): Platform {
+  return { envId: callerContext().env, emulated: process.env.CLOUDBASE_EMULATOR === 'true' }
+}
+
 let db: Database | undefined
 
 /** The database, opened so that a missing document reads as `null` rather than an error. */

@@ -80,6 +80,24 @@ describe('quiet hours and a broadcast audience', () => {
   })
 })
 
+describe('the version a card opens', () => {
+  it('is formal, developer in a test environment, the emulator one; each key overridable', () => {
+    expect(loadSettings(file).cards).toEqual({ state: 'formal', testState: 'developer', testEnvironments: [], emulatorIsTest: true })
+    const env = { CARDS_STATE: 'trial', CARDS_TEST_STATE: 'formal', CARDS_TEST_ENVIRONMENTS: 'test-4g5h, qa_2', CARDS_EMULATOR_IS_TEST: 'false' }
+    expect(loadSettings(file, env).cards).toEqual({ state: 'trial', testState: 'formal', testEnvironments: ['test-4g5h', 'qa_2'], emulatorIsTest: false })
+  })
+
+  it('refuses a state that is none of three, an env id the SDK would refuse, and an unknown key, naming each', () => {
+    expect(() => loadSettings(file, { CARDS_STATE: 'release' })).toThrow(/environment variable CARDS_STATE must be "developer" or "trial" or "formal", not "release"/)
+    expect(() => loadSettings({ ...copy(), cards: { ...copy().cards, testState: 'FORMAL' } })).toThrow(/settings\.json: cards\.testState must be "developer"/)
+    expect(() => loadSettings(file, { CARDS_TEST_ENVIRONMENTS: 'prod,Test Env' })).toThrow(/CARDS_TEST_ENVIRONMENTS must be at most 20 env ids/)
+    expect(() => loadSettings({ ...copy(), cards: { ...copy().cards, testEnvironments: 'test-1' } })).toThrow(/cards\.testEnvironments must be at most 20 env ids/)
+    expect(() => loadSettings(file, { CARDS_EMULATOR_IS_TEST: 'yes' })).toThrow(/CARDS_EMULATOR_IS_TEST must be true or false/)
+    expect(() => loadSettings({ ...copy(), cards: { ...copy().cards, default: 'formal' } })).toThrow(/unknown key cards\.default/)
+    expect(() => loadSettings(file, { CARDS_DEFAULT: 'formal' })).toThrow(/CARDS_DEFAULT is not a setting/)
+  })
+})
+
 describe('a function with settings it refuses', () => {
   const { emulator } = useProduct(['--no-timers', '--function-env', 'send:DISPATCH_LEASEMS=3000'])
 

@@ -56,6 +56,26 @@ export interface CampaignSettings {
   audienceFields: string[]
 }
 
+export const MINIPROGRAM_STATES = ['developer', 'trial', 'formal'] as const
+/** Which version of the mini-program a card opens: 开发版, 体验版 or 正式版. */
+export type MiniprogramState = (typeof MINIPROGRAM_STATES)[number]
+
+/**
+ * The version a card opens when its request names none: a developer testing
+ * on the local cloud or on a test environment needs the version that has
+ * their new page, not the formal one, which may not have it yet.
+ */
+export interface CardSettings {
+  /** Anywhere else: production. */
+  state: MiniprogramState
+  /** In a test environment: one listed here, or the local emulator when emulatorIsTest. */
+  testState: MiniprogramState
+  /** The env ids (getWXContext().ENV) of test environments. */
+  testEnvironments: string[]
+  /** Whether the local emulator counts as a test environment. */
+  emulatorIsTest: boolean
+}
+
 export interface Settings {
   acceptsFrom: 'reports' | 'events'
   quiet: QuietHours | null
@@ -65,6 +85,7 @@ export interface Settings {
   dispatcher: DispatchSettings
   queue: QueueSettings
   campaigns: CampaignSettings
+  cards: CardSettings
 }
 
 type Rule =
@@ -73,15 +94,18 @@ type Rule =
   | { kind: 'oneOf'; values: readonly string[] }
   /** A time of day, "HH:MM" from 00:00 to 23:59. */
   | { kind: 'clock' }
-  /** Field names (letters, digits, `_`, not starting with `_`): a JSON array in the file, comma-separated in the environment. */
-  | { kind: 'names'; max: number }
+  /** Names of the `pattern` (`what` says it in words): a JSON array in the file, comma-separated in the environment. */
+  | { kind: 'names'; max: number; pattern: RegExp; what: string }
 
 const integer = (min: number, max: number): Rule => ({ kind: 'integer', min, max })
 const MS = integer(1, 3_600_000)
 const BOOLEAN: Rule = { kind: 'boolean' }
 const CLOCK: Rule = { kind: 'clock' }
 const CLOCK_TEXT = /^([01]\d|2[0-3]):[0-5]\d$/
-const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
+const FIELD_NAMES: Rule = { kind: 'names', max: 20, pattern: /^[A-Za-z][A-Za-z0-9_]{0,63}$/, what: 'field names (a letter, then letters, digits or _)' }
+/** An env id as the SDK checks one before it sends to it. */
+const ENV_IDS: Rule = { kind: 'names', max: 20, pattern: /^[a-z0-9_-]{1,40}$/, what: 'env ids (1 to 40 lowercase letters, digits, - or _)' }
+const STATE: Rule = { kind: 'oneOf', values: MINIPROGRAM_STATES }
 
 /**
  * Every setting, by section, with its rule; a section's settings are
@@ -108,10 +132,11 @@ const SCHEMA: Record<string, { prefix: string; keys: Record<string, Rule>; optio
     },
   },
   queue: { prefix: 'QUEUE', keys: { maxPendingPerUser: integer(1, 10_000), recipientSpacingMs: integer(0, 3_600_000) } },
-  campaigns: { prefix: 'CAMPAIGN', keys: { pageSize: integer(1, 1000), audienceFields: { kind: 'names', max: 20 } } },
+  campaigns: { prefix: 'CAMPAIGN', keys: { pageSize: integer(1, 1000), audienceFields: FIELD_NAMES } },
   quiet: { prefix: 'QUIET', keys: { from: CLOCK, to: CLOCK }, optional: true },
   wechat: { prefix: 'WECHAT', keys: { transport: { kind: 'oneOf', values: ['cloud', 'https'] } } },
   session: { prefix: 'SESSION', keys: { lifetimeMs: integer(60_000, 30 * 24 * 3_600_000) } },
+  cards: { prefix: 'CARDS', keys: { state: STATE, testState: STATE, testEnvironments: ENV_IDS, emulatorIsTest: BOOLEAN } },
 }
 
 /** Secrets share a settings prefix but are never settings: read where they are used, never logged, never in settings.json. */
@@ -130,8 +155,8 @@ function check(where: string, value: unknown, rule: Rule): unknown {
   } else if (rule.kind === 'clock') {
     if (typeof value !== 'string' || !CLOCK_TEXT.test(value)) throw new SettingsError(`${where} must be a time of day "HH:MM" (00:00 to 23:59), not ${JSON.stringify(value)}`)
   } else if (rule.kind === 'names') {
-    if (!Array.isArray(value) || value.length > rule.max || !value.every((name) => typeof name === 'string' && FIELD_NAME.test(name))) {
-      throw new SettingsError(`${where} must be at most ${rule.max} field names (a letter, then letters, digits or _), not ${JSON.stringify(value)}`)
+    if (!Array.isArray(value) || value.length > rule.max || !value.every((name) => typeof name === 'string' && rule.pattern.test(name))) {
+      throw new SettingsError(`${where} must be at most ${rule.max} ${rule.what}, not ${JSON.stringify(value)}`)
     }
   } else if (rule.kind === 'oneOf') {
     if (!rule.values.includes(value as string)) throw new SettingsError(`${where} must be ${rule.values.map((v) => `"${v}"`).join(' or ')}, not ${JSON.stringify(value)}`)

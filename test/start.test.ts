@@ -45,8 +45,11 @@ describe('npm start', () => {
       expect(first.output.find((line) => /^console |^demo:/.test(line))).toMatch(/^console http:\/\/127\.0\.0\.1:\d+\/$/)
       // The timer's next runs, a couple of minutes ahead (the test's emulator lets a trigger's time be the function's clock).
       await fetch(`${first.url}/_emulator/functions/send/trigger`, { method: 'POST', body: JSON.stringify({ time: new Date(Date.now() + 120_000).toISOString() }) })
-      const delivered = ((await (await fetch(`${first.url}/_emulator/wechat/messages`)).json()) as { data: Array<{ touser: string }> }).data
+      const delivered = ((await (await fetch(`${first.url}/_emulator/wechat/messages`)).json()) as { data: Array<{ touser: string; miniprogram_state: string }> }).data
       expect(delivered.map((m: { touser: string }) => m.touser).sort()).toEqual(['oDemoAlice', 'oDemoBob', 'oDemoCarol'])
+      // On the local cloud a card opens the developer version, as the printed lines say.
+      expect(delivered.map((m) => m.miniprogram_state)).toEqual(['developer', 'developer', 'developer'])
+      expect(first.output.join('\n')).toMatch(/a card opens the mini-program's developer version \(开发版\)/)
     } finally {
       await stop(first.child)
     }

@@ -1,5 +1,6 @@
 /** The Phone panel: a user's service notifications, drawn as WeChat draws them, and the subscription popup. */
 import { api, h, type Json, type Panel } from './dom'
+import './phone.css'
 
 
 export interface Template {
@@ -19,6 +20,9 @@ const keywordNames = (template: Template | undefined): Record<string, string> =>
 /** The card's footer, in the message's language, as WeChat writes it. */
 const FOOTER: Record<string, string> = { zh_CN: '进入小程序查看', zh_TW: '進入小程序查看', zh_HK: '進入小程序查看', en_US: 'Enter Mini Program' }
 
+/** Which version of the mini-program a tap on the card opens (WeChat's miniprogram_state), Chinese first. */
+const OPENS: Record<string, string> = { developer: '打开开发版 developer', trial: '打开体验版 trial', formal: '打开正式版 formal' }
+
 function card(message: Json, templates: Map<string, Template>): HTMLElement {
   const template = templates.get(message.template_id)
   const names = keywordNames(template)
@@ -31,6 +35,7 @@ function card(message: Json, templates: Map<string, Template>): HTMLElement {
     ...Object.entries(message.data as Record<string, { value: string }>).map(([key, { value }]) => h('div', { class: 'row' }, h('span', { class: 'key' }, names[key] ?? key), h('span', {}, value))),
     message.failed && h('div', { class: 'error' }, `投递失败 ${message.failed.errorCode} ${message.failed.errorStatus}`),
     h('div', { class: 'foot' }, h('span', {}, FOOTER[message.lang] ?? FOOTER.zh_CN!), h('span', { class: 'page' }, message.page ?? '')),
+    h('div', { class: `opens ${message.miniprogram_state}` }, OPENS[message.miniprogram_state] ?? message.miniprogram_state),
   )
 }
 

@@ -23,6 +23,7 @@ export interface Campaign {
   templateId: string
   data: MessageData
   page: string | null
+  /** As asked, or the environment's default resolved when the broadcast was asked: every message of the campaign opens it. */
   miniprogramState: string
   lang: string
   /** A digest of the content, to tell a repeat of a keyed broadcast from another broadcast under the same key. */

@@ -129,6 +129,7 @@ export class Sender {
     if (first.status !== 'unknown') {
       return failure(CODES.NOT_RESENDABLE, `message ${first._id} is ${first.status}: only a message whose outcome is unknown may be resent`, { messageId: first._id, status: first.status })
     }
+    // Its state as resolved when it was first asked, not today's default: a resend opens what the first would have.
     const { touser, templateId, data, page, miniprogramState, lang } = first
     // Read as any request is, so that today's registry and limits judge it, not those it was stored under.
     const request = parseSendRequest({ touser, templateId, data, ...(page ? { page } : {}), miniprogramState, lang, idempotencyKey: `resend:${first._id}` }, this.now())

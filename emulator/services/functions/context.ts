@@ -73,6 +73,8 @@ export function invocationEnv(project: ProjectDefinition, definition: FunctionDe
     SCF_NAMESPACE: envId,
     SCF_FUNCTIONNAME: definition.name,
     TCB_CONTEXT_CNFG: JSON.stringify({ URL: adminUrl }),
+    // Not the platform's: the one variable that tells code it runs offline (the product defaults a card to the developer version by it).
+    CLOUDBASE_EMULATOR: 'true',
   }
   if (caller.source !== undefined) env.TCB_SOURCE = caller.source
   if (caller.trigger) env.TRIGGER_SRC = 'timer'
