@@ -164,6 +164,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // After the deployed functions are back, so that the command line may name them too.
   applyFunctionOverrides(project, options)
   const services: Service[] = [database, functions, wechat, openapi, access, localConsole, management]
+  /** What each service serves and how it runs, for the console's overview. */
+  const serviceStates = () => [
+    { name: 'database', state: options.dataDir ? `file ${join(options.dataDir, 'cloudbase.sqlite')}` : 'in memory' },
+    { name: 'functions', state: `${project.functions.size} functions, at most ${options.maxInstancesPerFunction ?? 10} instances each` },
+    { name: 'timers', state: options.timers ? (options.timeTravel ? 'on, time travel' : 'on') : 'off (--no-timers)' },
+    { name: 'wechat', state: `appid ${project.appid}` },
+    { name: 'openapi', state: 'cloud call' },
+    { name: 'access', state: 'HTTP access at /_http' },
+    { name: 'management', state: 'Tencent Cloud API at POST /' },
+    { name: 'console', state: 'this page' },
+  ]
   const actions: Record<string, AdminAction> = Object.assign({}, ...services.map((service) => service.actions))
 
   /** Invocations already told that their env is not served, each once per env id. */
@@ -208,7 +219,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     ...services.flatMap((service) => service.routes),
     ['GET', /^\/_emulator\/stats$/, controlStats],
     ['DELETE', /^\/_emulator\/stats$/, controlStats],
-    ['GET', /^\/_emulator\/health$/, async (_req, res) => sendJson(res, 200, { ok: true, envId: project.envId })],
+    ['GET', /^\/_emulator\/health$/, async (_req, res) => sendJson(res, 200, { ok: true, envId: project.envId, services: serviceStates() })],
     // Every route served, so that a test's list of the control routes is held against what runs.
     ['GET', /^\/_emulator\/routes$/, async (_req, res) => sendJson(res, 200, { data: routes.map(([method, pattern]) => ({ method, pattern: pattern.source })) })],
   ]

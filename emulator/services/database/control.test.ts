@@ -26,3 +26,27 @@ describe('GET /_emulator/db/{collection}/indexes', () => {
     expect(reply.body.error).toMatch(/nothing_here/)
   })
 })
+
+describe('GET /_emulator/db/{collection} with a filter', () => {
+  const docs = [
+    { _id: 'filter-a', status: 'sent' },
+    { _id: 'filter-b', status: 'scheduled' },
+  ]
+  const page = (query: string) => emulator.request('GET', `/_emulator/db/users?${query}`)
+  const filter = `filter=${encodeURIComponent(JSON.stringify({ status: 'scheduled' }))}`
+
+  it('filters without "after" too, reading from the start', async () => {
+    const imported = await emulator.request('POST', '/_emulator/db/users/import', docs)
+    expect(imported.body).toEqual({ inserted: 2 })
+    const reply = await page(filter)
+    expect(reply.status).toBe(200)
+    expect(reply.body.data.map((doc: { _id: string }) => doc._id)).toEqual(['filter-b'])
+    expect((await page(`${filter}&after=0`)).body.data).toEqual(reply.body.data)
+  })
+
+  it('refuses a filter with "offset", which skips without filtering', async () => {
+    const reply = await page(`${filter}&offset=1`)
+    expect(reply.status).toBe(400)
+    expect(reply.body.error).toBe('"filter" pages with "after", not "offset"')
+  })
+})

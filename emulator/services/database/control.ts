@@ -107,10 +107,13 @@ export function controlRoutes(store: Store, gateway: DatabaseGateway, stats: Sta
         const offset = Math.max(Number(url.searchParams.get('offset') ?? 0) || 0, 0)
         existing(collection!)
         const after = url.searchParams.get('after')
-        if (after !== null) {
+        const filter = filterOf(url)
+        // A filter reads by range too (from the start without "after"): the skip below does not filter.
+        if (filter && after === null && offset > 0) throw new HttpError(400, '"filter" pages with "after", not "offset"')
+        if (after !== null || filter) {
           // A range of the natural-order index: a page costs what it returns (and what the filter passes over).
-          if (!/^\d+$/.test(after)) throw new HttpError(400, '"after" is the "next" of the page before, or 0')
-          const page = browse(store, stats, collection!, filterOf(url), Number(after), limit)
+          if (after !== null && !/^\d+$/.test(after)) throw new HttpError(400, '"after" is the "next" of the page before, or 0')
+          const page = browse(store, stats, collection!, filter, Number(after ?? 0), limit)
           return sendJson(res, 200, { data: page.docs.map(relaxed), next: page.next })
         }
         const data = []

@@ -42,7 +42,7 @@ export function createFunctionsService(options: {
   return {
     runtime,
     syncTimers: () => timers.sync(),
-    routes: functionRoutes(runtime, options.onUser),
+    routes: functionRoutes(runtime, options.onUser, options.timers),
     actions: { 'functions.invokeFunction': async (params) => ({ json: await invokeFromSdk(runtime, params) }) },
     start: () => {
       if (options.timers) timers.start()

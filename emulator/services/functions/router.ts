@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http'
 import { HttpError, readJson, sendJson } from '../../http'
+import type { FunctionDefinition } from '../../project'
 import type { Route, RouteEntry } from '../../service'
 import { isPlainObject } from '../database/values'
 import { InvocationError, SOURCE_CHAIN, type Caller, type FunctionsRuntime } from './runtime'
-import { runTimer } from './timers'
+import { nextFireTime, runTimer } from './timers'
 
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/
 
@@ -41,10 +42,20 @@ function failure(res: ServerResponse, error: unknown, api: string): void {
 }
 
 /**
+ * A function as the control API lists it. A refused timer is listed too, with its `error`
+ * (the rule it breaks) and no next time; a valid one with the next time its cron fires.
+ */
+function listed(definition: FunctionDefinition) {
+  const { timer } = definition
+  const next = timer && timer.error === undefined ? nextFireTime(timer.cron, new Date()) : null
+  return { name: definition.name, timer: timer ? { ...timer, ...(timer.error === undefined ? { next: next?.toISOString() ?? null } : {}) } : null, timeoutMs: definition.timeoutMs }
+}
+
+/**
  * The control API's function routes: a call as `wx.cloud.callFunction` makes
  * it (with a user) or as a server makes it (without), and a timer run.
  */
-export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: string) => void): RouteEntry[] {
+export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: string) => void, timersOn: boolean): RouteEntry[] {
   const call: Route = async (req, res, [name]) => {
     const body = await readJson(req)
     if (!isPlainObject(body)) throw new HttpError(400, 'the body must be an object { data, user?, source? }')
@@ -107,13 +118,7 @@ export function functionRoutes(runtime: FunctionsRuntime, onUser: (openid: strin
     ['POST', /^\/_emulator\/functions\/([^/]+)\/trigger$/, trigger],
     ['GET', /^\/_emulator\/logs$/, logs],
     ['GET', /^\/_emulator\/invocations$/, async (_req, res) => sendJson(res, 200, { data: runtime.history.invocations() })],
-    [
-      'GET',
-      /^\/_emulator\/functions$/,
-      async (_req, res) =>
-        // A refused timer is listed too, with its `error`: the rule it breaks.
-        sendJson(res, 200, { data: [...runtime.project.functions.values()].map((f) => ({ name: f.name, timer: f.timer ?? null, timeoutMs: f.timeoutMs })) }),
-    ],
+    ['GET', /^\/_emulator\/functions$/, async (_req, res) => sendJson(res, 200, { timers: timersOn, data: [...runtime.project.functions.values()].map(listed) })],
   ]
 }
 

@@ -25,17 +25,26 @@ const firings = (all: Run[], fn: string) => all.filter((run) => run.function ===
 
 describe('a project with triggers the platform refuses', () => {
   it('loads, and lists each function with its timer: a refused one with the rule it breaks', async () => {
-    const listed = (await emulator.request('GET', '/_emulator/functions')).body.data as Array<{ name: string; timer: unknown }>
+    const asked = Date.now()
+    const listed = (await emulator.request('GET', '/_emulator/functions')).body.data as Array<{ name: string; timer: any }>
+    const next = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
     expect(Object.fromEntries(listed.map((fn) => [fn.name, fn.timer]))).toEqual({
-      every: { name: 'everySecond', cron: '* * * * * * *' },
+      every: { name: 'everySecond', cron: '* * * * * * *', next },
       sixfield: { name: 'sixFields', cron: '* * * * * *', error: 'a cron has 7 fields (second minute hour day month weekday year); this one has 6' },
       badhour: { name: 'lateNight', cron: '0 0 24 * * * *', error: 'hour 24 is out of 0-23' },
       badname: { name: '9lives', cron: '* * * * * * *', error: expect.stringMatching(/^a trigger name starts with a letter/) },
       // Declared in cloudbaserc.json only.
-      fromrc: { name: 'rcEverySecond', cron: '* * * * * * *' },
+      fromrc: { name: 'rcEverySecond', cron: '* * * * * * *', next },
       // Declared in both: config.json wins.
-      both: { name: 'newYear', cron: '0 0 0 1 1 * *' },
+      both: { name: 'newYear', cron: '0 0 0 1 1 * *', next },
     })
+    // The next fire on the platform's clock (UTC+8): within a second for every second, the coming 1 January 00:00 for newYear.
+    const timerOf = (name: string) => listed.find((fn) => fn.name === name)!.timer
+    const everyNext = Date.parse(timerOf('every').next)
+    expect(everyNext).toBeGreaterThan(asked - 1000)
+    expect(everyNext).toBeLessThanOrEqual(Date.now() + 1000)
+    const year = new Date(asked + 8 * 3_600_000).getUTCFullYear() + 1
+    expect(timerOf('both').next).toBe(new Date(`${year}-01-01T00:00:00+08:00`).toISOString())
   })
 
   it('warns at start, naming the function, the trigger, its expression and the rule', () => {
