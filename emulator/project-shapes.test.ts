@@ -58,7 +58,7 @@ describe('a project without project.config.json', () => {
   const servesHello = async (emulator: RunningEmulator, timeoutMs: number, envId: string) => {
     expect((await emulator.request('GET', '/_emulator/functions')).body.data).toEqual([{ name: 'hello', timer: null, timeoutMs }])
     expect(await emulator.result('hello', {}, { openid: 'oShapeC' })).toEqual({ hello: 'oShapeC', appId: PLACEHOLDER_APPID })
-    expect((await emulator.request('GET', '/_emulator/health')).body).toEqual({ ok: true, envId })
+    expect((await emulator.request('GET', '/_emulator/health')).body).toMatchObject({ ok: true, envId })
   }
   const noConfig = 'warning: no project\\.config\\.json in \\S+'
 
@@ -109,5 +109,15 @@ describe('the console settings in emulator.config.json', () => {
   it('refuse a cancel through a function the project lacks, or a collection that is not a name', () => {
     expect(() => withConfig({ console: { cancel: { function: 'nowhere', data: {} } } })).toThrow(/console\.cancel\.function must name a function of the project/)
     expect(() => withConfig({ console: { queue: '' } })).toThrow(/console\.queue must name a collection/)
+  })
+
+  it('read a campaign report and cancel as given, and refuse them without campaigns, a function or data', () => {
+    const campaign = { function: 'sender', data: { action: 'campaign', campaignId: '{_id}' } }
+    const cancelCampaign = { function: 'sender', data: { action: 'campaign', campaignId: '{_id}', cancel: true } }
+    expect(withConfig({ console: { campaigns: 'campaigns', campaign, cancelCampaign } })).toEqual({ campaigns: 'campaigns', campaign, cancelCampaign })
+    expect(() => withConfig({ console: { campaign } })).toThrow(/console\.campaign needs console\.campaigns/)
+    expect(() => withConfig({ console: { campaigns: 'campaigns', campaign: { ...campaign, function: 'nowhere' } } })).toThrow(/console\.campaign\.function must name a function of the project/)
+    expect(() => withConfig({ console: { campaigns: 'campaigns', cancelCampaign: { function: 'sender', data: [] } } })).toThrow(/console\.cancelCampaign\.data must be an object/)
+    expect(() => withConfig({ console: { campaigns: 'campaigns', campaign: 'sender' } })).toThrow(/console\.campaign must be \{ "function"/)
   })
 })

@@ -59,16 +59,30 @@ export interface ProjectDefinition {
  * `emulator.config.json` → `console`: the collections that hold the project's
  * own view of WeChat's quota (documents with `openid`, `templateId`,
  * `available`, and `kind`, `status`, `uncertain` when kept) and its outgoing
- * messages (`touser`, `templateId`, `status`, `sendAt`, `tries`), and how to
- * cancel a queued message: the function to call as a server and its data,
- * where `"{_id}"` stands for the message's id.
+ * messages (`touser`, `templateId`, `status`, `sendAt`, `tries`), its
+ * campaigns, and the calls that cancel a queued message, report a campaign's
+ * progress and stop one: each the function to call as a server and its data,
+ * where `"{_id}"` stands for the document's id.
  */
 export interface ConsoleConfig {
   ledger?: string
   queue?: string
   campaigns?: string
-  cancel?: { function: string; data: Record<string, unknown> }
+  cancel?: ConsoleCall
+  /** What a campaign has come to (the counts and status the Queue panel draws as its progress). */
+  campaign?: ConsoleCall
+  /** Stops a campaign. */
+  cancelCampaign?: ConsoleCall
 }
+
+/** A function the console calls as a server, `"{_id}"` in its data standing for the document's id. */
+export interface ConsoleCall {
+  function: string
+  data: Record<string, unknown>
+}
+
+/** The console settings that are calls. */
+const CALLS = ['cancel', 'campaign', 'cancelCampaign'] as const
 
 /**
  * Optional `emulator.config.json` at the project root:
@@ -193,10 +207,14 @@ function consoleConfig(raw: unknown, functions: Map<string, FunctionDefinition> 
   for (const key of ['ledger', 'queue', 'campaigns']) {
     if (config[key] !== undefined && (typeof config[key] !== 'string' || config[key] === '')) fail(`${key} must name a collection`)
   }
-  const cancel = config.cancel as { function?: unknown; data?: unknown } | undefined
-  if (cancel !== undefined) {
-    if (typeof cancel?.function !== 'string' || (functions && !functions.has(cancel.function))) fail('cancel.function must name a function of the project')
-    if (!cancel.data || typeof cancel.data !== 'object' || Array.isArray(cancel.data)) fail('cancel.data must be an object')
+  for (const key of CALLS) {
+    const call = config[key] as { function?: unknown; data?: unknown } | undefined
+    if (call === undefined) continue
+    if (!call || typeof call !== 'object' || Array.isArray(call)) fail(`${key} must be { "function": <name>, "data": { … } }`)
+    if (typeof call.function !== 'string' || (functions && !functions.has(call.function))) fail(`${key}.function must name a function of the project`)
+    if (!call.data || typeof call.data !== 'object' || Array.isArray(call.data)) fail(`${key}.data must be an object`)
   }
+  // A campaign's calls are about the documents of the campaigns collection: without it there is nothing to call them for.
+  for (const key of ['campaign', 'cancelCampaign']) if (config[key] !== undefined && config.campaigns === undefined) fail(`${key} needs console.campaigns, the collection of the campaigns it is called for`)
   return config as ConsoleConfig
 }

@@ -130,7 +130,7 @@ export async function buildEmulator(): Promise<void> {
     sourcemap: 'inline',
     logLevel: 'warning',
   })
-  // The local console: a browser script, and the page and style it comes with.
+  // The local console: a browser script, the style its modules import (bundled into console.css), and its page.
   const consoleDir = join(root, 'build/emulator/console')
   await build({
     entryPoints: [join(root, 'emulator/console/console.ts')],
@@ -141,7 +141,7 @@ export async function buildEmulator(): Promise<void> {
     target: 'es2022',
     logLevel: 'warning',
   })
-  for (const file of ['index.html', 'console.css']) copyFileSync(join(root, 'emulator/console', file), join(consoleDir, file))
+  copyFileSync(join(root, 'emulator/console/index.html'), join(consoleDir, 'index.html'))
 }
 
 /**

@@ -4,28 +4,43 @@
  * a time; the shown panel refreshes every second, so what changes in the
  * cloud appears without a reload. Each panel is a module of its own.
  */
+import './console.css'
+import './locale'
 import { data } from './data'
 import { api, h, type Cloud, type Panel } from './dom'
 import { faults } from './faults'
 import { functionsPanel } from './functions'
 import { funnel } from './funnel'
 import { ledger } from './ledger'
+import { logs } from './logs'
+import { overview } from './overview'
 import { phone, type Template } from './phone'
 import { queue } from './queue'
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T
 
-const PANELS: Record<string, Panel> = { phone, ledger, queue, funnel, functions: functionsPanel, data, faults }
+const PANELS: Record<string, Panel> = { overview, phone, ledger, queue, funnel, functions: functionsPanel, logs, data, faults }
 let refresh: () => Promise<void> = async () => {}
+let shown: string | undefined
 let cloud: Cloud = { config: {}, titles: new Map() }
 
-function show(id: string): void {
+/** Shows a panel; `#<panel>/<focus>` links open something in it (a collection in Data, a function in Logs). */
+function show(id: string, focus?: string): void {
   for (const button of document.querySelectorAll<HTMLButtonElement>('#tabs button')) button.setAttribute('aria-selected', String(button.dataset.panel === id))
   const root = $('#panel')
   root.replaceChildren()
-  refresh = PANELS[id]!.mount(root, cloud)
-  location.hash = id
+  refresh = PANELS[id]!.mount(root, cloud, focus)
+  shown = `#${id}${focus ? `/${encodeURIComponent(focus)}` : ''}`
+  if (location.hash !== shown) location.hash = shown
   void tick()
+}
+
+/** The panel a location's hash names, or the overview. */
+function showHash(): void {
+  if (location.hash === shown) return
+  const [id = '', focus] = location.hash.slice(1).split('/')
+  if (PANELS[id]) show(id, focus === undefined ? undefined : decodeURIComponent(focus))
+  else show('overview')
 }
 
 async function tick(): Promise<void> {
@@ -42,7 +57,8 @@ async function start(): Promise<void> {
   cloud = { config: await api('GET', '/_emulator/console'), titles: new Map(templates.map((t) => [t.priTmplId, t.title])) }
   $('#env').textContent = `env ${health.envId}`
   $('#tabs').append(...Object.entries(PANELS).map(([id, panel]) => h('button', { 'data-panel': id, id: `tab-${id}`, onclick: () => show(id) }, panel.title)))
-  show(PANELS[location.hash.slice(1)] ? location.hash.slice(1) : 'phone')
+  showHash()
+  window.addEventListener('hashchange', showHash)
   setInterval(() => void tick(), 1000)
 }
 

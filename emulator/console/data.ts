@@ -1,55 +1,72 @@
-/** The Data panel: every collection by insertion position (a range, never a skip), filtered, edited, exported, imported. */
+/**
+ * The Data panel: every collection as a typed table, read by insertion
+ * position (a range, never a skip) and filtered in the database's language;
+ * a row opens its document as a typed tree to edit, save or delete; a
+ * collection exported and imported.
+ */
+import './data.css'
+import { documentsTable } from './documents'
 import { api, h, page as readPage, pager, showReply, type Json, type Panel } from './dom'
-
+import { documentTree } from './tree'
 
 export const data: Panel = {
   title: '数据库 Data',
-  mount(root) {
+  mount(root, _cloud, focus) {
     const collection = h('select', { id: 'db-collection' }) as HTMLSelectElement
     const filter = h('input', { id: 'db-filter', placeholder: '{"status":"failed"}', size: 36 }) as HTMLInputElement
-    const docs = h('div', { id: 'db-docs' })
     const status = h('pre', { id: 'db-status', class: 'wrap' })
     const exported = h('a', { id: 'db-export', class: 'quiet' }, '导出 Export') as HTMLAnchorElement
     const file = h('input', { id: 'db-import', type: 'file', accept: 'application/json' }) as HTMLInputElement
     const more = pager('db-next')
-    let editing = false
+    const editor = h('section', { id: 'db-editor', hidden: true })
     const path = () => `/_emulator/db/${encodeURIComponent(collection.value)}`
-    const edit = (doc: Json, block: HTMLElement) => {
-      editing = true
-      const text = h('textarea', { 'data-edit': doc._id }, JSON.stringify(doc, null, 2)) as HTMLTextAreaElement
-      const done = () => {
-        editing = false
-        void refresh()
-      }
-      block.replaceChildren(
-        text,
-        h('button', { class: 'action', 'data-save': doc._id, onclick: () => showReply(status, () => api('PUT', `${path()}/doc/${encodeURIComponent(doc._id)}`, JSON.parse(text.value))).then(done) }, '保存 Save'),
-        ' ',
-        h('button', { class: 'quiet', onclick: done }, '取消 Cancel'),
+    const table = documentsTable(open)
+
+    function close(): void {
+      editor.hidden = true
+      editor.replaceChildren()
+      table.unselect()
+    }
+
+    /** A document as a typed tree, with what can be done to it. */
+    function open(doc: Json): void {
+      const tree = documentTree(doc)
+      const id = encodeURIComponent(doc._id)
+      const save = () =>
+        showReply(status, async () => {
+          const saved = await api('PUT', `${path()}/doc/${id}`, tree.read())
+          open(saved.data)
+          await refresh()
+          return { saved: saved.data._id }
+        })
+      const remove = () => showReply(status, () => api('DELETE', `${path()}/doc/${id}`)).then(() => (close(), refresh()))
+      editor.hidden = false
+      editor.replaceChildren(
+        h('h2', {}, '文档 Document'),
+        tree.element,
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', { class: 'action', 'data-save': doc._id, onclick: save }, '保存 Save'),
+          ' ',
+          h('button', { class: 'quiet', onclick: close }, '关闭 Close'),
+          ' ',
+          h('button', { class: 'quiet danger', 'data-delete': doc._id, onclick: remove }, '删除 Delete'),
+        ),
       )
     }
-    const refresh = async () => {
-      if (editing || !collection.value) return
-      const page = await readPage(collection.value, filter.value.trim(), 50, more.from())
-      more.shown(page.next)
+
+    async function refresh(): Promise<void> {
+      if (!collection.value) return
+      const shown = await readPage(collection.value, filter.value.trim(), 50, more.from())
+      more.shown(shown.next)
       exported.href = `${path()}/export`
-      docs.replaceChildren(
-        ...(page.data as Json[]).map((doc) => {
-          const block = h('div', { class: 'doc', 'data-doc': doc._id })
-          block.append(
-            // Relaxed EJSON, as the route gives it: a date reads { "$date": … }, never a bare string.
-            h('pre', { class: 'wrap' }, JSON.stringify(doc, null, 1).replace(/\n\s*/g, ' ')),
-            h('button', { class: 'quiet', 'data-edit-button': doc._id, onclick: () => edit(doc, block) }, '编辑 Edit'),
-            ' ',
-            h('button', { class: 'quiet', 'data-delete': doc._id, onclick: () => showReply(status, () => api('DELETE', `${path()}/doc/${encodeURIComponent(doc._id)}`)).then(refresh) }, '删除 Delete'),
-          )
-          return block
-        }),
-      )
-      if (page.data.length === 0) docs.textContent = '（空）'
+      table.draw(shown.data)
     }
+
     const restart = () => {
       more.reset()
+      close()
       void refresh().catch((error) => (status.textContent = (error as Error).message))
     }
     collection.addEventListener('change', restart)
@@ -62,18 +79,20 @@ export const data: Panel = {
     root.append(
       h(
         'section',
-        { style: 'flex: 1' },
+        { style: 'flex: 1; min-width: 0' },
         h('h2', {}, '集合 Collection'),
-        h('label', {}, collection, ' 过滤 filter ', filter, ' ', more.button),
+        h('label', {}, collection, ' 过滤 filter ', filter, ' ', more.button, ' ', table.more),
         h('label', {}, exported, ' 导入 Import ', file),
         status,
-        docs,
+        table.element,
       ),
+      editor,
     )
     return async () => {
       if (collection.options.length === 0) {
         const { data: names } = await api('GET', '/_emulator/db')
         collection.replaceChildren(...(names as string[]).map((n) => h('option', { value: n }, n)))
+        if (focus && (names as string[]).includes(focus)) collection.value = focus
       }
       await refresh()
     }

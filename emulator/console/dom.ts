@@ -11,7 +11,12 @@ export interface ConsoleConfig {
   ledger?: string
   queue?: string
   campaigns?: string
+  /** A call made as a server, `"{_id}"` in its data standing for a document's id. */
   cancel?: { function: string; data: Record<string, unknown> }
+  /** What a campaign has come to: counts (total, queued, remaining, sent, failed, skipped, unknown, cancelled) and status. */
+  campaign?: { function: string; data: Record<string, unknown> }
+  /** Stops a campaign. */
+  cancelCampaign?: { function: string; data: Record<string, unknown> }
 }
 
 /** What a panel knows of the cloud it shows, read once when the page opens. */
@@ -23,8 +28,8 @@ export interface Cloud {
 
 export interface Panel {
   title: string
-  /** Builds the panel once; returns what refreshes its live parts. */
-  mount(root: HTMLElement, cloud: Cloud): () => Promise<void>
+  /** Builds the panel once; returns what refreshes its live parts. `focus`: what a link asked it to open (`#data/messages` → "messages"). */
+  mount(root: HTMLElement, cloud: Cloud, focus?: string): () => Promise<void>
 }
 
 export async function api(method: string, path: string, body?: unknown): Promise<Json> {

@@ -1,6 +1,14 @@
-/** The Functions panel: call a function as a user or a server, run its timer, and every recent invocation with its output. */
-import { api, cell, h, showReply, table, type Json, type Panel } from './dom'
+/**
+ * The Functions panel: call a function as a user or a server, or run its
+ * timer; its last few invocations, each opening in the Logs panel, where all
+ * of them and their output are.
+ */
+import './functions.css'
+import { api, h, showReply, type Json, type Panel } from './dom'
+import { callerText, openLogs, outcome } from './logs'
+import { when } from './time'
 
+const RECENT = 5
 
 export const functionsPanel: Panel = {
   title: '云函数 Functions',
@@ -9,13 +17,24 @@ export const functionsPanel: Panel = {
     const openid = h('input', { id: 'fn-openid', placeholder: '空则为服务端调用 (server)' }) as HTMLInputElement
     const data = h('textarea', { id: 'fn-data' }, '{}') as HTMLTextAreaElement
     const reply = h('pre', { id: 'fn-reply' })
-    const logs = h('pre', { id: 'fn-logs' })
-    const calls = table('fn-invocations', ['time', '函数 function', '调用方 caller', 'duration', '回复 reply', 'request id'])
-    const run = (work: () => Promise<Json>) => showReply(reply, work)
+    const recent = h('ul', { id: 'fn-recent' })
+    // The last call's own lines, one click away in the Logs panel.
+    const ownLogs = h('button', { class: 'quiet', id: 'fn-call-logs', hidden: true }, '该次调用的日志 This call in Logs →') as HTMLButtonElement
+    let requestId: string | undefined
+    ownLogs.addEventListener('click', () => requestId && openLogs({ requestId }))
+    const run = (work: () => Promise<Json>) => {
+      ownLogs.hidden = true
+      return showReply(reply, async () => {
+        const answer = await work()
+        requestId = answer?.requestID
+        ownLogs.hidden = !requestId
+        return answer
+      })
+    }
     root.append(
       h(
         'section',
-        {},
+        { style: 'flex: 1 1 560px' },
         h('h2', {}, '调用 Call'),
         h('label', {}, '函数 ', name),
         h('label', {}, '用户 openid ', openid),
@@ -23,9 +42,18 @@ export const functionsPanel: Panel = {
         h('button', { class: 'action', id: 'fn-call', onclick: () => run(() => api('POST', `/_emulator/functions/${name.value}/call`, { data: JSON.parse(data.value || '{}'), ...(openid.value.trim() ? { user: { openid: openid.value.trim() } } : {}) })) }, '调用 Call'),
         ' ',
         h('button', { class: 'quiet', id: 'fn-trigger', onclick: () => run(() => api('POST', `/_emulator/functions/${name.value}/trigger`, {})) }, '立即运行定时器 Run timer now'),
+        ' ',
+        ownLogs,
         reply,
       ),
-      h('section', { style: 'flex: 1' }, h('h2', {}, '调用记录 Invocations'), calls, h('h2', {}, '日志 Logs'), logs),
+      h(
+        'section',
+        { style: 'flex: 1 1 420px' },
+        h('h2', {}, '最近调用 Recent invocations'),
+        recent,
+        h('p', { class: 'muted' }, '每次调用（调用方、耗时、回复）及其输出都在日志面板。Every invocation (caller, duration, reply) and its output is in the Logs panel.'),
+        h('button', { class: 'quiet', id: 'fn-logs', onclick: () => openLogs({ function: name.value }) }, '此函数的日志 This function in Logs →'),
+      ),
     )
     return async () => {
       if (name.options.length === 0) {
@@ -33,22 +61,19 @@ export const functionsPanel: Panel = {
         name.replaceChildren(...(list as Array<{ name: string }>).map((f) => h('option', { value: f.name }, f.name)))
       }
       const { data: invocations } = await api('GET', '/_emulator/invocations')
-      calls.querySelector('tbody')!.replaceChildren(
-        ...(invocations as Json[]).slice(-30).reverse().map((call) =>
+      const own = (invocations as Json[]).filter((call) => call.function === name.value).slice(-RECENT).reverse()
+      recent.replaceChildren(
+        ...own.map((call) =>
           h(
-            'tr',
-            { class: call.ok ? undefined : 'differs', 'data-request': call.requestId },
-            cell(call.startedAt.slice(11, 23)),
-            cell(call.function),
-            cell(call.caller.openid ? `${call.caller.openid} (${call.caller.source})` : call.caller.source ?? 'server'),
-            cell(`${call.durationMs} ms`),
-            cell(call.reply.length > 120 ? `${call.reply.slice(0, 120)}…` : call.reply),
-            cell(call.requestId),
+            'li',
+            { 'data-request': call.requestId ?? undefined, class: call.ok ? undefined : 'error' },
+            h('a', { href: '#logs', onclick: (event: Event) => (event.preventDefault(), openLogs({ requestId: call.requestId ?? '' })) }, when(call.startedAt)),
+            ` · ${callerText(call)} · ${call.durationMs} ms · `,
+            outcome(call),
           ),
         ),
       )
-      const { data: entries } = await api('GET', '/_emulator/logs')
-      logs.textContent = (entries as Json[]).slice(-40).map((e) => `${e.time} ${e.function} ${e.level} ${e.message}`).join('\n')
+      if (own.length === 0) recent.append(h('li', { class: 'muted' }, '（无）none'))
     }
   },
 }

@@ -1,9 +1,12 @@
 /**
  * The Funnel panel: WeChat's own funnel over the last 7 days (UTC+8), as the
  * oracle counts it: per template, asked → accepted → delivered as bars with
- * their values and the sends WeChat refused; and day by day as a chart with
- * a time axis and a count axis, for every template or one.
+ * their values and the sends WeChat refused; and day by day as a chart
+ * (chart.ts: dates in UTC+8, where WeChat's day turns, and a count axis), for
+ * every template or one.
  */
+import './funnel.css'
+import { chart } from './chart'
 import { api, h, type Json, type Panel } from './dom'
 
 const DAYS = 7
@@ -14,14 +17,6 @@ const STAGES = [
 ] as const
 type Stage = (typeof STAGES)[number]['key']
 type Totals = Record<Stage, number> & { refused: Record<string, number> }
-
-const NS = 'http://www.w3.org/2000/svg'
-function svg(tag: string, attributes: Record<string, string | number>, text?: string): SVGElement {
-  const element = document.createElementNS(NS, tag)
-  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value))
-  if (text !== undefined) element.textContent = text
-  return element
-}
 
 const empty = (): Totals => ({ asked: 0, accepted: 0, delivered: 0, refused: {} })
 function add(into: Totals, row: Json): Totals {
@@ -51,48 +46,28 @@ function templateFunnel(templateId: string, title: string, totals: Totals): HTML
   )
 }
 
-/** A count axis that ends on a round number: steps of 1, 2 or 5 times a power of ten. */
-function axis(max: number): { top: number; step: number } {
-  const rough = max / 4
-  // Counts are whole: up to 4, one a step (and an empty week still has an axis).
-  if (rough <= 1) return { top: 4, step: 1 }
-  const power = 10 ** Math.floor(Math.log10(rough))
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough)!
-  return { top: Math.ceil(max / step) * step, step }
-}
-
-/** The days as grouped bars (one per stage), a value above each, dates along the bottom and counts up the side. */
-function chart(days: Array<{ date: string; totals: Totals }>): SVGElement {
-  const [width, height, left, right, top, bottom] = [640, 260, 52, 12, 28, 44]
-  const plotW = width - left - right
-  const plotH = height - top - bottom
-  const { top: most, step } = axis(Math.max(...days.flatMap((d) => STAGES.map((s) => d.totals[s.key]))))
-  const y = (value: number) => top + plotH - (value / most) * plotH
-  const root = svg('svg', { id: 'funnel-chart', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': '近 7 天漏斗 funnel of the last 7 days' })
-  for (let value = 0; value <= most; value += step) {
-    root.append(svg('line', { x1: left, x2: width - right, y1: y(value), y2: y(value), stroke: value === 0 ? '#76767f' : '#e4e4ea' }))
-    root.append(svg('text', { x: left - 6, y: y(value) + 4, 'text-anchor': 'end', class: 'tick' }, String(value)))
+/** The days as bars side by side (one per stage), dates in UTC+8 along the bottom; its container carries the dates as data-dates. */
+function byDay() {
+  let dates: string[] = []
+  const days = chart({
+    id: 'funnel-chart',
+    x: { label: '日期 date (UTC+8)', step: 1, time: false, tick: (i) => dates[i]?.slice(5) ?? '', legend: (i) => `${dates[i] ?? ''} (UTC+8)` },
+    y: { label: '次数 count' },
+    series: STAGES.map(({ key, label, color }) => ({ key, label, color })),
+    height: 280,
+    counts: true,
+  })
+  return {
+    element: days.element,
+    show(shown: Array<{ date: string; totals: Totals }>) {
+      dates = shown.map((d) => d.date)
+      days.element.dataset.dates = JSON.stringify(dates)
+      days.show(
+        dates.map((_d, i) => i),
+        STAGES.map(({ key }) => shown.map((d) => d.totals[key])),
+      )
+    },
   }
-  root.append(svg('text', { x: 14, y: top + plotH / 2, transform: `rotate(-90 14 ${top + plotH / 2})`, 'text-anchor': 'middle', class: 'axis' }, '次数 count'))
-  root.append(svg('text', { x: left + plotW / 2, y: height - 6, 'text-anchor': 'middle', class: 'axis' }, '日期 date (UTC+8)'))
-  const slot = plotW / days.length
-  const bar = Math.min(18, (slot - 12) / STAGES.length)
-  days.forEach(({ date, totals }, i) => {
-    const x0 = left + i * slot + (slot - bar * STAGES.length) / 2
-    root.append(svg('text', { x: left + i * slot + slot / 2, y: top + plotH + 16, 'text-anchor': 'middle', class: 'tick', 'data-date': date }, date.slice(5)))
-    STAGES.forEach(({ key, color }, j) => {
-      const value = totals[key]
-      const x = x0 + j * bar
-      root.append(svg('rect', { x: x + 1, y: y(value), width: bar - 2, height: Math.max(0, top + plotH - y(value)), fill: color, 'data-date': date, 'data-stage': key, 'data-count': value }))
-      if (value > 0) root.append(svg('text', { x: x + bar / 2, y: y(value) - 4, 'text-anchor': 'middle', class: 'value' }, String(value)))
-    })
-  })
-  STAGES.forEach(({ label, color }, j) => {
-    const x = left + j * 130
-    root.append(svg('rect', { x, y: 6, width: 10, height: 10, fill: color }))
-    root.append(svg('text', { x: x + 14, y: 15, class: 'tick' }, label))
-  })
-  return root
 }
 
 export const funnel: Panel = {
@@ -100,10 +75,10 @@ export const funnel: Panel = {
   mount(root, { titles }) {
     const templates = h('div', { id: 'funnel-templates' })
     const pick = h('select', { id: 'funnel-template' }, h('option', { value: '' }, '全部模板 all templates')) as HTMLSelectElement
-    const graph = h('div', { id: 'funnel-graph' })
+    const graph = byDay()
     root.append(
       h('section', { class: 'funnels' }, h('h2', {}, `微信侧漏斗 WeChat's funnel · 近 ${DAYS} 天 last ${DAYS} days`), templates),
-      h('section', { style: 'flex: 1' }, h('h2', {}, '每日 By day'), h('label', {}, '模板 template ', pick), graph, h('p', { class: 'muted' }, '弹窗为用户的每个回答（接受、拒绝、拒收、过滤）；送达含之后报告失败的。Asked: every popup answer; delivered: every message WeChat took.')),
+      h('section', { class: 'funnel-days' }, h('h2', {}, '每日 By day'), h('label', {}, '模板 template ', pick), graph.element, h('p', { class: 'muted' }, '弹窗为用户的每个回答（接受、拒绝、拒收、过滤）；送达含之后报告失败的。Asked: every popup answer; delivered: every message WeChat took.')),
     )
     return async () => {
       const rows: Json[] = (await api('GET', `/_emulator/wechat/funnel?days=${DAYS}`)).data
@@ -112,7 +87,7 @@ export const funnel: Panel = {
       templates.replaceChildren(...ids.map((id) => templateFunnel(id, titles.get(id) ?? id, rows.filter((r) => r.templateId === id).reduce(add, empty()))))
       const dates = [...new Set(rows.map((r) => r.date as string))]
       const shown = rows.filter((r) => !pick.value || r.templateId === pick.value)
-      graph.replaceChildren(chart(dates.map((date) => ({ date, totals: shown.filter((r) => r.date === date).reduce(add, empty()) }))))
+      graph.show(dates.map((date) => ({ date, totals: shown.filter((r) => r.date === date).reduce(add, empty()) })))
     }
   },
 }

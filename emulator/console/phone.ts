@@ -31,7 +31,8 @@ function card(message: Json, templates: Map<string, Template>): HTMLElement {
     'div',
     { class: message.failed ? 'card failed' : 'card', 'data-msgid': message.msgid },
     h('div', { class: 'name' }, template?.title ?? message.template_id),
-    h('div', { class: 'time' }, `${sent.getMonth() + 1}月${sent.getDate()}日 ${sent.toTimeString().slice(0, 5)}`),
+    // As WeChat writes it on the phone, in the phone's (the browser's) zone; the instant on hover.
+    h('div', { class: 'time', title: `UTC ${sent.toISOString()}` }, `${sent.getMonth() + 1}月${sent.getDate()}日 ${sent.toTimeString().slice(0, 5)}`),
     ...Object.entries(message.data as Record<string, { value: string }>).map(([key, { value }]) => h('div', { class: 'row' }, h('span', { class: 'key' }, names[key] ?? key), h('span', {}, value))),
     message.failed && h('div', { class: 'error' }, `投递失败 ${message.failed.errorCode} ${message.failed.errorStatus}`),
     h('div', { class: 'foot' }, h('span', {}, FOOTER[message.lang] ?? FOOTER.zh_CN!), h('span', { class: 'page' }, message.page ?? '')),

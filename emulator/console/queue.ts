@@ -1,36 +1,41 @@
 /** The Queue panel: the project's messages by status, a cancel, WeChat's deliveries per minute, the campaigns. */
+import './queue.css'
+import { callFor } from './calls'
+import { campaignsSection } from './campaigns'
+import { chart } from './chart'
 import { api, cell, h, page, pager, showReply, table, undeclared, type Json, type Panel } from './dom'
+import { localText, when, zoneLabel } from './time'
 
 const STATUSES = ['scheduled', 'sending', 'sent', 'failed', 'unknown', 'cancelled']
+const MINUTE = 60_000
+const MINUTES = 30
 
-/** Deliveries per minute over the last 30 minutes, as bars. */
-function chart(points: Array<[number, number]>): SVGElement {
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg')
-  svg.setAttribute('viewBox', '0 0 300 80')
-  svg.setAttribute('width', '300')
-  svg.setAttribute('height', '80')
-  svg.id = 'queue-chart'
-  const now = Math.floor(Date.now() / 60_000)
-  const max = Math.max(1, ...points.map(([, count]) => count))
-  for (const [minute, count] of points) {
-    const slot = 29 - (now - Math.floor(minute / 60_000))
-    if (slot < 0 || slot > 29) continue
-    const bar = document.createElementNS('http://www.w3.org/2000/svg', 'rect')
-    const height = Math.max(2, (count / max) * 70)
-    bar.setAttribute('x', String(slot * 10 + 1))
-    bar.setAttribute('y', String(78 - height))
-    bar.setAttribute('width', '8')
-    bar.setAttribute('height', String(height))
-    bar.setAttribute('fill', '#07c160')
-    bar.setAttribute('data-count', String(count))
-    svg.append(bar)
-  }
-  return svg
+/** The last 30 minutes, this one last, each with its deliveries: a minute WeChat delivered nothing in is 0, not a gap. */
+function lastMinutes(points: Array<[number, number]>, now = Date.now()): [number[], number[]] {
+  const counts = new Map(points)
+  const last = Math.floor(now / MINUTE) * MINUTE
+  const minutes = Array.from({ length: MINUTES }, (_x, i) => last - (MINUTES - 1 - i) * MINUTE)
+  return [minutes, minutes.map((minute) => counts.get(minute) ?? 0)]
 }
+
+const deliveriesChart = () =>
+  chart({
+    id: 'queue-chart',
+    x: {
+      label: `时间 time (本地 local, ${zoneLabel()})`,
+      step: MINUTE,
+      time: true,
+      tick: (minute) => localText(new Date(minute), false).slice(11),
+      legend: (minute) => localText(new Date(minute), false),
+    },
+    y: { label: '条数 count' },
+    series: [{ key: 'delivered', label: '投递 deliveries', color: '#07c160' }],
+  })
 
 export const queue: Panel = {
   title: '队列 Queue',
-  mount(root, { config, titles }) {
+  mount(root, cloud) {
+    const { config, titles } = cloud
     if (!config.queue) return undeclared(root, 'queue')
     const counts = h('div', { id: 'queue-counts' })
     const status = h('select', { id: 'queue-status' }, ...STATUSES.map((s) => h('option', { value: s }, s))) as HTMLSelectElement
@@ -39,21 +44,19 @@ export const queue: Panel = {
     status.addEventListener('change', more.reset)
     const rows = table('queue', ['_id', 'touser', '模板 template', 'status', 'sendAt', 'tries', 'code', ''])
     const reply = h('pre', { id: 'queue-reply', class: 'wrap' })
-    const graph = h('div', { id: 'queue-graph' })
-    const campaigns = h('pre', { id: 'queue-campaigns', class: 'wrap' })
-    const cancel = (id: string) =>
-      showReply(reply, () => {
-        const data = JSON.parse(JSON.stringify(config.cancel!.data).replaceAll('"{_id}"', JSON.stringify(id)))
-        return api('POST', `/_emulator/functions/${config.cancel!.function}/call`, { data })
-      })
+    const deliveries = deliveriesChart()
+    const campaigns = config.campaigns ? campaignsSection(cloud) : undefined
+    const cancel = (id: string) => showReply(reply, () => callFor(config.cancel!, id))
     root.append(
-      h('section', {}, h('h2', {}, '按状态 By status'), counts, h('h2', {}, '每分钟投递 Deliveries per minute'), graph, h('h2', {}, '群发 Campaigns'), campaigns),
-      h('section', { style: 'flex: 1' }, h('h2', {}, `${config.queue}`), status, ' ', more.button, rows, reply),
+      h('section', { class: 'queue-overview' }, h('h2', {}, '按状态 By status'), counts, h('h2', {}, '每分钟投递 Deliveries per minute · 近 30 分钟 last 30 minutes'), deliveries.element),
+      h('section', { class: 'queue-messages' }, h('h2', {}, `${config.queue}`), status, ' ', more.button, rows, reply),
+      campaigns?.element ?? h('section', { class: 'campaigns' }, h('p', { class: 'muted' }, 'Declare "console": { "campaigns": "<collection>" } in emulator.config.json to see the campaigns.')),
     )
     return async () => {
       const totals = await Promise.all(STATUSES.map((s) => api('GET', `/_emulator/db/${config.queue}/count?filter=${encodeURIComponent(JSON.stringify({ status: s }))}`)))
-      counts.replaceChildren(...STATUSES.map((s, i) => h('div', { 'data-status': s }, `${s}: ${totals[i].total}`)))
-      graph.replaceChildren(chart((await api('GET', '/_emulator/wechat/deliveries?minutes=30')).data))
+      counts.replaceChildren(...STATUSES.map((s, i) => h('div', { 'data-status': s }, h('span', { class: 'muted' }, `${s} `), h('b', {}, String(totals[i].total)))))
+      const [minutes, delivered] = lastMinutes((await api('GET', `/_emulator/wechat/deliveries?minutes=${MINUTES}`)).data)
+      deliveries.show(minutes, [delivered])
       const listed = await page(config.queue!, { status: status.value }, 50, more.from())
       more.shown(listed.next)
       rows.querySelector('tbody')!.replaceChildren(
@@ -65,14 +68,14 @@ export const queue: Panel = {
             cell(m.touser),
             cell(titles.get(m.templateId) ?? m.templateId),
             cell(m.status),
-            cell(m.sendAt?.$date ?? m.sendAt),
+            h('td', {}, when(m.sendAt)),
             cell(m.tries),
             cell(m.code),
             h('td', {}, m.status === 'scheduled' && config.cancel ? h('button', { class: 'quiet', 'data-cancel': m._id, onclick: () => cancel(m._id) }, '取消 Cancel') : ''),
           ),
         ),
       )
-      if (config.campaigns) campaigns.textContent = ((await page(config.campaigns, undefined, 20)).data as Json[]).map((c) => JSON.stringify(c)).join('\n') || '（无）'
+      await campaigns?.refresh()
     }
   },
 }
