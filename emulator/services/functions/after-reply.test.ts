@@ -50,6 +50,16 @@ describe('after an async handler replies', () => {
     await until(marks, (all) => all.includes('timer-1') && all.includes('timer-2'), 'the frozen write, once thawed')
   })
 
+  it('work one invocation left is reported with it, not with the next one the instance runs', async () => {
+    const before = (await frozenCounts()).leaver
+    const leaving = await emulator.call('leaver', { mark: 'timer-late', delayMs: 3000 })
+    // The same instance (one at a time) runs the next call while the first one's timer is still pending.
+    const clean = await emulator.call('leaver', { mark: 'clean', awaitIt: true })
+    expect((await logOf('leaver', String(leaving.body.requestID))).map((line) => line.message)).toEqual([expect.stringMatching(/^frozen after return: 1 timer still pending/)])
+    expect(await logOf('leaver', String(clean.body.requestID))).toEqual([])
+    expect((await frozenCounts()).leaver).toBe(before + 1)
+  })
+
   it('an invocation that awaits its work leaves nothing, though its connection is kept alive', async () => {
     const before = (await frozenCounts()).leaver
     const reply = await emulator.call('leaver', { mark: 'awaited', awaitIt: true })

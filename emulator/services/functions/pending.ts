@@ -32,16 +32,20 @@ const countsOf = (types: string[]): Counts => {
   return counts
 }
 
+/** What keeps the event loop alive now, by type. */
+export const activeResources = (): Counts => countsOf(process.getActiveResourcesInfo())
+
 /** The runtime's own resources, taken before the function's bundle loads (its output streams opened first). */
 export function resourceBaseline(): Counts {
   void process.stdout
   void process.stderr
-  return countsOf(process.getActiveResourcesInfo())
+  return activeResources()
 }
 
+/** What runs now beyond `baseline`: the runtime's own resources, or what was running when an invocation began. */
 export function pendingWork(baseline: Counts): PendingWork {
   const work: PendingWork = { total: 0, timers: 0, requests: 0, files: 0, other: [] }
-  for (const [type, count] of countsOf(process.getActiveResourcesInfo())) {
+  for (const [type, count] of activeResources()) {
     const extra = count - (baseline.get(type) ?? 0)
     if (extra <= 0) continue
     work.total += extra

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks'
 import { format } from 'node:util'
 import { routeServiceHosts } from './hosts'
 import type { InstanceMessage, InvokeMessage, LogLevel, PendingWork } from './messages'
-import { pendingWork, resourceBaseline } from './pending'
+import { activeResources, pendingWork, resourceBaseline } from './pending'
 
 const { bundle, timeTravel, adminUrl } = JSON.parse(process.argv[2] ?? '{}') as { bundle: string; timeTravel: boolean; adminUrl: string }
 routeServiceHosts(adminUrl)
@@ -159,6 +159,8 @@ function freeze(): void {
 const activeMs = () => Math.max(0, performance.eventLoopUtilization().active - frozenMs)
 
 async function invoke(message: InvokeMessage): Promise<void> {
+  // What an earlier invocation left (frozen, now thawed) is that one's, not this one's to report.
+  const runningBefore = activeResources()
   current = message.requestId
   for (const key of invocationKeys) delete process.env[key]
   Object.assign(process.env, message.env)
@@ -177,7 +179,7 @@ async function invoke(message: InvokeMessage): Promise<void> {
   }
   // Let what the reply itself finished (a response's socket back to its pool) settle first.
   await new Promise((resolve) => setImmediate(resolve))
-  const pending: PendingWork = pendingWork(baseline)
+  const pending: PendingWork = pendingWork(runningBefore)
   const { user, system } = process.cpuUsage()
   send({ ...reply, pending, activeMs: activeMs(), cpuMs: (user + system) / 1000 }, freeze)
 }
