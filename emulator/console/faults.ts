@@ -23,7 +23,8 @@ function wechatFaults(): { section: HTMLElement; refresh: () => Promise<void> } 
     h('h2', {}, '微信故障注入 WeChat faults'),
     h('label', {}, 'errcode ', errcode, ' rate ', rate),
     h('label', {}, 'latencyMs ', latency, ' hang ', hang),
-    h('label', {}, 'dailyLimit ', limit),
+    // WeChat's day, and so its daily limit, runs on UTC+8 whatever the browser's zone.
+    h('label', {}, '日限额 dailyLimit ', limit, h('small', { class: 'muted' }, ' 每天 00:00 (UTC+8) 重置 resets daily at 00:00 UTC+8')),
     h('button', { class: 'action', id: 'faults-set', onclick: () => apply(() => api('PUT', '/_emulator/wechat/faults', settings())) }, '注入 Set'),
     ' ',
     h('button', { class: 'quiet', id: 'faults-clear', onclick: () => apply(() => api('DELETE', '/_emulator/wechat/faults')) }, '清除 Clear'),
