@@ -115,6 +115,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const appSecret = options.appSecret ?? DEFAULT_APP_SECRET
   if (appSecret === '') throw new Error('--app-secret must not be empty')
   const tokenLifetimeS = options.tokenLifetimeS ?? DEFAULT_TOKEN_LIFETIME_S
+  const maxInstancesPerFunction = options.maxInstancesPerFunction ?? 10
   // At least 2 s, so that the overlap (at least 1 s) is shorter than a lifetime.
   if (!Number.isInteger(tokenLifetimeS) || tokenLifetimeS < 2 || tokenLifetimeS > DEFAULT_TOKEN_LIFETIME_S) throw new Error('--token-lifetime must be whole seconds from 2 to 7200')
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
@@ -130,7 +131,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     project,
     workerScript: options.workerScript,
     adminUrl: () => `${url}/admin`,
-    maxInstancesPerFunction: options.maxInstancesPerFunction ?? 10,
+    maxInstancesPerFunction,
     timeTravel: options.timeTravel,
     timers: options.timers,
     onUser: (openid) => wechat!.gateway.meetUser(openid),
@@ -167,7 +168,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   /** What each service serves and how it runs, for the console's overview. */
   const serviceStates = () => [
     { name: 'database', state: options.dataDir ? `file ${join(options.dataDir, 'cloudbase.sqlite')}` : 'in memory' },
-    { name: 'functions', state: `${project.functions.size} functions, at most ${options.maxInstancesPerFunction ?? 10} instances each` },
+    { name: 'functions', state: `${project.functions.size} functions, at most ${maxInstancesPerFunction} instances each` },
     { name: 'timers', state: options.timers ? (options.timeTravel ? 'on, time travel' : 'on') : 'off (--no-timers)' },
     { name: 'wechat', state: `appid ${project.appid}` },
     { name: 'openapi', state: 'cloud call' },

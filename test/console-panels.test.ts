@@ -152,7 +152,7 @@ describe('the Data panel', () => {
     expect(await field('document.sendAt').locator('input[data-kind="date"]').inputValue()).toBe(`${newYork(scheduled.sendAt)}.${scheduled.sendAt.slice(20, 23)}`)
     await field('document.tries').locator('input[data-kind="number"]').fill('many')
     await page.click(`button[data-save="${scheduled.messageId}"]`)
-    await expect.poll(() => page.textContent('#db-status')).toBe('document.tries: "many" is not a number')
+    await expect.poll(() => page.textContent('#db-status')).toBe('document.tries: "many" 不是数字 is not a number')
     expect((await emulator.request('GET', `/_emulator/db/messages?filter=${encodeURIComponent(JSON.stringify({ _id: scheduled.messageId }))}`)).body.data[0]).toEqual(before)
 
     await field('document.tries').locator('input[data-kind="number"]').fill('2')
@@ -180,6 +180,8 @@ describe('the Data panel', () => {
       yes: true,
       none: null,
       at: { $date: '2026-12-03T01:02:03.004Z' },
+      // 01:30 in New York twice that night (daylight saving ends): this is the second, EST.
+      repeatedHour: { $date: '2026-11-01T06:30:00.250Z' },
       list: [1, 'a', { $date: '2027-01-01T00:00:00.000Z' }, [false, null], { deep: { n: -7 } }],
       nested: { tags: ['vip'], when: { $date: '2026-06-30T16:00:00.000Z' } },
     }
@@ -193,5 +195,16 @@ describe('the Data panel', () => {
     await page.click('button[data-save="every-type"]')
     await expect.poll(() => page.textContent('#db-status')).toContain('"saved": "every-type"')
     expect(await read()).toEqual(before)
+  })
+
+  it('refuses to save over a document that changed since it was opened, and writes nothing', async () => {
+    await page.click('tr[data-doc="every-type"]')
+    await page.locator('#db-editor li[data-path="document.text"] input[data-kind="string"]').fill('改过')
+    const current = (await emulator.request('GET', `/_emulator/db/users?filter=${encodeURIComponent(JSON.stringify({ _id: 'every-type' }))}`)).body.data[0]
+    expect((await emulator.request('PUT', '/_emulator/db/users/doc/every-type', { ...current, count: 4 })).status).toBe(200)
+    await page.click('button[data-save="every-type"]')
+    await expect.poll(() => page.textContent('#db-status')).toMatch(/^文档在打开后已被修改/)
+    const after = (await emulator.request('GET', `/_emulator/db/users?filter=${encodeURIComponent(JSON.stringify({ _id: 'every-type' }))}`)).body.data[0]
+    expect(after).toEqual({ ...current, count: 4 })
   })
 })

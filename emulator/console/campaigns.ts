@@ -8,7 +8,7 @@
  */
 import './campaigns.css'
 import { callFor } from './calls'
-import { cell, h, page, pager, showReply, table, type Cloud, type Json } from './dom'
+import { cell, h, page, pager, redraw, showReply, table, type Cloud, type Json } from './dom'
 import { when } from './time'
 
 /** The parts of a campaign's bar, in the order drawn, as the report counts them. */
@@ -23,6 +23,10 @@ const PARTS = [
 
 /** Reports are calls of the project's function, each an invocation in its log: asked again at most this often. */
 const REPORT_EVERY_MS = 3000
+
+/** A report that can no longer change: nothing left to send, nor anything still being queued. */
+const settled = (report: Json) =>
+  report?.ok !== false && report?.remaining === 0 && (report.queued ?? 0) === 0 && !['scheduled', 'queuing'].includes(report.status)
 const PAGE = 10
 
 /** Whether a campaign still has something to stop: not started, still queuing, or messages yet to go. */
@@ -136,15 +140,18 @@ export function campaignsSection({ config, titles }: Cloud): { element: HTMLElem
       more.shown(docs.next)
       const shown = docs.data as Json[]
       if (!config.campaign) {
-        list.replaceChildren(shown.length ? rows(shown) : h('p', { class: 'muted' }, '（无）none'))
+        redraw(list, shown, () => [shown.length ? rows(shown) : h('p', { class: 'muted' }, '（无）none')])
         return
       }
-      if (Date.now() - askedAt >= REPORT_EVERY_MS || shown.some((doc) => !reports.has(doc._id))) {
+      // Each report is an invocation of the project's function: asked again only while the campaign can still change.
+      const open = shown.filter((doc) => !settled(reports.get(doc._id)))
+      if (Date.now() - askedAt >= REPORT_EVERY_MS || open.some((doc) => !reports.has(doc._id))) {
         askedAt = Date.now()
-        const answers = await Promise.all(shown.map((doc) => callFor(config.campaign!, doc._id).then((r) => r.result, (error: Error) => ({ ok: false, message: error.message }))))
-        shown.forEach((doc, i) => reports.set(doc._id, answers[i]))
+        const answers = await Promise.all(open.map((doc) => callFor(config.campaign!, doc._id).then((r) => r.result, (error: Error) => ({ ok: false, message: error.message }))))
+        open.forEach((doc, i) => reports.set(doc._id, answers[i]))
       }
-      list.replaceChildren(...(shown.length ? shown.map((doc) => reported(doc, reports.get(doc._id))) : [h('p', { class: 'muted' }, '（无）none')]))
+      const drawn = shown.map((doc) => reports.get(doc._id))
+      redraw(list, [shown, drawn], () => (shown.length ? shown.map((doc) => reported(doc, reports.get(doc._id))) : [h('p', { class: 'muted' }, '（无）none')]))
     },
   }
 }

@@ -131,6 +131,14 @@ function options(spec: ChartSpec, size: { width: number; height: number }, eleme
   }
 }
 
+/** What the shown panel's charts hold on to (a plot's window listeners, a resize observer), let go when it is left. */
+const live: Array<() => void> = []
+
+/** Lets go of every chart drawn so far: the console calls it before it shows another panel. */
+export function releaseCharts(): void {
+  for (const release of live.splice(0)) release()
+}
+
 export function chart(spec: ChartSpec): Chart {
   const element = document.createElement('div')
   element.id = spec.id
@@ -142,9 +150,15 @@ export function chart(spec: ChartSpec): Chart {
   let plot: uPlot | undefined
   const size = () => ({ width: Math.max(240, element.clientWidth), height: spec.height ?? 240 })
   // Sized by its section: a wider or narrower window redraws it to fit.
-  new ResizeObserver(() => {
+  const resized = new ResizeObserver(() => {
     if (plot && Math.abs(plot.width - size().width) > 1) plot.setSize(size())
-  }).observe(element)
+  })
+  resized.observe(element)
+  live.push(() => {
+    resized.disconnect()
+    plot?.destroy()
+    plot = undefined
+  })
   return {
     element,
     show(xs, counts) {

@@ -7,6 +7,7 @@
 import './console.css'
 import './locale'
 import { data } from './data'
+import { releaseCharts } from './chart'
 import { api, h, type Cloud, type Panel } from './dom'
 import { faults } from './faults'
 import { functionsPanel } from './functions'
@@ -22,13 +23,18 @@ const $ = <T extends HTMLElement>(selector: string) => document.querySelector(se
 const PANELS: Record<string, Panel> = { overview, phone, ledger, queue, funnel, functions: functionsPanel, logs, data, faults }
 let refresh: () => Promise<void> = async () => {}
 let shown: string | undefined
+/** Which mount of a panel is shown, and which one a refresh is running for. */
+let mounted = 0
+let running: number | undefined
 let cloud: Cloud = { config: {}, titles: new Map() }
 
 /** Shows a panel; `#<panel>/<focus>` links open something in it (a collection in Data, a function in Logs). */
 function show(id: string, focus?: string): void {
   for (const button of document.querySelectorAll<HTMLButtonElement>('#tabs button')) button.setAttribute('aria-selected', String(button.dataset.panel === id))
   const root = $('#panel')
+  releaseCharts()
   root.replaceChildren()
+  mounted++
   refresh = PANELS[id]!.mount(root, cloud, focus)
   shown = `#${id}${focus ? `/${encodeURIComponent(focus)}` : ''}`
   if (location.hash !== shown) location.hash = shown
@@ -43,11 +49,23 @@ function showHash(): void {
   else show('overview')
 }
 
+/**
+ * One refresh at a time: a slow one is not overlapped by the next second's,
+ * and one begun for a panel since left is not waited for.
+ */
 async function tick(): Promise<void> {
+  if (running === mounted) return
+  const mount = (running = mounted)
+  const failure = $('#refresh-failed')
   try {
     await refresh()
+    failure.hidden = true
   } catch (error) {
+    // Said where it is seen: a panel whose refresh fails would otherwise look merely quiet.
+    if (mount === mounted) Object.assign(failure, { hidden: false, textContent: `刷新失败 refresh failed: ${(error as Error).message}` })
     console.error(error)
+  } finally {
+    if (running === mount) running = undefined
   }
 }
 

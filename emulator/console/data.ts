@@ -34,7 +34,11 @@ export const data: Panel = {
       const id = encodeURIComponent(doc._id)
       const save = () =>
         showReply(status, async () => {
-          const saved = await api('PUT', `${path()}/doc/${id}`, tree.read())
+          const edited = tree.read()
+          // Saved whole, so only over what was opened: a timer that moved the message meanwhile is not undone.
+          const now = (await readPage(collection.value, { _id: doc._id }, 1)).data[0]
+          if (JSON.stringify(now) !== JSON.stringify(doc)) throw new Error('文档在打开后已被修改，请重新打开 The document changed since it was opened: open it again to edit it.')
+          const saved = await api('PUT', `${path()}/doc/${id}`, edited)
           open(saved.data)
           await refresh()
           return { saved: saved.data._id }
@@ -56,9 +60,13 @@ export const data: Panel = {
       )
     }
 
+    /** Refreshes asked so far: a page read for an earlier collection or filter is not drawn. */
+    let asked = 0
     async function refresh(): Promise<void> {
       if (!collection.value) return
+      const mine = ++asked
       const shown = await readPage(collection.value, filter.value.trim(), 50, more.from())
+      if (mine !== asked) return
       more.shown(shown.next)
       exported.href = `${path()}/export`
       table.draw(shown.data)

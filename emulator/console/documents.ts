@@ -4,7 +4,7 @@
  * its type. A row opens its document.
  */
 import { columnsOf, typedCell } from './cells'
-import { h, type Json } from './dom'
+import { h, redraw, type Json } from './dom'
 
 /** Columns shown before 更多列 is pressed. */
 const FIRST_COLUMNS = 8
@@ -23,15 +23,17 @@ export function documentsTable(open: (doc: Json) => void) {
     const hidden = columns.length - shown.length
     more.textContent = all ? '更少列 fewer columns' : `更多列 more columns (${hidden})`
     more.toggleAttribute('disabled', !all && hidden === 0)
-    if (docs.length === 0) return void element.replaceChildren(h('p', { class: 'muted' }, '（空）no documents'))
-    const rows = docs.map((doc) =>
-      h(
-        'tr',
-        { class: `doc${doc._id === selected ? ' selected' : ''}`, 'data-doc': doc._id, onclick: () => ((selected = doc._id), open(doc), draw(last)) },
-        ...shown.map((key) => typedCell(key, doc[key], key in doc)),
-      ),
-    )
-    element.replaceChildren(h('table', { class: 'documents' }, h('thead', {}, h('tr', {}, ...shown.map((key) => h('th', { 'data-column': key }, key)))), h('tbody', {}, ...rows)))
+    redraw(element, [docs, shown, selected], () => {
+      if (docs.length === 0) return [h('p', { class: 'muted' }, '（空）no documents')]
+      const rows = docs.map((doc) =>
+        h(
+          'tr',
+          { class: `doc${doc._id === selected ? ' selected' : ''}`, 'data-doc': doc._id, onclick: () => ((selected = doc._id), open(doc), draw(last)) },
+          ...shown.map((key) => typedCell(key, doc[key], key in doc)),
+        ),
+      )
+      return [h('table', { class: 'documents' }, h('thead', {}, h('tr', {}, ...shown.map((key) => h('th', { 'data-column': key }, key)))), h('tbody', {}, ...rows))]
+    })
   }
 
   return {

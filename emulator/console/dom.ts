@@ -55,6 +55,21 @@ export function h(tag: string, attributes: Record<string, unknown> = {}, ...chil
   return element
 }
 
+const drawn = new WeakMap<Element, string>()
+
+/**
+ * Replaces what `target` shows, unless it would show the same as the last
+ * time (`key`: the data it is drawn from, and the minute, for the relative
+ * times): so a press, a hover or a text selection in it outlives the next
+ * second's refresh when nothing changed.
+ */
+export function redraw(target: Element, key: unknown, draw: () => Array<Node | string>): void {
+  const text = JSON.stringify([key, Math.floor(Date.now() / 60_000)])
+  if (drawn.get(target) === text) return
+  drawn.set(target, text)
+  target.replaceChildren(...draw())
+}
+
 /** Shows what a call to the cloud gave in `target`: its JSON, or its error, marked as one. */
 export async function showReply(target: HTMLElement, work: () => Promise<Json>): Promise<void> {
   target.classList.remove('error')

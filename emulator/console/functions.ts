@@ -4,7 +4,7 @@
  * of them and their output are.
  */
 import './functions.css'
-import { api, h, showReply, type Json, type Panel } from './dom'
+import { api, h, redraw, showReply, type Json, type Panel } from './dom'
 import { callerText, openLogs, outcome } from './logs'
 import { when } from './time'
 
@@ -12,7 +12,7 @@ const RECENT = 5
 
 export const functionsPanel: Panel = {
   title: '云函数 Functions',
-  mount(root) {
+  mount(root, _cloud, focus) {
     const name = h('select', { id: 'fn-name' }) as HTMLSelectElement
     const openid = h('input', { id: 'fn-openid', placeholder: '空则为服务端调用 (server)' }) as HTMLInputElement
     const data = h('textarea', { id: 'fn-data' }, '{}') as HTMLTextAreaElement
@@ -59,11 +59,15 @@ export const functionsPanel: Panel = {
       if (name.options.length === 0) {
         const { data: list } = await api('GET', '/_emulator/functions')
         name.replaceChildren(...(list as Array<{ name: string }>).map((f) => h('option', { value: f.name }, f.name)))
+        // Opened from a link that names a function (#functions/send).
+        if (focus && (list as Array<{ name: string }>).some((f) => f.name === focus)) name.value = focus
       }
       const { data: invocations } = await api('GET', '/_emulator/invocations')
       const own = (invocations as Json[]).filter((call) => call.function === name.value).slice(-RECENT).reverse()
-      recent.replaceChildren(
-        ...own.map((call) =>
+      redraw(recent, own, () =>
+        own.length === 0
+          ? [h('li', { class: 'muted' }, '（无）none')]
+          : own.map((call) =>
           h(
             'li',
             { 'data-request': call.requestId ?? undefined, class: call.ok ? undefined : 'error' },
@@ -73,7 +77,6 @@ export const functionsPanel: Panel = {
           ),
         ),
       )
-      if (own.length === 0) recent.append(h('li', { class: 'muted' }, '（无）none'))
     }
   },
 }

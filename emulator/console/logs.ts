@@ -7,7 +7,7 @@
  * warning (such as "frozen after return") stand out in red or amber.
  */
 import './logs.css'
-import { api, h, table, type Json, type Panel } from './dom'
+import { api, h, redraw, table, type Json, type Panel } from './dom'
 import { when } from './time'
 
 /** The levels a function's console writes at (the emulator's LogLevel), the gravest first. */
@@ -172,11 +172,9 @@ export const logs: Panel = {
         return says(call.reply) || own.some((l) => says(l.message))
       })
       counts.textContent = `${shownCalls.length} 次调用 invocations · ${shownLines.length} 行 lines`
-      calls.querySelector('tbody')!.replaceChildren(
-        ...shownCalls
-          .slice(-SHOWN_CALLS)
-          .reverse()
-          .map((call) => {
+      const listed = shownCalls.slice(-SHOWN_CALLS).reverse()
+      redraw(calls.querySelector('tbody')!, [listed, selected, listed.map((call) => byRequest.get(call.requestId)?.length)], () =>
+        listed.map((call) => {
             const own = byRequest.get(call.requestId) ?? []
             const worst = LEVELS.find((l) => own.some((line) => line.level === l.key))
             return h(
@@ -197,7 +195,8 @@ export const logs: Panel = {
             )
           }),
       )
-      lines.querySelector('tbody')!.replaceChildren(...shownLines.slice(-SHOWN_LINES).reverse().map((line) => lineRow(line, pick)))
+      const tail = shownLines.slice(-SHOWN_LINES).reverse()
+      redraw(lines.querySelector('tbody')!, tail, () => tail.map((line) => lineRow(line, pick)))
       await showDetail((invocations as Json[]).find((call) => call.requestId === selected), mine)
     }
 

@@ -5,14 +5,18 @@
  * UTC+8); the faults switched on. Each line links to the panel that shows more.
  */
 import './overview.css'
-import { api, h, type Json, type Panel } from './dom'
+import { api, h, redraw, table, type Json, type Panel } from './dom'
 import { cronInWords } from './cron-words'
 import { platformWhen, relativeText, toDate } from './time'
 
 /** A link to another panel (and what it should open there, e.g. a collection). */
 const link = (panel: string, text: string, focus?: string) => h('a', { href: `#${panel}${focus ? `/${encodeURIComponent(focus)}` : ''}`, class: 'go' }, text)
 const row = (attributes: Record<string, unknown>, ...cells: Array<Node | string>) => h('tr', attributes, ...cells.map((c) => h('td', {}, c)))
-const grid = (id: string, heads: string[], rows: HTMLElement[]) => h('table', { id }, h('thead', {}, h('tr', {}, ...heads.map((name) => h('th', {}, name)))), h('tbody', {}, ...rows))
+function grid(id: string, heads: string[], rows: HTMLElement[]): HTMLElement {
+  const shown = table(id, heads)
+  shown.querySelector('tbody')!.append(...rows)
+  return shown
+}
 
 function services(health: Json): HTMLElement[] {
   return (health.services as Array<{ name: string; state: string }>).map((s) =>
@@ -35,14 +39,18 @@ function timerCells(timer: Json, timersOn: boolean): Array<Node | string> {
 }
 
 function functions(list: Json): HTMLElement[] {
-  return (list.data as Json[]).map((f) => row({ 'data-function': f.name }, h('b', {}, f.name), ...timerCells(f.timer, list.timers), link('functions', '调用 Call →'), link('logs', '日志 Logs →', f.name)))
+  return (list.data as Json[]).map((f) => row({ 'data-function': f.name }, h('b', {}, f.name), ...timerCells(f.timer, list.timers), link('functions', '调用 Call →', f.name), link('logs', '日志 Logs →', f.name)))
 }
 
-async function collections(): Promise<HTMLElement[]> {
+/** Each collection and its count. */
+async function collectionCounts(): Promise<Array<[string, number]>> {
   const names: string[] = (await api('GET', '/_emulator/db')).data
   const counts = await Promise.all(names.map((name) => api('GET', `/_emulator/db/${encodeURIComponent(name)}/count`)))
-  return names.map((name, i) => row({ 'data-collection': name }, h('b', {}, name), h('span', { class: 'num count' }, String(counts[i].total)), link('data', '打开 Open →', name)))
+  return names.map((name, i) => [name, counts[i].total])
 }
+
+const collections = (counts: Array<[string, number]>) =>
+  counts.map(([name, total]) => row({ 'data-collection': name }, h('b', {}, name), h('span', { class: 'num count' }, String(total)), link('data', '打开 Open →', name)))
 
 /** Today's WeChat figures: popups answered, deliveries, refusals by code, summed over templates. */
 function wechatToday(rows: Json[]): HTMLElement {
@@ -82,20 +90,20 @@ export const overview: Panel = {
       h('section', { style: 'flex: 0 1 360px' }, h('h2', {}, '微信今天 WeChat today ', today), wechatBox, h('h2', {}, '故障 Faults on'), faultBox, h('h2', {}, '集合 Collections'), collectionBox),
     )
     return async () => {
-      const [health, list, funnel, wechatFaults, databaseFaults, collectionRows] = await Promise.all([
+      const [health, list, funnel, wechatFaults, databaseFaults, counts] = await Promise.all([
         api('GET', '/_emulator/health'),
         api('GET', '/_emulator/functions'),
         api('GET', '/_emulator/wechat/funnel?days=1'),
         api('GET', '/_emulator/wechat/faults'),
         api('GET', '/_emulator/database/faults'),
-        collections(),
+        collectionCounts(),
       ])
-      serviceBox.replaceChildren(grid('overview-services', ['服务 service', '状态 state', ''], services(health)))
-      functionBox.replaceChildren(grid('overview-functions', ['函数 function', '定时器 timer', '规则 schedule', '下次触发 next fire', '', ''], functions(list)))
-      collectionBox.replaceChildren(grid('overview-collections', ['集合 collection', '文档 documents', ''], collectionRows))
+      redraw(serviceBox, health, () => [grid('overview-services', ['服务 service', '状态 state', ''], services(health))])
+      redraw(functionBox, list, () => [grid('overview-functions', ['函数 function', '定时器 timer', '规则 schedule', '下次触发 next fire', '', ''], functions(list))])
+      redraw(collectionBox, counts, () => [grid('overview-collections', ['集合 collection', '文档 documents', ''], collections(counts))])
       today.textContent = `${funnel.data[0]?.date ?? ''} (UTC+8)`
-      wechatBox.replaceChildren(wechatToday(funnel.data))
-      faultBox.replaceChildren(faultLine('wechat', wechatFaults), faultLine('database', databaseFaults))
+      redraw(wechatBox, funnel.data, () => [wechatToday(funnel.data)])
+      redraw(faultBox, [wechatFaults, databaseFaults], () => [faultLine('wechat', wechatFaults), faultLine('database', databaseFaults)])
     }
   },
 }

@@ -3,7 +3,7 @@ import './queue.css'
 import { callFor } from './calls'
 import { campaignsSection } from './campaigns'
 import { chart } from './chart'
-import { api, cell, h, page, pager, showReply, table, undeclared, type Json, type Panel } from './dom'
+import { api, cell, h, page, pager, redraw, showReply, table, undeclared, type Json, type Panel } from './dom'
 import { localText, when, zoneLabel } from './time'
 
 const STATUSES = ['scheduled', 'sending', 'sent', 'failed', 'unknown', 'cancelled']
@@ -59,8 +59,8 @@ export const queue: Panel = {
       deliveries.show(minutes, [delivered])
       const listed = await page(config.queue!, { status: status.value }, 50, more.from())
       more.shown(listed.next)
-      rows.querySelector('tbody')!.replaceChildren(
-        ...(listed.data as Json[]).map((m) =>
+      redraw(rows.querySelector('tbody')!, listed.data, () =>
+        (listed.data as Json[]).map((m) =>
           h(
             'tr',
             { 'data-message': m._id },

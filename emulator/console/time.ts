@@ -41,12 +41,16 @@ export function platformText(date: Date): string {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`
 }
 
-/** "2 分钟前" / "3 小时后" within a day of `now`; undefined beyond. */
+/**
+ * "2分钟前" / "3小时后" within a day of `now`, "刚刚" / "1分钟内" within a
+ * minute (so that a list redrawn when its data or the minute changes stays
+ * true); undefined beyond a day.
+ */
 export function relativeText(date: Date, now = Date.now()): string | undefined {
   const seconds = Math.round((date.getTime() - now) / 1000)
   const size = Math.abs(seconds)
   if (size >= 86_400) return undefined
-  if (size < 60) return relative.format(seconds, 'second')
+  if (size < 60) return seconds <= 0 ? '刚刚' : '1分钟内'
   if (size < 3600) return relative.format(Math.trunc(seconds / 60), 'minute')
   return relative.format(Math.trunc(seconds / 3600), 'hour')
 }

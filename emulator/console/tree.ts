@@ -67,7 +67,7 @@ function scalar(kind: Kind, value: unknown, path: string): Editor {
         element: input,
         read: () => {
           const n = Number(input.value.trim())
-          if (input.value.trim() === '' || !Number.isFinite(n)) throw new Error(`${path}: "${input.value}" is not a number`)
+          if (input.value.trim() === '' || !Number.isFinite(n)) throw new Error(`${path}: "${input.value}" 不是数字 is not a number`)
           return n
         },
       }
@@ -79,12 +79,15 @@ function scalar(kind: Kind, value: unknown, path: string): Editor {
     }
     case 'date': {
       const date = toDate(value) ?? new Date()
-      const input = h('input', { value: withMs(date), size: 21, 'data-kind': kind, title: `UTC ${date.toISOString()}` }) as HTMLInputElement
+      const shown = withMs(date)
+      const input = h('input', { value: shown, size: 21, 'data-kind': kind, title: `UTC ${date.toISOString()}` }) as HTMLInputElement
       return {
         element: h('span', {}, input, h('small', { class: 'muted' }, ` 本地 local ${zoneLabel(date)}`)),
         read: () => {
+          // Untouched, the instant itself: a local time in the hour a clock repeats (daylight saving ends) names two.
+          if (input.value === shown) return { $date: date.toISOString() }
           const typed = parseLocal(input.value)
-          if (!typed) throw new Error(`${path}: "${input.value}" is not a local time such as 2026-12-03 09:30:00`)
+          if (!typed) throw new Error(`${path}: "${input.value}" 不是本地时间 is not a local time such as 2026-12-03 09:30:00`)
           return { $date: typed.toISOString() }
         },
       }
@@ -138,8 +141,8 @@ function objectEditor(value: Record<string, unknown>, path: string): Editor {
       const out: Record<string, unknown> = {}
       for (const field of fields) {
         const key = field.key.value.trim()
-        if (!key) throw new Error(`${path}: a field has no name`)
-        if (key in out) throw new Error(`${path}: two fields are named ${key}`)
+        if (!key) throw new Error(`${path}: 有字段没有名字 a field has no name`)
+        if (key in out) throw new Error(`${path}: 两个字段同名 two fields are named ${key}`)
         out[key] = field.read()
       }
       return out
