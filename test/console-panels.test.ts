@@ -102,6 +102,23 @@ describe('the Overview panel', () => {
   })
 })
 
+describe('a reply shown as JSON', () => {
+  it("writes each instant in it in the browser's zone, still JSON, the UTC instant on hover", async () => {
+    const sendAt = new Date(Date.now() + 2 * 86_400_000).toISOString()
+    const broadcast = await emulator.result('send', { action: 'broadcast', templateId: TEMPLATE, data: order, sendAt })
+    await page.goto(`${emulator.url}/#functions/send`)
+    await expect.poll(() => page.inputValue('#fn-name')).toBe('send')
+    await page.fill('#fn-data', JSON.stringify({ action: 'campaign', campaignId: broadcast.campaignId }))
+    await page.click('#fn-call')
+    const shown = page.locator('#fn-reply time')
+    await shown.waitFor()
+    expect(await shown.getAttribute('title')).toBe(`UTC ${sendAt}`)
+    const text = (await page.textContent('#fn-reply'))!
+    expect(JSON.parse(text).result.sendAt).toBe(`${newYork(sendAt)}.${sendAt.slice(20, 23)}`)
+    expect(await page.evaluate(() => document.body.innerText)).not.toMatch(ISO_ON_SCREEN)
+  })
+})
+
 describe('the pictures', () => {
   it('the README shows a picture of every panel the console has, as npm run console:shots draws them', async () => {
     await page.goto(emulator.url)

@@ -8,7 +8,8 @@
  */
 import './campaigns.css'
 import { callFor } from './calls'
-import { cell, h, page, pager, redraw, showReply, table, type Cloud, type Json } from './dom'
+import { cell, h, page, pager, redraw, table, type Cloud, type Json } from './dom'
+import { showReply } from './json-view'
 import { when } from './time'
 
 /** The parts of a campaign's bar, in the order drawn, as the report counts them. */

@@ -6,7 +6,8 @@
  */
 import './data.css'
 import { documentsTable } from './documents'
-import { api, h, page as readPage, pager, showReply, type Json, type Panel } from './dom'
+import { api, h, page as readPage, pager, type Json, type Panel } from './dom'
+import { showReply } from './json-view'
 import { documentTree } from './tree'
 
 export const data: Panel = {

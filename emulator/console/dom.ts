@@ -70,17 +70,6 @@ export function redraw(target: Element, key: unknown, draw: () => Array<Node | s
   target.replaceChildren(...draw())
 }
 
-/** Shows what a call to the cloud gave in `target`: its JSON, or its error, marked as one. */
-export async function showReply(target: HTMLElement, work: () => Promise<Json>): Promise<void> {
-  target.classList.remove('error')
-  try {
-    target.textContent = JSON.stringify(await work(), null, 2)
-  } catch (error) {
-    target.classList.add('error')
-    target.textContent = (error as Error).message
-  }
-}
-
 /** A range page of a collection, filtered by a query in the database's language (an object, or its JSON text as typed). */
 export const page = (collection: string, filter?: unknown, limit = 200, after = 0) => {
   const query = typeof filter === 'string' ? filter : filter ? JSON.stringify(filter) : ''

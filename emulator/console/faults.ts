@@ -1,5 +1,6 @@
 /** The Faults panel: WeChat's injected faults and the database's, each set and cleared, and the database faults counted so far. */
-import { api, h, showReply, type Json, type Panel } from './dom'
+import { api, h, type Json, type Panel } from './dom'
+import { showReply } from './json-view'
 
 /** The WeChat side: an error code at a rate, latency, a hang, a daily limit. */
 function wechatFaults(): { section: HTMLElement; refresh: () => Promise<void> } {

@@ -4,7 +4,8 @@
  * of them and their output are.
  */
 import './functions.css'
-import { api, h, redraw, showReply, type Json, type Panel } from './dom'
+import { api, h, redraw, type Json, type Panel } from './dom'
+import { showReply } from './json-view'
 import { callerText, openLogs, outcome } from './logs'
 import { when } from './time'
 

@@ -8,6 +8,7 @@
  */
 import './logs.css'
 import { api, h, redraw, table, type Json, type Panel } from './dom'
+import { jsonNodes } from './json-view'
 import { when } from './time'
 
 /** The levels a function's console writes at (the emulator's LogLevel), the gravest first. */
@@ -55,12 +56,12 @@ export const callerText = (call: Json) => {
   if (trigger) return `定时器 timer ${trigger} (${source})`
   return openid ? `${openid} (${source})` : (source ?? 'server')
 }
-/** A reply as it came, pretty when it is JSON (a failure's reply is its error's text). */
-const pretty = (reply: string) => {
+/** A reply as it came, pretty (its instants in local time) when it is JSON; a failure's reply is its error's text. */
+const pretty = (reply: string): Array<Node | string> => {
   try {
-    return JSON.stringify(JSON.parse(reply), null, 2)
+    return jsonNodes(JSON.parse(reply))
   } catch {
-    return reply
+    return [reply]
   }
 }
 /** How an invocation stands out: red when it failed or wrote an error, amber when it warned. */
@@ -142,7 +143,7 @@ export const logs: Panel = {
           h('dd', {}, outcome(call)),
         ),
         h('h3', {}, call.ok ? '回复 Reply' : '错误 Error'),
-        h('pre', { id: 'logs-reply', class: `wrap ${call.ok ? '' : 'error'}` }, pretty(call.reply)),
+        h('pre', { id: 'logs-reply', class: `wrap ${call.ok ? '' : 'error'}` }, ...pretty(call.reply)),
         h('h3', {}, `日志 Lines (${own.length})`),
         own.length ? body : h('p', { class: 'muted' }, '（无输出）no output'),
       )

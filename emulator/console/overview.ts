@@ -18,9 +18,21 @@ function grid(id: string, heads: string[], rows: HTMLElement[]): HTMLElement {
   return shown
 }
 
+/** The services' names in Chinese, before the control API's own. */
+const SERVICE_NAMES: Record<string, string> = {
+  database: '数据库',
+  functions: '云函数',
+  timers: '定时器',
+  wechat: '微信',
+  openapi: '云调用',
+  access: 'HTTP 访问',
+  management: '管理接口',
+  console: '控制台',
+}
+
 function services(health: Json): HTMLElement[] {
   return (health.services as Array<{ name: string; state: string }>).map((s) =>
-    row({ 'data-service': s.name }, h('b', {}, s.name), s.state, s.name === 'functions' || s.name === 'timers' ? link('functions', '云函数 Functions →') : s.name === 'database' ? link('data', '数据库 Data →') : ''),
+    row({ 'data-service': s.name }, h('b', {}, `${SERVICE_NAMES[s.name] ?? ''} ${s.name}`.trim()), s.state, s.name === 'functions' || s.name === 'timers' ? link('functions', '云函数 Functions →') : s.name === 'database' ? link('data', '数据库 Data →') : ''),
   )
 }
 

@@ -3,7 +3,8 @@ import './queue.css'
 import { callFor } from './calls'
 import { campaignsSection } from './campaigns'
 import { chart } from './chart'
-import { api, cell, h, page, pager, redraw, showReply, table, undeclared, type Json, type Panel } from './dom'
+import { api, cell, h, page, pager, redraw, table, undeclared, type Json, type Panel } from './dom'
+import { showReply } from './json-view'
 import { localText, when, zoneLabel } from './time'
 
 const STATUSES = ['scheduled', 'sending', 'sent', 'failed', 'unknown', 'cancelled']
