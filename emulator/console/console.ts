@@ -37,15 +37,25 @@ function show(id: string, focus?: string): void {
   mounted++
   refresh = PANELS[id]!.mount(root, cloud, focus)
   shown = `#${id}${focus ? `/${encodeURIComponent(focus)}` : ''}`
-  if (location.hash !== shown) location.hash = shown
+  if (!isShown(location.hash)) location.hash = shown
   void tick()
+}
+
+/** Whether a hash names what is shown (`request:` and `request%3A` alike). */
+const isShown = (hash: string) => shown !== undefined && safeDecode(hash) === safeDecode(shown)
+const safeDecode = (text: string) => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
 }
 
 /** The panel a location's hash names, or the overview. */
 function showHash(): void {
-  if (location.hash === shown) return
+  if (isShown(location.hash)) return
   const [id = '', focus] = location.hash.slice(1).split('/')
-  if (PANELS[id]) show(id, focus === undefined ? undefined : decodeURIComponent(focus))
+  if (PANELS[id]) show(id, focus === undefined ? undefined : safeDecode(focus))
   else show('overview')
 }
 

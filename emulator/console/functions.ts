@@ -6,7 +6,7 @@
 import './functions.css'
 import { api, h, redraw, type Json, type Panel } from './dom'
 import { showReply } from './json-view'
-import { callerText, openLogs, outcome } from './logs'
+import { callerText, logsHash, outcome } from './invocations'
 import { when } from './time'
 
 const RECENT = 5
@@ -22,7 +22,7 @@ export const functionsPanel: Panel = {
     // The last call's own lines, one click away in the Logs panel.
     const ownLogs = h('button', { class: 'quiet', id: 'fn-call-logs', hidden: true }, '该次调用的日志 This call in Logs →') as HTMLButtonElement
     let requestId: string | undefined
-    ownLogs.addEventListener('click', () => requestId && openLogs({ requestId }))
+    ownLogs.addEventListener('click', () => requestId && (location.hash = logsHash({ requestId })))
     const run = (work: () => Promise<Json>) => {
       ownLogs.hidden = true
       return showReply(reply, async () => {
@@ -53,7 +53,7 @@ export const functionsPanel: Panel = {
         h('h2', {}, '最近调用 Recent invocations'),
         recent,
         h('p', { class: 'muted' }, '每次调用（调用方、耗时、回复）及其输出都在日志面板。Every invocation (caller, duration, reply) and its output is in the Logs panel.'),
-        h('button', { class: 'quiet', id: 'fn-logs', onclick: () => openLogs({ function: name.value }) }, '此函数的日志 This function in Logs →'),
+        h('button', { class: 'quiet', id: 'fn-logs', onclick: () => (location.hash = logsHash({ function: name.value })) }, '此函数的日志 This function in Logs →'),
       ),
     )
     return async () => {
@@ -72,7 +72,7 @@ export const functionsPanel: Panel = {
           h(
             'li',
             { 'data-request': call.requestId ?? undefined, class: call.ok ? undefined : 'error' },
-            h('a', { href: '#logs', onclick: (event: Event) => (event.preventDefault(), openLogs({ requestId: call.requestId ?? '' })) }, when(call.startedAt)),
+            h('a', { href: logsHash({ requestId: call.requestId ?? '' }) }, when(call.startedAt)),
             ` · ${callerText(call)} · ${call.durationMs} ms · `,
             outcome(call),
           ),

@@ -8,6 +8,7 @@
  */
 import './logs.css'
 import { api, h, redraw, table, type Json, type Panel } from './dom'
+import { callerText, logsFocus, outcome } from './invocations'
 import { jsonNodes } from './json-view'
 import { when } from './time'
 
@@ -37,25 +38,7 @@ interface Line {
   message: string
 }
 
-/** What another panel asked the Logs panel to show when it opens (see openLogs). */
-let asked: Partial<Filter> | undefined
-
-/** Opens the Logs panel filtered, e.g. to one request's lines from the Functions panel. */
-export function openLogs(filter: Partial<Filter>): void {
-  asked = filter
-  document.querySelector<HTMLButtonElement>('#tab-logs')?.click()
-}
-
 const badge = (level: string) => h('span', { class: `level ${level}` }, level)
-/** An invocation's outcome, a failed timer run named as one. */
-export const outcome = (call: Json) =>
-  call.ok ? h('span', { class: 'ok' }, '✓ ok') : h('span', { class: 'failed' }, call.caller.source === 'wx_trigger' ? '✗ 定时器失败 timer failed' : '✗ 失败 failed')
-/** Who made an invocation: a timer, a user (and the source), or a server. */
-export const callerText = (call: Json) => {
-  const { source, openid, trigger } = call.caller
-  if (trigger) return `定时器 timer ${trigger} (${source})`
-  return openid ? `${openid} (${source})` : (source ?? 'server')
-}
 /** A reply as it came, pretty (its instants in local time) when it is JSON; a failure's reply is its error's text. */
 const pretty = (reply: string): Array<Node | string> => {
   try {
@@ -92,8 +75,7 @@ function grid(id: string, heads: string[]): HTMLElement {
 export const logs: Panel = {
   title: '日志 Logs',
   mount(root, _cloud, focus) {
-    const start: Filter = { function: '', level: '', requestId: '', text: '', ...(focus ? { function: focus } : {}), ...asked }
-    asked = undefined
+    const start: Filter = { function: '', level: '', requestId: '', text: '', ...logsFocus(focus) }
     const fn = h('select', { id: 'logs-function' }, h('option', { value: '' }, '全部函数 all functions')) as HTMLSelectElement
     const level = h('select', { id: 'logs-level' }, h('option', { value: '' }, '全部级别 all levels'), ...LEVELS.map((l) => h('option', { value: l.key }, l.label))) as HTMLSelectElement
     const request = h('input', { id: 'logs-request', placeholder: 'request id', size: 38, value: start.requestId }) as HTMLInputElement
