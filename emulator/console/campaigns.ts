@@ -104,10 +104,11 @@ export function campaignsSection({ config, titles }: Cloud): { element: HTMLElem
   }
 
   /** A campaign as its document tells it, when the project declares no report. */
-  const rows = (docs: Json[]) => {
-    const grid = table('campaigns-rows', ['_id', '模板 template', 'status', '定时 sendAt', '创建 createdAt', '排除 excluded', '受众 audience', ''])
-    grid.querySelector('tbody')!.append(
-      ...docs.map((doc) =>
+  const rows = (docs: Json[]) =>
+    table(
+      'campaigns-rows',
+      ['_id', '模板 template', 'status', '定时 sendAt', '创建 createdAt', '排除 excluded', '受众 audience', ''],
+      docs.map((doc) =>
         h(
           'tr',
           { 'data-campaign': doc._id, 'data-status': doc.status },
@@ -122,8 +123,6 @@ export function campaignsSection({ config, titles }: Cloud): { element: HTMLElem
         ),
       ),
     )
-    return grid
-  }
 
   const element = h(
     'section',

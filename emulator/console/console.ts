@@ -8,7 +8,7 @@ import './console.css'
 import './locale'
 import { data } from './data'
 import { releaseCharts } from './chart'
-import { api, h, type Cloud, type Panel } from './dom'
+import { api, h, panelHash, type Cloud, type Panel } from './dom'
 import { faults } from './faults'
 import { functionsPanel } from './functions'
 import { funnel } from './funnel'
@@ -36,7 +36,7 @@ function show(id: string, focus?: string): void {
   root.replaceChildren()
   mounted++
   refresh = PANELS[id]!.mount(root, cloud, focus)
-  shown = `#${id}${focus ? `/${encodeURIComponent(focus)}` : ''}`
+  shown = panelHash(id, focus)
   if (!isShown(location.hash)) location.hash = shown
   void tick()
 }

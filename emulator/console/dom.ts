@@ -104,6 +104,10 @@ export function undeclared(root: HTMLElement, key: string): () => Promise<void> 
   return async () => {}
 }
 
-export const table = (id: string, heads: string[]) => h('table', { id }, h('thead', {}, h('tr', {}, ...heads.map((name) => h('th', {}, name)))), h('tbody'))
+export const table = (id: string, heads: string[], rows: HTMLElement[] = []) =>
+  h('table', { id }, h('thead', {}, h('tr', {}, ...heads.map((name) => h('th', {}, name)))), h('tbody', {}, ...rows))
+
+/** The hash that shows a panel, and what a link asks it to open (`#data/messages`). */
+export const panelHash = (panel: string, focus?: string) => `#${panel}${focus ? `/${encodeURIComponent(focus)}` : ''}`
 export const cell = (value: unknown, attributes: Record<string, unknown> = {}) =>
   h('td', attributes, value === undefined || value === null ? '—' : typeof value === 'object' ? JSON.stringify(value) : String(value))

@@ -3,7 +3,7 @@
  * links into the Logs panel through the console's hash router:
  * `#logs/<function>` or `#logs/request:<requestId>`.
  */
-import { h, type Json } from './dom'
+import { h, panelHash, type Json } from './dom'
 
 /** An invocation's outcome, a failed timer run named as one. */
 export const outcome = (call: Json) =>
@@ -19,8 +19,7 @@ export const callerText = (call: Json) => {
 const REQUEST = 'request:'
 
 /** Where the Logs panel shows one function's invocations, or one request's (function names never hold a colon). */
-export const logsHash = (filter: { function?: string; requestId?: string }) =>
-  `#logs/${filter.requestId ? `${REQUEST}${encodeURIComponent(filter.requestId)}` : encodeURIComponent(filter.function ?? '')}`
+export const logsHash = (filter: { function?: string; requestId?: string }) => panelHash('logs', filter.requestId ? `${REQUEST}${filter.requestId}` : filter.function)
 
 /** What a `#logs/…` link asks the Logs panel to filter by. */
 export const logsFocus = (focus: string | undefined): { function?: string; requestId?: string } =>

@@ -4,12 +4,11 @@
  * JSON string, with the exact UTC instant on hover. The text stays JSON.
  */
 import type { Json } from './dom'
-import { localText } from './time'
+import { exactLocalText } from './time'
 
 /** A quoted ISO 8601 instant in UTC, as JSON.stringify writes a Date. */
 const INSTANT = /"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z)"/g
 
-const withMs = (date: Date) => `${localText(date)}.${String(date.getMilliseconds()).padStart(3, '0')}`
 
 /** The nodes of `value` as pretty JSON, its instants in local time. */
 export function jsonNodes(value: unknown): Array<Node | string> {
@@ -20,7 +19,7 @@ export function jsonNodes(value: unknown): Array<Node | string> {
     const date = new Date(match[1]!)
     if (Number.isNaN(date.getTime())) continue
     const time = document.createElement('time')
-    Object.assign(time, { dateTime: date.toISOString(), title: `UTC ${date.toISOString()}`, className: 'json-time', textContent: `"${withMs(date)}"` })
+    Object.assign(time, { dateTime: date.toISOString(), title: `UTC ${date.toISOString()}`, className: 'json-time', textContent: `"${exactLocalText(date)}"` })
     nodes.push(text.slice(from, match.index), time)
     from = match.index! + match[0].length
   }

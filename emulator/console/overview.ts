@@ -5,18 +5,13 @@
  * UTC+8); the faults switched on. Each line links to the panel that shows more.
  */
 import './overview.css'
-import { api, h, redraw, table, type Json, type Panel } from './dom'
+import { api, h, panelHash, redraw, table, type Json, type Panel } from './dom'
 import { cronInWords } from './cron-words'
 import { platformWhen, relativeText, toDate } from './time'
 
 /** A link to another panel (and what it should open there, e.g. a collection). */
-const link = (panel: string, text: string, focus?: string) => h('a', { href: `#${panel}${focus ? `/${encodeURIComponent(focus)}` : ''}`, class: 'go' }, text)
+const link = (panel: string, text: string, focus?: string) => h('a', { href: panelHash(panel, focus), class: 'go' }, text)
 const row = (attributes: Record<string, unknown>, ...cells: Array<Node | string>) => h('tr', attributes, ...cells.map((c) => h('td', {}, c)))
-function grid(id: string, heads: string[], rows: HTMLElement[]): HTMLElement {
-  const shown = table(id, heads)
-  shown.querySelector('tbody')!.append(...rows)
-  return shown
-}
 
 /** The services' names in Chinese, before the control API's own. */
 const SERVICE_NAMES: Record<string, string> = {
@@ -110,9 +105,9 @@ export const overview: Panel = {
         api('GET', '/_emulator/database/faults'),
         collectionCounts(),
       ])
-      redraw(serviceBox, health, () => [grid('overview-services', ['服务 service', '状态 state', ''], services(health))])
-      redraw(functionBox, list, () => [grid('overview-functions', ['函数 function', '定时器 timer', '规则 schedule', '下次触发 next fire', '', ''], functions(list))])
-      redraw(collectionBox, counts, () => [grid('overview-collections', ['集合 collection', '文档 documents', ''], collections(counts))])
+      redraw(serviceBox, health, () => [table('overview-services', ['服务 service', '状态 state', ''], services(health))])
+      redraw(functionBox, list, () => [table('overview-functions', ['函数 function', '定时器 timer', '规则 schedule', '下次触发 next fire', '', ''], functions(list))])
+      redraw(collectionBox, counts, () => [table('overview-collections', ['集合 collection', '文档 documents', ''], collections(counts))])
       today.textContent = `${funnel.data[0]?.date ?? ''} (UTC+8)`
       redraw(wechatBox, funnel.data, () => [wechatToday(funnel.data)])
       redraw(faultBox, [wechatFaults, databaseFaults], () => [faultLine('wechat', wechatFaults), faultLine('database', databaseFaults)])

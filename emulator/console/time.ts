@@ -35,6 +35,9 @@ export function localText(date: Date, seconds = true): string {
   return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}${seconds ? `:${pad(date.getSeconds())}` : ''}`
 }
 
+/** `2026-12-03 21:31:07.123` in the browser's zone: to the millisecond, as a document holds it. */
+export const exactLocalText = (date: Date) => `${localText(date)}.${String(date.getMilliseconds()).padStart(3, '0')}`
+
 /** `2026-12-03 21:31:07` on the platform's clock (UTC+8). */
 export function platformText(date: Date): string {
   const parts = Object.fromEntries(PLATFORM_ZONE.formatToParts(date).map((part) => [part.type, part.value]))

@@ -6,7 +6,7 @@
  */
 import { KIND_NAMES, KINDS, kindOf, type Kind } from './cells'
 import { h } from './dom'
-import { localText, toDate, zoneLabel } from './time'
+import { exactLocalText, toDate, zoneLabel } from './time'
 
 interface Editor {
   element: HTMLElement
@@ -26,7 +26,6 @@ export function parseLocal(text: string): Date | undefined {
   return date.getDate() === Number(d) && date.getHours() === Number(hh) ? date : undefined
 }
 
-const withMs = (date: Date) => `${localText(date)}.${String(date.getMilliseconds()).padStart(3, '0')}`
 
 /** The value carried over when a field's type is changed on purpose. */
 function convert(value: unknown, to: Kind): unknown {
@@ -79,7 +78,7 @@ function scalar(kind: Kind, value: unknown, path: string): Editor {
     }
     case 'date': {
       const date = toDate(value) ?? new Date()
-      const shown = withMs(date)
+      const shown = exactLocalText(date)
       const input = h('input', { value: shown, size: 21, 'data-kind': kind, title: `UTC ${date.toISOString()}` }) as HTMLInputElement
       return {
         element: h('span', {}, input, h('small', { class: 'muted' }, ` 本地 local ${zoneLabel(date)}`)),
