@@ -26,7 +26,8 @@ export interface ProjectShape {
   assumptions: string[]
 }
 
-const given = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
+/** A setting read from a project's JSON file: a non-empty string, or undefined. */
+export const given = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined)
 
 /** `config`: project.config.json, `rc`: cloudbaserc.json, each as read (undefined when absent); `envId`: --env. */
 export function projectShape(root: string, config: Record<string, unknown> | undefined, rc: Record<string, unknown> | undefined, envId?: string): ProjectShape {

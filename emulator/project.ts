@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { projectShape } from './project-shape'
+import { given, projectShape } from './project-shape'
 import { declaredTimer, type DeclaredTriggers } from './project-triggers'
 import { parseSecurityConfig, type SecurityConfig } from './services/wechat/security-config'
 
@@ -135,7 +135,7 @@ function deploySettings(rc: Record<string, unknown> | undefined, rcPath: string)
     out.set(fn.name, {
       timeout: typeof fn.timeout === 'number' ? fn.timeout : undefined,
       envVariables: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(value)])),
-      path: typeof fn.path === 'string' && fn.path !== '' ? fn.path : undefined,
+      path: given(fn.path),
       triggers: { file: rcPath, triggers: fn.triggers },
     })
   }

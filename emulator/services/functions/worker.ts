@@ -108,36 +108,32 @@ async function eventLoopEmpty(): Promise<void> {
 function runHandler(event: unknown, context: Record<string, unknown>): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let done = false
-    const callback: Callback = (error, value) => {
-      if (done) return
-      done = true
+    /** The first way the handler ends is its reply; a later one (a callback after the promise, say) is ignored. */
+    const once =
+      <A extends unknown[]>(end: (...args: A) => void) =>
+      (...args: A) => {
+        if (done) return
+        done = true
+        end(...args)
+      }
+    const fail = once(reject)
+    const callback: Callback = once((error: unknown, value?: unknown) => {
       const reply = () => (error ? reject(error) : resolve(value))
       if (context.callbackWaitsForEmptyEventLoop === false) reply()
       else void eventLoopEmpty().then(reply)
-    }
+    })
     context.callbackWaitsForEmptyEventLoop = true
     let returned: unknown
     try {
       returned = handler!(event, context, callback)
     } catch (error) {
+      // A throw fails the invocation even after an early callback.
       done = true
-      reject(error)
-      return
+      return reject(error)
     }
-    if (isThenable(returned)) {
-      Promise.resolve(returned).then(
-        (value) => {
-          if (!done) (done = true), resolve(value)
-        },
-        (error) => {
-          if (!done) (done = true), reject(error)
-        },
-      )
-    } else if (handler!.length < 3 && !done) {
-      // Neither a promise nor a callback to wait for: the value is the reply.
-      done = true
-      resolve(returned)
-    }
+    if (isThenable(returned)) Promise.resolve(returned).then(once(resolve), fail)
+    // Neither a promise nor a callback to wait for: the value is the reply.
+    else if (handler!.length < 3) once(resolve)(returned)
   })
 }
 
